@@ -1,0 +1,59 @@
+# onemap entry points. `make demo` and `make test` are the README's two commands.
+SHELL := /bin/bash
+VENV ?= .venv
+PY := $(VENV)/bin/python
+ONEMAP := $(VENV)/bin/onemap
+DEMO_DIR ?= demo-workspace
+DEMO_SCALE ?= small
+PYTEST_ARGS ?=
+# Debian packages the project needs: browser for e2e tests, CJK fonts for reports,
+# poppler to check PDFs, pango for WeasyPrint, PostgreSQL+PostGIS for the postgres mode.
+DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
+                postgresql-15-postgis-3 gdal-bin
+
+.PHONY: setup system python web demo serve test lint e2e bench clean
+
+setup: system python web
+
+system:
+	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+	  if [ "$$(id -u)" = 0 ]; then \
+	    echo "installing Debian packages:$$missing"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "please install Debian packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
+	fi
+
+python: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev,postgres,bench]'
+	touch $@
+
+web: src/onemap/api/static/dist/.built
+
+src/onemap/api/static/dist/.built: web/package.json $(wildcard web/src/*) $(wildcard web/*.mjs)
+	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; fi
+	@mkdir -p src/onemap/api/static/dist && touch $@
+
+demo: setup
+	$(ONEMAP) demo $(DEMO_DIR) --scale $(DEMO_SCALE) --run
+	$(ONEMAP) serve $(DEMO_DIR)
+
+test: setup
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: python
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/lint-imports
+
+e2e: setup
+	$(PY) -m pytest -m e2e $(PYTEST_ARGS)
+
+bench: setup
+	$(PY) bench/run_all.py
+
+clean:
+	rm -rf $(VENV) web/node_modules src/onemap/api/static/dist

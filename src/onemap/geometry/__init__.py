@@ -1,0 +1,1 @@
+"""Pure, vectorised geometry: ellipsoidal area, reprojection, validity, overlay kernels."""

@@ -1,0 +1,1 @@
+"""Reference facts as code: land-use classes, CRS, units, admin codes."""
