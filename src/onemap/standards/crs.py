@@ -153,7 +153,7 @@ def to_geographic(
     --------
     >>> lon, lat = to_geographic([38_500_000.0], [3_000_000.0], 4526)
     >>> round(float(lon[0]), 6), round(float(lat[0]), 4)
-    (114.0, 27.1058)
+    (114.0, 27.1116)
     """
     lon, lat = transformer(src, CGCS2000_GEOGRAPHIC).transform(
         np.asarray(x, dtype=np.float64), np.asarray(y, dtype=np.float64)

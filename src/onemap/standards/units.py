@@ -87,7 +87,7 @@ def reconcile_rounded(values: list[float], total: float, digits: int = 2) -> lis
     Examples
     --------
     >>> reconcile_rounded([1.005, 1.005, 1.005], 3.015, 2)
-    [1.01, 1.0, 1.0]
+    [1.01, 1.01, 1.0]
     """
     scale = 10**digits
     target = int(round_half_up(total * scale, 0))

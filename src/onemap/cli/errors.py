@@ -1,0 +1,30 @@
+"""The one table from error class to CLI exit code (stable, documented)."""
+
+from __future__ import annotations
+
+from onemap import errors as e
+
+# Exit codes: 0 ok, 1 unexpected failure, 2 usage (Typer), 3+ domain errors.
+EXIT_CODES: list[tuple[type[e.OnemapError], int]] = [
+    (e.CoordinateFileError, 5),
+    (e.ImportRejected, 4),
+    (e.CrsError, 6),
+    (e.UnknownLandClass, 7),
+    (e.NotFound, 8),
+    (e.WorkspaceError, 9),
+    (e.Conflict, 10),
+    (e.TransitionRefused, 11),
+    (e.ScopeViolation, 12),
+    (e.AuthenticationFailed, 13),
+    (e.MissingDependency, 14),
+    (e.InvalidInput, 3),
+    (e.OnemapError, 3),
+]
+
+
+def exit_code_for(exc: e.OnemapError) -> int:
+    """Return the exit code for a domain error (first matching class wins)."""
+    for cls, code in EXIT_CODES:
+        if isinstance(exc, cls):
+            return code
+    return 1

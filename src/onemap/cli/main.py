@@ -1,0 +1,61 @@
+"""The ``onemap`` command: builds the Typer app from one module per capability."""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+import typer
+
+from onemap.cli.errors import exit_code_for
+from onemap.errors import OnemapError
+
+# Each module defines ``register(app: typer.Typer) -> None``. Add yours here (one line).
+COMMAND_MODULES = [
+    "onemap.cli.workspace",
+]
+
+
+def create_cli() -> typer.Typer:
+    """Build the Typer application with every capability's commands."""
+    app = typer.Typer(
+        name="onemap",
+        help="onemap 国土空间一张图: workspace, statistics, review, change, web.",
+        no_args_is_help=True,
+        add_completion=False,
+        pretty_exceptions_enable=False,
+    )
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(app)
+    return app
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; domain errors become a message on stderr and a stable exit code."""
+    app = create_cli()
+    try:
+        app(args=argv, standalone_mode=False)
+    except OnemapError as exc:
+        as_json = "--json" in (argv if argv is not None else sys.argv)
+        if as_json:
+            import json
+
+            sys.stdout.write(json.dumps({"error": exc.to_dict()}, ensure_ascii=False) + "\n")
+        sys.stderr.write(f"错误 error [{exc.code}]: {exc.user_message}\n")
+        sys.exit(exit_code_for(exc))
+    except typer.Abort:
+        sys.stderr.write("aborted\n")
+        sys.exit(1)
+    except SystemExit:
+        raise
+    except Exception as exc:  # click usage errors
+        import click
+
+        if isinstance(exc, click.ClickException):
+            exc.show()
+            sys.exit(exc.exit_code)
+        raise
+
+
+if __name__ == "__main__":
+    main()

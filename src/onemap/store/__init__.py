@@ -1,0 +1,1 @@
+"""The workspace: catalog database, layer kinds, partitioned GeoParquet, import/export."""

@@ -1,0 +1,372 @@
+"""The workspace: a folder with ``onemap.toml``, the catalog database and layer partitions."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session, selectinload
+
+from onemap.errors import CrsError, ImportRejected, NotFound, WorkspaceError
+from onemap.geometry.area import ellipsoidal_area
+from onemap.store.config import (
+    CATALOG_FILE,
+    CONFIG_FILE,
+    WorkspaceConfig,
+    load_config,
+    save_config,
+)
+from onemap.store.counties import assign_counties
+from onemap.store.db import make_engine, session_factory, transaction, upgrade_schema
+from onemap.store.kinds import COUNTY_COLUMN, LayerKind, get_kind
+from onemap.store.models import AuditEntry, LayerInfo, PartitionInfo
+from onemap.store.partitions import (
+    GEOGRAPHIC_CRS,
+    read_partition,
+    sort_spatially,
+    write_partition,
+)
+from onemap.store.tables import AuditRow, LayerRow, PartitionRow
+
+Progress = Callable[[int, int, str], None]
+BBox = tuple[float, float, float, float]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+class Workspace:
+    """A onemap workspace folder.
+
+    Create one with :meth:`create`, open an existing one with :meth:`open`.
+    Layer data lives in ``layers/<kind>/<vintage>/<county>-<token>.parquet``;
+    the catalog switches to new files in one transaction, so a failed write
+    leaves the previous state intact.
+    """
+
+    def __init__(self, root: Path, config: WorkspaceConfig, engine: Engine) -> None:
+        self.root = root
+        self.config = config
+        self.engine = engine
+        self._sessions = session_factory(engine)
+
+    # -- lifecycle -----------------------------------------------------------------
+    @classmethod
+    def create(
+        cls,
+        root: str | Path,
+        *,
+        name: str | None = None,
+        root_region: str = "360000",
+        database_url: str = "",
+    ) -> Workspace:
+        """Create a new workspace in ``root`` (an empty or missing folder)."""
+        root = Path(root).resolve()
+        if (root / CONFIG_FILE).exists():
+            raise WorkspaceError("a workspace already exists here", path=str(root))
+        root.mkdir(parents=True, exist_ok=True)
+        config = WorkspaceConfig(
+            name=name or root.name,
+            root_region=root_region,
+            database_url=database_url,
+            secret_key=secrets.token_hex(32),
+        )
+        engine = make_engine(database_url or f"sqlite:///{root / CATALOG_FILE}")
+        upgrade_schema(engine)
+        save_config(root, config)
+        (root / "layers").mkdir(exist_ok=True)
+        return cls(root, config, engine)
+
+    @classmethod
+    def open(cls, root: str | Path) -> Workspace:
+        """Open the workspace in ``root`` and migrate its catalog to the newest schema."""
+        root = Path(root).resolve()
+        config = load_config(root)
+        engine = make_engine(config.database_url or f"sqlite:///{root / CATALOG_FILE}")
+        upgrade_schema(engine)
+        return cls(root, config, engine)
+
+    def close(self) -> None:
+        """Release database connections."""
+        self.engine.dispose()
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        """Yield a catalog session inside one transaction."""
+        with transaction(self._sessions) as session:
+            yield session
+
+    # -- catalog queries -----------------------------------------------------------
+    def list_layers(self) -> list[LayerInfo]:
+        """Return every layer vintage, ordered by kind and vintage."""
+        with self.session() as s:
+            rows = s.scalars(
+                select(LayerRow).options(selectinload(LayerRow.partitions))
+                .order_by(LayerRow.kind, LayerRow.vintage)
+            ).all()
+            return [self._info(r) for r in rows]
+
+    def layer(self, kind: str, vintage: int | None = None) -> LayerInfo:
+        """Return one layer vintage (the latest if ``vintage`` is None)."""
+        with self.session() as s:
+            return self._info(self._layer_row(s, kind, vintage))
+
+    def vintages(self, kind: str) -> list[int]:
+        """Return the vintages held for ``kind``, oldest first."""
+        with self.session() as s:
+            return list(s.scalars(
+                select(LayerRow.vintage).where(LayerRow.kind == kind).order_by(LayerRow.vintage)
+            ))
+
+    def latest_vintage(self, kind: str) -> int | None:
+        """Return the newest vintage of ``kind`` or None."""
+        found = self.vintages(kind)
+        return found[-1] if found else None
+
+    def has_layer(self, kind: str, vintage: int | None = None) -> bool:
+        """Tell whether a layer vintage exists."""
+        try:
+            self.layer(kind, vintage)
+        except NotFound:
+            return False
+        return True
+
+    def partitions(
+        self,
+        kind: str,
+        vintage: int | None = None,
+        *,
+        counties: list[str] | None = None,
+        bbox: BBox | None = None,
+    ) -> list[PartitionInfo]:
+        """Return the partitions of a layer vintage, optionally filtered by county or bbox."""
+        with self.session() as s:
+            row = self._layer_row(s, kind, vintage)
+            parts = [self._part(p) for p in sorted(row.partitions, key=lambda p: p.county)]
+        if counties is not None:
+            wanted = set(counties)
+            parts = [p for p in parts if p.county in wanted]
+        if bbox is not None:
+            parts = [p for p in parts if _bbox_hits(p.bbox, bbox)]
+        return parts
+
+    def read_layer(
+        self,
+        kind: str,
+        vintage: int | None = None,
+        *,
+        counties: list[str] | None = None,
+        bbox: BBox | None = None,
+        columns: list[str] | None = None,
+    ) -> gpd.GeoDataFrame:
+        """Read a layer vintage (EPSG:4490) with its ``county`` column."""
+        parts = self.partitions(kind, vintage, counties=counties, bbox=bbox)
+        frames = [read_partition(self.root / p.path, bbox=bbox, columns=columns) for p in parts]
+        frames = [f for f in frames if len(f)]
+        if not frames:
+            return self._empty_frame(kind, columns)
+        out = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        return gpd.GeoDataFrame(out, geometry="geometry", crs=GEOGRAPHIC_CRS)
+
+    def read_partition(self, part: PartitionInfo, **kwargs: Any) -> gpd.GeoDataFrame:
+        """Read one partition returned by :meth:`partitions`."""
+        return read_partition(self.root / part.path, **kwargs)
+
+    # -- writes --------------------------------------------------------------------
+    def write_layer(
+        self,
+        kind: str,
+        vintage: int | None,
+        gdf: gpd.GeoDataFrame,
+        *,
+        replace: bool = False,
+        source_path: str = "",
+        source_crs: str = GEOGRAPHIC_CRS,
+        source_encoding: str = "",
+        source_checksum: str = "",
+        title: str = "",
+        actor: str = "system",
+        progress: Progress | None = None,
+    ) -> LayerInfo:
+        """Store ``gdf`` as layer ``kind``/``vintage``, partitioned by county, atomically.
+
+        The counties present in ``gdf`` replace their previous partitions; other
+        counties stay unless ``replace`` is true. Nothing changes if any step fails.
+        """
+        spec = get_kind(kind)
+        year = self._vintage_for(spec, vintage)
+        frame = self._prepare(spec, gdf)
+        groups = list(frame.groupby(COUNTY_COLUMN, sort=True))
+        written: list[tuple[str, Path, int, float, BBox, str]] = []
+        try:
+            for i, (county, part) in enumerate(groups):
+                part = sort_spatially(part.reset_index(drop=True))
+                rel = Path("layers", kind, str(year), f"{county}-{uuid.uuid4().hex[:12]}.parquet")
+                checksum = write_partition(part, self.root / rel)
+                area = float(ellipsoidal_area(part.geometry.to_numpy()).sum())
+                bounds = tuple(float(v) for v in part.total_bounds)
+                written.append((str(county), rel, len(part), area, bounds, checksum))  # type: ignore[arg-type]
+                if progress:
+                    progress(i + 1, len(groups), str(county))
+            obsolete = self._switch(spec, year, written, replace=replace, meta={
+                "source_path": source_path, "source_crs": source_crs,
+                "source_encoding": source_encoding, "source_checksum": source_checksum,
+                "title": title or spec.title_zh,
+            }, actor=actor)
+        except BaseException:
+            for _, rel, *_ in written:
+                (self.root / rel).unlink(missing_ok=True)
+            raise
+        for rel in obsolete:
+            (self.root / rel).unlink(missing_ok=True)
+        return self.layer(kind, year)
+
+    def delete_layer(self, kind: str, vintage: int, *, actor: str = "system") -> None:
+        """Remove a layer vintage and its files."""
+        with self.session() as s:
+            row = self._layer_row(s, kind, vintage)
+            paths = [p.path for p in row.partitions]
+            s.delete(row)
+            self._audit(s, actor, "layer.delete", f"{kind}/{vintage}", {})
+        for rel in paths:
+            (self.root / rel).unlink(missing_ok=True)
+
+    def set_layer_access(
+        self, kind: str, vintage: int, *, classification: str | None = None,
+        published: bool | None = None, actor: str = "system",
+    ) -> LayerInfo:
+        """Set a layer's classification level (public/internal/secret) or publication."""
+        with self.session() as s:
+            row = self._layer_row(s, kind, vintage)
+            if classification is not None:
+                row.classification = classification
+            if published is not None:
+                row.published = published
+            self._audit(s, actor, "layer.access", f"{kind}/{vintage}",
+                        {"classification": row.classification, "published": row.published})
+        return self.layer(kind, vintage)
+
+    # -- audit -------------------------------------------------------------------
+    def audit(self, actor: str, action: str, target: str = "",
+              detail: dict[str, Any] | None = None) -> None:
+        """Append one entry to the audit log."""
+        with self.session() as s:
+            self._audit(s, actor, action, target, detail or {})
+
+    def audit_log(self, limit: int = 100, action: str | None = None) -> list[AuditEntry]:
+        """Return the newest audit entries, newest first."""
+        with self.session() as s:
+            q = select(AuditRow).order_by(AuditRow.id.desc()).limit(limit)
+            if action:
+                q = q.where(AuditRow.action == action)
+            return [AuditEntry.model_validate(r, from_attributes=True) for r in s.scalars(q)]
+
+    # -- internals -----------------------------------------------------------------
+    @staticmethod
+    def _audit(s: Session, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
+        s.add(AuditRow(at=_now(), actor=actor, action=action, target=target, detail=detail))
+
+    @staticmethod
+    def _vintage_for(spec: LayerKind, vintage: int | None) -> int:
+        if not spec.versioned:
+            return 0
+        if vintage is None:
+            raise ImportRejected(f"layer kind {spec.name} needs a vintage (年度), e.g. --vintage 2020")
+        return int(vintage)
+
+    def _prepare(self, spec: LayerKind, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+        if gdf.crs is None:
+            raise CrsError("layer has no coordinate reference system")
+        if gdf.crs.to_epsg() != 4490:
+            raise CrsError(f"layers are stored in EPSG:4490, got {gdf.crs.to_string()}")
+        missing = [f.name for f in spec.fields if f.required and f.name not in gdf.columns]
+        if missing:
+            raise ImportRejected(f"missing required fields for {spec.name}: {', '.join(missing)}")
+        admin = None
+        if spec.name != "admin_county" and COUNTY_COLUMN not in gdf.columns:
+            if not any(f in gdf.columns for f in spec.county_fields) and self.has_layer("admin_county"):
+                admin = self.read_layer("admin_county", columns=["XZQDM"])
+        frame = gdf.copy()
+        frame[COUNTY_COLUMN] = assign_counties(frame, spec, admin, self.config.root_region)
+        return frame
+
+    def _switch(self, spec: LayerKind, year: int, written: list[Any], *, replace: bool,
+                meta: dict[str, str], actor: str) -> list[str]:
+        obsolete: list[str] = []
+        with self.session() as s:
+            row = s.scalars(select(LayerRow).where(
+                LayerRow.kind == spec.name, LayerRow.vintage == year)).one_or_none()
+            if row is None:
+                row = LayerRow(kind=spec.name, vintage=year, classification=spec.classification,
+                               updated_at=_now(), revision=0)
+                s.add(row)
+            new_counties = {w[0] for w in written}
+            for part in list(row.partitions):
+                if replace or part.county in new_counties:
+                    obsolete.append(part.path)
+                    row.partitions.remove(part)
+            s.flush()
+            for county, rel, rows, area, b, checksum in written:
+                row.partitions.append(PartitionRow(
+                    county=county, path=rel.as_posix(), rows=rows, area_m2=area,
+                    minx=b[0], miny=b[1], maxx=b[2], maxy=b[3], checksum=checksum))
+            row.features = sum(p.rows for p in row.partitions)
+            row.area_m2 = sum(p.area_m2 for p in row.partitions)
+            row.revision += 1
+            row.updated_at = _now()
+            for key, value in meta.items():
+                setattr(row, key, value)
+            self._audit(s, actor, "layer.write", f"{spec.name}/{year}",
+                        {"counties": sorted(new_counties), "features": sum(w[2] for w in written),
+                         "source": meta["source_path"], "replace": replace})
+        return obsolete
+
+    def _layer_row(self, s: Session, kind: str, vintage: int | None) -> LayerRow:
+        q = select(LayerRow).where(LayerRow.kind == kind).options(
+            selectinload(LayerRow.partitions))
+        if vintage is None:
+            q = q.order_by(LayerRow.vintage.desc()).limit(1)
+        else:
+            q = q.where(LayerRow.vintage == int(vintage))
+        row = s.scalars(q).first()
+        if row is None:
+            label = kind if vintage is None else f"{kind}/{vintage}"
+            raise NotFound(f"no layer {label} in the workspace")
+        return row
+
+    @staticmethod
+    def _part(p: PartitionRow) -> PartitionInfo:
+        return PartitionInfo(county=p.county, path=p.path, rows=p.rows, area_m2=p.area_m2,
+                             bbox=(p.minx, p.miny, p.maxx, p.maxy), checksum=p.checksum)
+
+    @staticmethod
+    def _info(row: LayerRow) -> LayerInfo:
+        parts = row.partitions
+        bbox = None
+        if parts:
+            bbox = (min(p.minx for p in parts), min(p.miny for p in parts),
+                    max(p.maxx for p in parts), max(p.maxy for p in parts))
+        return LayerInfo(
+            kind=row.kind, title_zh=get_kind(row.kind).title_zh if row.kind else row.title,
+            vintage=row.vintage, features=row.features, area_m2=row.area_m2,
+            counties=len(parts), source_path=row.source_path, source_crs=row.source_crs,
+            source_encoding=row.source_encoding, classification=row.classification,
+            published=row.published, revision=row.revision, updated_at=row.updated_at, bbox=bbox)
+
+    def _empty_frame(self, kind: str, columns: list[str] | None) -> gpd.GeoDataFrame:
+        names = columns if columns is not None else [*get_kind(kind).field_names, COUNTY_COLUMN]
+        return gpd.GeoDataFrame({c: pd.Series(dtype="object") for c in names},
+                                geometry=gpd.GeoSeries([], crs=GEOGRAPHIC_CRS), crs=GEOGRAPHIC_CRS)
+
+
+def _bbox_hits(a: BBox, b: BBox) -> bool:
+    return not (a[2] < b[0] or a[0] > b[2] or a[3] < b[1] or a[1] > b[3])
