@@ -1,0 +1,66 @@
+"""Who is acting: user role and region scope (区域权限), checked by every service."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from pydantic import BaseModel, Field
+
+from onemap.errors import ScopeViolation
+
+
+class Role(StrEnum):
+    """User roles (角色)."""
+
+    ADMIN = "provincial_admin"  # 省级管理员
+    ANALYST = "analyst"  # 市县分析员
+    INSPECTOR = "inspector"  # 执法核查员
+    READONLY = "readonly"  # 只读
+    PUBLIC = "public"  # 公众
+
+
+def region_prefix(code: str) -> str:
+    """Return the code prefix a region covers: province 2 digits, city 4, county 6.
+
+    Examples
+    --------
+    >>> region_prefix("360000"), region_prefix("360100"), region_prefix("360111")
+    ('36', '3601', '360111')
+    """
+    if code.endswith("0000"):
+        return code[:2]
+    if code.endswith("00"):
+        return code[:4]
+    return code[:6]
+
+
+class Actor(BaseModel):
+    """The user on whose behalf a service call runs."""
+
+    username: str
+    role: Role = Role.READONLY
+    regions: list[str] = Field(default_factory=lambda: ["360000"],
+                               description="行政区划代码 (省/市/县) the user may see")
+
+    def covers(self, code: str) -> bool:
+        """Tell whether an admin code (county, township or longer) lies in this actor's scope."""
+        return any(str(code).startswith(region_prefix(r)) for r in self.regions)
+
+    def require(self, code: str, what: str = "this object") -> None:
+        """Raise :class:`ScopeViolation` when ``code`` is outside the actor's scope."""
+        if not self.covers(code):
+            raise ScopeViolation(f"{self.username} may not access {what} in region {code}",
+                                 user_message="无权访问该区域的数据 (outside your region scope)")
+
+    @property
+    def is_public(self) -> bool:
+        """True for anonymous/public users, who see desensitised data only."""
+        return self.role == Role.PUBLIC
+
+    @property
+    def can_write(self) -> bool:
+        """True for roles allowed to change data."""
+        return self.role in (Role.ADMIN, Role.ANALYST, Role.INSPECTOR)
+
+
+SYSTEM = Actor(username="system", role=Role.ADMIN, regions=["360000"])
