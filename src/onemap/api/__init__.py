@@ -1,0 +1,1 @@
+"""FastAPI application: JSON API, OGC API Features/Tiles, web map, auth."""

@@ -1,0 +1,27 @@
+"""``create_app(settings)``: the FastAPI application, built from one router per capability."""
+
+from __future__ import annotations
+
+import importlib
+
+from onemap.api.deps import ApiSettings, AppContext
+from onemap.api.errors import install_error_handlers
+from onemap.store.workspace import Workspace
+
+from fastapi import FastAPI
+
+# Each module defines ``build_router(ctx: AppContext) -> fastapi.APIRouter``. Add yours here.
+ROUTER_MODULES: list[str] = []
+
+
+def create_app(settings: ApiSettings, workspace: Workspace | None = None) -> FastAPI:
+    """Build the application for the workspace named in ``settings``."""
+    ws = workspace or Workspace.open(settings.workspace)
+    ctx = AppContext(workspace=ws, settings=settings)
+    app = FastAPI(title="onemap 国土空间一张图", version="0.1.0", openapi_url="/api",
+                  docs_url="/api.html", redoc_url=None)
+    app.state.ctx = ctx
+    install_error_handlers(app)
+    for name in ROUTER_MODULES:
+        app.include_router(importlib.import_module(name).build_router(ctx))
+    return app

@@ -1,0 +1,46 @@
+"""The one table from error class to HTTP status, answered as problem+JSON."""
+
+from __future__ import annotations
+
+from onemap import errors as e
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+STATUS: list[tuple[type[e.OnemapError], int]] = [
+    (e.ImportRejected, 422),
+    (e.CrsError, 422),
+    (e.UnknownLandClass, 422),
+    (e.InvalidInput, 400),
+    (e.NotFound, 404),
+    (e.Conflict, 409),
+    (e.TransitionRefused, 409),
+    (e.ScopeViolation, 403),
+    (e.AuthenticationFailed, 401),
+    (e.MissingDependency, 501),
+    (e.WorkspaceError, 500),
+    (e.OnemapError, 400),
+]
+
+
+def status_for(exc: e.OnemapError) -> int:
+    """Return the HTTP status of a domain error (first matching class wins)."""
+    for cls, status in STATUS:
+        if isinstance(exc, cls):
+            return status
+    return 500
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    """Map every :class:`OnemapError` to a problem+JSON response."""
+
+    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, e.OnemapError)
+        status = status_for(exc)
+        body = {"type": f"urn:onemap:error:{exc.code}", "title": exc.code, "status": status,
+                "detail": exc.user_message, **exc.to_dict()}
+        headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
+        return JSONResponse(body, status_code=status, media_type="application/problem+json",
+                            headers=headers)
+
+    app.add_exception_handler(e.OnemapError, handle)
