@@ -1,0 +1,1 @@
+"""Enforcement cases and their workflow (卫片执法案件)."""

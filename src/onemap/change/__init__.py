@@ -1,0 +1,1 @@
+"""Vintage diff and change classification (变化监测)."""

@@ -1,0 +1,1 @@
+"""Executors that map a kernel over county partitions."""

@@ -1,0 +1,1 @@
+"""Jiangxi demo province: real boundaries, synthetic survey vintages, ground truth."""

@@ -1,0 +1,1 @@
+"""Farmland balance ledgers (占补平衡 / 进出平衡)."""

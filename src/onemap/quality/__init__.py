@@ -1,0 +1,1 @@
+"""Quality checks (质检) of a layer → findings."""

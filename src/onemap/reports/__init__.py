@@ -1,0 +1,1 @@
+"""HTML/PDF/XLSX rendering and static maps."""

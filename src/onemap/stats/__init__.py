@@ -1,0 +1,1 @@
+"""Official area statistics tables (统计汇总)."""
