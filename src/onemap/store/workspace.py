@@ -226,8 +226,8 @@ class Workspace:
             for _, rel, *_ in written:
                 (self.root / rel).unlink(missing_ok=True)
             raise
-        for rel in obsolete:
-            (self.root / rel).unlink(missing_ok=True)
+        for old in obsolete:
+            (self.root / old).unlink(missing_ok=True)
         return self.layer(kind, year)
 
     def delete_layer(self, kind: str, vintage: int, *, actor: str = "system") -> None:
