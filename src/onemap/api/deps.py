@@ -11,6 +11,7 @@ from onemap.store.workspace import Workspace
 
 from fastapi import Request
 
+from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -19,11 +20,12 @@ class ApiSettings(BaseSettings):
 
     model_config = SettingsConfigDict(env_prefix="ONEMAP_", env_nested_delimiter="__")
 
-    workspace: Path = Path(".")
-    host: str = "127.0.0.1"
-    port: int = 8000
-    public_coordinate_decimals: int = 3  # desensitised coordinates: ~100 m
-    tile_max_bytes: int = 500_000
+    workspace: Path = Field(Path("."), description="工作空间目录 workspace folder")
+    host: str = Field("127.0.0.1", description="监听地址 (loopback by default)")
+    port: int = Field(8000, description="端口")
+    public_coordinate_decimals: int = Field(
+        3, description="公众版坐标保留小数位 (desensitised coordinates, 3 ≈ 100 m)")
+    tile_max_bytes: int = Field(500_000, description="矢量瓦片大小上限 (bytes)")
 
 
 @dataclass

@@ -37,7 +37,7 @@ class WorkspaceConfig(BaseModel):
     database_url: str = Field("", description="目录数据库 URL; 空则使用工作空间内 SQLite")
     language: str = Field("zh", description="报告与界面默认语言 zh / en")
     rules_file: str = Field("", description="合规审查规则文件 (TOML/YAML); 空则使用内置规则")
-    thresholds: Thresholds = Field(default_factory=Thresholds)
+    thresholds: Thresholds = Field(default_factory=Thresholds, description="阈值 (见 [thresholds])")
     secret_key: str = Field("", description="会话签名密钥; 空则在 init 时生成")
 
     @field_validator("root_region")
