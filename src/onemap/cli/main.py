@@ -13,6 +13,7 @@ from onemap.errors import OnemapError
 # Each module defines ``register(app: typer.Typer) -> None``. Add yours here (one line).
 COMMAND_MODULES = [
     "onemap.cli.workspace",
+    "onemap.cli.stats",
     "onemap.cli.config",
 ]
 

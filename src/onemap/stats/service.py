@@ -1,0 +1,118 @@
+"""Official statistics over a workspace: DLTB attributes county by county → tables."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from onemap.errors import NotFound
+from onemap.stats.models import LEVELS, AdminLevel, StatsTable
+from onemap.stats.tables import (
+    NEEDED_COLUMNS,
+    TOWNSHIP_DIGITS,
+    build_rows,
+    combine_tabulations,
+    tabulate_partition,
+)
+from onemap.store.access import Actor
+from onemap.store.workspace import Workspace
+
+Progress = Callable[[int, int, str], None]
+ADMIN_KINDS = ("admin_province", "admin_city", "admin_county", "admin_township")
+
+
+def tabulate_file(path: str | Path) -> pd.DataFrame:
+    """Read only the attribute columns statistics need from one partition and tabulate them.
+
+    The geometry column is never read (Parquet column projection).
+    """
+    schema = pq.read_schema(path)
+    columns = [c for c in NEEDED_COLUMNS if c in schema.names]
+    return tabulate_partition(pq.read_table(path, columns=columns))
+
+
+def admin_names(ws: Workspace) -> dict[str, str]:
+    """Return admin code → XZQMC from the workspace's admin layers (6 digits; townships 9)."""
+    names: dict[str, str] = {}
+    for kind in ADMIN_KINDS:
+        if not ws.has_layer(kind):
+            continue
+        digits = TOWNSHIP_DIGITS if kind == "admin_township" else 6
+        for part in ws.partitions(kind):
+            path = ws.root / part.path
+            if "XZQMC" not in pq.read_schema(path).names:
+                continue
+            frame = pq.read_table(path, columns=["XZQDM", "XZQMC"]).to_pandas()
+            for code, name in zip(frame["XZQDM"].astype(str), frame["XZQMC"], strict=True):
+                if isinstance(name, str) and name:
+                    names.setdefault(code.strip()[:digits], name)
+    return names
+
+
+def _map_counties(paths: list[Path], progress: Progress | None,
+                  labels: list[str]) -> list[pd.DataFrame]:
+    """Tabulate each county partition (one at a time: memory follows the largest county)."""
+    try:  # the shared executors, once onemap.compute provides them
+        from onemap.compute import map_partitions  # type: ignore[attr-defined]
+    except ImportError:
+        map_partitions = None
+    if map_partitions is not None:
+        return list(map_partitions(tabulate_file, paths, progress=progress, labels=labels))
+    out = []
+    for i, path in enumerate(paths):
+        out.append(tabulate_file(path))
+        if progress:
+            progress(i + 1, len(paths), labels[i])
+    return out
+
+
+def compute_statistics(
+    ws: Workspace,
+    vintage: int | None,
+    *,
+    actor: Actor,
+    levels: Sequence[AdminLevel] | None = None,
+    counties: list[str] | None = None,
+    kind: str = "dltb",
+    progress: Progress | None = None,
+) -> StatsTable:
+    """Compute the land-use area tables of a DLTB vintage within ``actor``'s scope.
+
+    Parameters
+    ----------
+    ws : Workspace
+        The workspace holding the DLTB layer.
+    vintage : int or None
+        Survey year; None takes the latest vintage.
+    actor : Actor
+        Who asks: only counties (and rows) within their region scope are used.
+    levels : sequence of admin levels, optional
+        Defaults to every level; ``township`` only where ZLDWDM carries township codes.
+    counties : list of str, optional
+        Restrict to these 6-digit county codes (each must be in scope).
+
+    Returns
+    -------
+    StatsTable
+        Rows per admin unit × land class (m² exact, 公顷 / 亩 rounded and reconciled).
+    """
+    year = vintage if vintage is not None else ws.latest_vintage(kind)
+    if year is None:
+        raise NotFound(f"no {kind} layer in the workspace (无地类图斑数据)")
+    for code in counties or []:
+        actor.require(code, f"{kind}/{year}")
+    parts = [p for p in ws.partitions(kind, year, counties=counties) if actor.covers(p.county)]
+    tabs = _map_counties([ws.root / p.path for p in parts], progress, [p.county for p in parts])
+    tabulation = combine_tabulations(tabs)
+    wanted = list(levels) if levels else list(LEVELS)
+    if not levels and not (tabulation["unit"].str.len() >= TOWNSHIP_DIGITS).any():
+        wanted.remove("township")
+    rows = build_rows(tabulation, wanted, admin_names(ws)) if len(tabulation) else []
+    rows = [r for r in rows if actor.covers(r.admin_code)]
+    return StatsTable(vintage=year, kind=kind, levels=wanted, counties=[p.county for p in parts],
+                      features=int(tabulation["features"].sum()) if len(tabulation) else 0,
+                      generated_at=datetime.now(UTC).replace(microsecond=0), rows=rows)
