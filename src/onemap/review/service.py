@@ -1,0 +1,294 @@
+"""Site review service: read the site, overlay the workspace's layers, apply rules, record.
+
+``ReviewService(ws)`` keeps a per-partition cache of decoded layers and STRtrees, so
+keep one service per workspace (the API and the batch mode do) for warm latency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+from datetime import UTC, datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import shapely
+from sqlalchemy import select
+
+from onemap import __version__
+from onemap.errors import InvalidInput
+from onemap.review.analysis import (
+    CONTROL_KINDS,
+    FIGURE_NAMES,
+    analyse_parcel,
+    check_parcels,
+    rule_figures,
+    sum_parcels,
+)
+from onemap.review.balance import farmland_balance
+from onemap.review.errors import ReviewNotFound, SiteRejected
+from onemap.review.models import (
+    VERDICT_EN,
+    BatchRow,
+    BatchSummary,
+    LayerVintage,
+    ProjectInfo,
+    ReviewRecord,
+    RuleSet,
+    SiteReview,
+)
+from onemap.review.rules import decide_verdict, evaluate_rules, parse_rules
+from onemap.review.sources import BBox, PartitionCache, latest_layers, read_near
+from onemap.review.tables import ReviewRow
+from onemap.store.access import Actor
+from onemap.store.partitions import GEOGRAPHIC_CRS
+from onemap.store.workspace import Workspace
+
+ADMIN_KINDS = ("admin_county", "admin_township")
+REVIEW_KINDS = ["dltb", *CONTROL_KINDS, *ADMIN_KINDS]
+REQUIRED_KINDS = ("dltb", "pbf", "eco_redline", "udb", "nature_reserve")
+ID_COLUMNS = ("DKBH", "parcel_id", "BSM", "id", "ID", "编号", "地块编号")
+NAME_COLUMNS = ("DKMC", "name", "NAME", "名称", "地块名称", "XMMC")
+SITE_SUFFIXES = {".txt", ".shp", ".gpkg", ".geojson", ".json", ".fgb", ".zip"}
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def load_default_rules() -> RuleSet:
+    """Return the built-in rule set (``onemap/review/default_rules.toml``)."""
+    text = resources.files("onemap.review").joinpath("default_rules.toml").read_text("utf-8")
+    return parse_rules(text, "toml", known=set(FIGURE_NAMES))
+
+
+def parcels_from_frame(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Normalise features into parcels: ``parcel_id``, ``name``, geometry in EPSG:4490."""
+    if gdf.crs is None:
+        raise SiteRejected("the site has no coordinate reference system (缺少坐标系)")
+    frame = gdf.to_crs(GEOGRAPHIC_CRS) if gdf.crs.to_epsg() != 4490 else gdf
+    id_col = next((c for c in ID_COLUMNS if c in frame.columns), None)
+    name_col = next((c for c in NAME_COLUMNS if c in frame.columns), None)
+    ids = (frame[id_col].astype(str).tolist() if id_col
+           else [str(i + 1) for i in range(len(frame))])
+    ids = [v if v and v not in ("nan", "None") else str(i + 1) for i, v in enumerate(ids)]
+    names = frame[name_col].fillna("").astype(str).tolist() if name_col else [""] * len(frame)
+    out = gpd.GeoDataFrame({"parcel_id": ids, "name": names},
+                           geometry=list(frame.geometry.to_numpy()), crs=GEOGRAPHIC_CRS)
+    check_parcels(out)
+    return out
+
+
+def parcels_from_geojson(obj: dict[str, Any]) -> gpd.GeoDataFrame:
+    """Parcels from a GeoJSON object (geometry, Feature or FeatureCollection, lon/lat)."""
+    if not isinstance(obj, dict) or "type" not in obj:
+        raise InvalidInput("the body is not a GeoJSON object")
+    if obj["type"] == "FeatureCollection":
+        features = obj.get("features") or []
+    elif obj["type"] == "Feature":
+        features = [obj]
+    else:
+        features = [{"type": "Feature", "geometry": obj, "properties": {}}]
+    try:
+        gdf = gpd.GeoDataFrame.from_features(features, crs=GEOGRAPHIC_CRS)
+    except Exception as exc:  # shapely/geopandas raise several kinds on bad GeoJSON
+        raise InvalidInput(f"invalid GeoJSON: {exc}") from None
+    if len(gdf) and "geometry" in gdf:
+        minx, miny, maxx, maxy = gdf.total_bounds
+        if min(minx, miny) < -180 or max(maxx, maxy) > 180:
+            raise SiteRejected("GeoJSON coordinates must be longitude/latitude degrees "
+                               "(CGCS2000); projected coordinates are not accepted here")
+    return parcels_from_frame(gdf)
+
+
+def read_site(path: str | Path) -> gpd.GeoDataFrame:
+    """Read a site file (coordinate TXT, Shapefile, GeoPackage, GeoJSON) into parcels."""
+    from onemap.store.formats import read_features
+
+    return parcels_from_frame(read_features(str(path)))
+
+
+def _site_json(parcels: gpd.GeoDataFrame) -> dict[str, Any]:
+    return json.loads(parcels.to_json(drop_id=True))
+
+
+def _review_id(parcels: gpd.GeoDataFrame, project: ProjectInfo, rules: RuleSet,
+               buffer_m: float, vintages: list[LayerVintage]) -> str:
+    geoms = shapely.normalize(shapely.set_precision(parcels.geometry.to_numpy(), 1e-9))
+    payload = {
+        "parcels": [[i, n, shapely.to_wkb(g, hex=True)] for i, n, g in
+                    zip(parcels["parcel_id"], parcels["name"], geoms, strict=True)],
+        "project": project.model_dump(mode="json"),
+        "rules": rules.checksum,
+        "buffer_m": buffer_m,
+        "data": [[v.kind, v.vintage, v.checksum] for v in vintages],
+        "engine": __version__,
+    }
+    digest = hashlib.sha256(json.dumps(payload, sort_keys=True).encode()).hexdigest()
+    return f"RV{digest[:20].upper()}"
+
+
+class ReviewService:
+    """Site compliance review over one workspace."""
+
+    def __init__(self, ws: Workspace, cache: PartitionCache | None = None) -> None:
+        self.ws = ws
+        self.cache = cache or PartitionCache()
+        self._rules: tuple[tuple[str, float], RuleSet] | None = None
+
+    # -- rules -----------------------------------------------------------------------
+    def rule_set(self) -> RuleSet:
+        """Return the workspace's rule set (``rules_file`` in onemap.toml) or the default."""
+        name = self.ws.config.rules_file
+        if not name:
+            key = ("", 0.0)
+            if self._rules is None or self._rules[0] != key:
+                self._rules = (key, load_default_rules())
+            return self._rules[1]
+        path = Path(name) if Path(name).is_absolute() else self.ws.root / name
+        if not path.is_file():
+            raise InvalidInput(f"rule file {name} not found", path=str(path))
+        key = (str(path), path.stat().st_mtime)
+        if self._rules is None or self._rules[0] != key:
+            fmt = path.suffix.lower().lstrip(".")
+            self._rules = (key, parse_rules(path.read_text("utf-8"), fmt,
+                                            known=set(FIGURE_NAMES)))
+        return self._rules[1]
+
+    # -- review ----------------------------------------------------------------------
+    def load_layers(self, bbox: BBox) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerVintage]]:
+        """Read every review layer near ``bbox`` (latest vintage), with the vintages used."""
+        states = latest_layers(self.ws, REVIEW_KINDS)
+        layers: dict[str, gpd.GeoDataFrame] = {}
+        vintages: list[LayerVintage] = []
+        for kind in REVIEW_KINDS:
+            if kind in states:
+                layers[kind], vintage = read_near(self.ws, self.cache, states[kind], bbox)
+                vintages.append(vintage)
+        return layers, vintages
+
+    def review(self, parcels: gpd.GeoDataFrame, actor: Actor, *,
+               project: ProjectInfo | None = None, site_name: str = "", source: str = "",
+               record: bool = True) -> SiteReview:
+        """Review a site given as parcels (see :func:`parcels_from_frame`)."""
+        project = project or ProjectInfo()
+        if actor.is_public:
+            raise InvalidInput("public users may not run site reviews",
+                               user_message="公众用户无权进行用地审查 (sign in)")
+        rules = self.rule_set()
+        buffer_m = self.ws.config.thresholds.hazard_buffer_m
+        minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)
+        margin = buffer_m / 100_000.0 * 1.2
+        layers, vintages = self.load_layers((minx - margin, miny - margin,
+                                             maxx + margin, maxy + margin))
+        figures = [analyse_parcel(str(pid), str(name), geom, layers, hazard_buffer_m=buffer_m)
+                   for pid, name, geom in zip(parcels["parcel_id"], parcels["name"],
+                                              parcels.geometry.to_numpy(), strict=True)]
+        totals = sum_parcels(figures)
+        for county in totals.counties:
+            actor.require(county, "the site")
+        missing = [k for k in REQUIRED_KINDS if k not in layers]
+        flat = rule_figures(totals, project, missing)
+        triggered = evaluate_rules(rules, flat)
+        verdict = decide_verdict(triggered)
+        result = SiteReview(
+            review_id=_review_id(parcels, project, rules, buffer_m, vintages),
+            verdict=verdict, verdict_en=VERDICT_EN[verdict],
+            site_name=site_name or project.name, project=project, area_m2=totals.area_m2,
+            landuse=totals.landuse, overlaps=totals.overlaps, figures=flat, totals=totals,
+            parcels=figures, rules=triggered, balance=farmland_balance(totals),
+            vintages=vintages, missing_layers=missing, rule_set=f"{rules.name} {rules.version}",
+            hazard_buffer_m=buffer_m, reviewed_at=_now(), reviewer=actor.username)
+        if record:
+            self._record(result, parcels, actor, source)
+        return result
+
+    def review_file(self, path: str | Path, actor: Actor, **kwargs: Any) -> SiteReview:
+        """Review the site in a coordinate TXT, Shapefile, GeoPackage or GeoJSON file."""
+        path = Path(path)
+        kwargs.setdefault("site_name", path.stem)
+        return self.review(read_site(path), actor, source=path.name, **kwargs)
+
+    def review_geojson(self, obj: dict[str, Any], actor: Actor, **kwargs: Any) -> SiteReview:
+        """Review a site drawn on the map (GeoJSON in lon/lat)."""
+        return self.review(parcels_from_geojson(obj), actor, source="geojson", **kwargs)
+
+    def review_folder(self, folder: str | Path, actor: Actor, *,
+                      project: ProjectInfo | None = None, record: bool = True) -> BatchSummary:
+        """Review every site file in ``folder``; a bad file becomes an error row."""
+        from onemap.errors import OnemapError
+
+        folder = Path(folder)
+        if not folder.is_dir():
+            raise InvalidInput(f"{folder} is not a folder", path=str(folder))
+        start = time.perf_counter()
+        rows: list[BatchRow] = []
+        for path in sorted(p for p in folder.iterdir() if p.suffix.lower() in SITE_SUFFIXES):
+            try:
+                r = self.review_file(path, actor, project=project, record=record)
+            except OnemapError as exc:
+                rows.append(BatchRow(file=path.name, error=f"[{exc.code}] {exc.user_message}"))
+                continue
+            f = r.figures
+            rows.append(BatchRow(
+                file=path.name, review_id=r.review_id, verdict=r.verdict, area_m2=r.area_m2,
+                farmland_m2=f["farmland_m2"], pbf_m2=f["pbf_m2"],
+                eco_redline_m2=f["eco_redline_m2"], udb_outside_m2=f["udb_outside_m2"],
+                rules=[t.id for t in r.rules]))
+        return BatchSummary(folder=str(folder), rows=rows,
+                            elapsed_s=time.perf_counter() - start)
+
+    # -- catalog ---------------------------------------------------------------------
+    def _record(self, result: SiteReview, parcels: gpd.GeoDataFrame, actor: Actor,
+                source: str) -> None:
+        inputs = {"site": _site_json(parcels), "project": result.project.model_dump(mode="json"),
+                  "source": source, "rule_set": result.rule_set,
+                  "vintages": [v.model_dump(mode="json") for v in result.vintages]}
+        with self.ws.session() as s:
+            s.add(ReviewRow(review_id=result.review_id, at=result.reviewed_at or _now(),
+                            actor=actor.username, site_name=result.site_name, source=source,
+                            verdict=result.verdict, area_m2=result.area_m2,
+                            counties=",".join(result.totals.counties), inputs=inputs,
+                            result=result.model_dump(mode="json")))
+        self.ws.audit(actor.username, "review.run", result.review_id,
+                      {"verdict": result.verdict, "source": source,
+                       "area_m2": round(result.area_m2, 2)})
+
+    def _row(self, review_id: str, actor: Actor) -> ReviewRow:
+        with self.ws.session() as s:
+            row = s.scalars(select(ReviewRow).where(ReviewRow.review_id == review_id)
+                            .order_by(ReviewRow.id.desc()).limit(1)).first()
+        if row is None:
+            raise ReviewNotFound(f"no review {review_id}", user_message=f"审查记录不存在: {review_id}")
+        for county in filter(None, row.counties.split(",")):
+            actor.require(county, f"review {review_id}")
+        return row
+
+    def get(self, review_id: str, actor: Actor) -> SiteReview:
+        """Return the latest recorded result of ``review_id``."""
+        return SiteReview.model_validate(self._row(review_id, actor).result)
+
+    def site_of(self, review_id: str, actor: Actor) -> gpd.GeoDataFrame:
+        """Return the parcels a recorded review examined (EPSG:4490)."""
+        site = self._row(review_id, actor).inputs["site"]
+        assert isinstance(site, dict)
+        return gpd.GeoDataFrame.from_features(site["features"], crs=GEOGRAPHIC_CRS)
+
+    def history(self, actor: Actor, limit: int = 100) -> list[ReviewRecord]:
+        """Return the newest recorded review runs the actor may see."""
+        with self.ws.session() as s:
+            rows = s.scalars(select(ReviewRow).order_by(ReviewRow.id.desc()).limit(limit)).all()
+        return [ReviewRecord.model_validate(r, from_attributes=True) for r in rows
+                if all(actor.covers(c) for c in filter(None, r.counties.split(",")))]
+
+    def map_layers(self, parcels: gpd.GeoDataFrame,
+                   margin_ratio: float = 0.35) -> dict[str, gpd.GeoDataFrame]:
+        """Return land use and control layers around the site, for the report map."""
+        minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)
+        pad = max(maxx - minx, maxy - miny) * margin_ratio + 1e-4
+        layers, _ = self.load_layers((minx - pad, miny - pad, maxx + pad, maxy + pad))
+        return {k: v for k, v in layers.items() if len(v)}
+

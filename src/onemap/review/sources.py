@@ -1,0 +1,123 @@
+"""Layer data for interactive reviews: partitions by bbox, cached per-partition STRtrees.
+
+A cold query reads each county partition the site's bbox touches once; warm
+queries reuse the decoded frame and its spatial index, so they cost one catalog
+query plus the geometry work.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from onemap.review.models import LayerVintage
+from onemap.store.kinds import get_kind
+from onemap.store.partitions import GEOGRAPHIC_CRS, read_partition
+from onemap.store.tables import LayerRow
+from onemap.store.workspace import Workspace
+
+BBox = tuple[float, float, float, float]
+
+
+@dataclass
+class _Indexed:
+    """One partition decoded, with its geometry array and STRtree."""
+
+    frame: gpd.GeoDataFrame
+    geoms: np.ndarray
+    tree: shapely.STRtree
+
+
+@dataclass
+class _LayerState:
+    kind: str
+    vintage: int
+    revision: int
+    parts: list[tuple[str, str, BBox, str]] = field(default_factory=list)  # county, path, bbox, sum
+
+
+class PartitionCache:
+    """A bounded LRU cache of decoded partitions keyed by (file, checksum); thread-safe."""
+
+    def __init__(self, max_partitions: int = 256) -> None:
+        self.max_partitions = max_partitions
+        self._items: OrderedDict[tuple[str, str], _Indexed] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, path: Path, checksum: str) -> _Indexed:
+        """Return the decoded partition at ``path``, reading and indexing it on a miss."""
+        key = (str(path), checksum)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+                return hit
+        frame = read_partition(path)
+        geoms = frame.geometry.to_numpy()
+        item = _Indexed(frame=frame, geoms=geoms, tree=shapely.STRtree(geoms))
+        with self._lock:
+            self._items[key] = item
+            while len(self._items) > self.max_partitions:
+                self._items.popitem(last=False)
+        return item
+
+    def clear(self) -> None:
+        """Forget every cached partition (cold start)."""
+        with self._lock:
+            self._items.clear()
+
+
+def _hits(a: BBox, b: BBox) -> bool:
+    return not (a[2] < b[0] or a[0] > b[2] or a[3] < b[1] or a[1] > b[3])
+
+
+def latest_layers(ws: Workspace, kinds: list[str]) -> dict[str, _LayerState]:
+    """Return the newest vintage of each of ``kinds`` held, with its partitions (one query)."""
+    out: dict[str, _LayerState] = {}
+    with ws.session() as s:
+        rows = s.scalars(select(LayerRow).where(LayerRow.kind.in_(kinds))
+                         .options(selectinload(LayerRow.partitions))
+                         .order_by(LayerRow.kind, LayerRow.vintage)).all()
+        for row in rows:  # ordered by vintage: the last one per kind wins
+            out[row.kind] = _LayerState(row.kind, row.vintage, row.revision, [
+                (p.county, p.path, (p.minx, p.miny, p.maxx, p.maxy), p.checksum)
+                for p in sorted(row.partitions, key=lambda p: p.county)])
+    return out
+
+
+def read_near(ws: Workspace, cache: PartitionCache, state: _LayerState,
+              bbox: BBox) -> tuple[gpd.GeoDataFrame, LayerVintage]:
+    """Return the features of a layer whose envelope meets ``bbox``, and the vintage read."""
+    frames: list[gpd.GeoDataFrame] = []
+    used: list[tuple[str, str]] = []
+    box = shapely.box(*bbox)
+    for county, rel, pbox, checksum in state.parts:
+        if not _hits(pbox, bbox):
+            continue
+        item = cache.get(ws.root / rel, checksum)
+        idx = item.tree.query(box)
+        used.append((county, checksum))
+        if len(idx):
+            frames.append(item.frame.iloc[np.sort(idx)])
+    digest = hashlib.sha256("|".join(f"{c}:{s}" for c, s in used).encode()).hexdigest()
+    spec = get_kind(state.kind)
+    vintage = LayerVintage(kind=state.kind, title_zh=spec.title_zh, vintage=state.vintage,
+                           revision=state.revision, counties=[c for c, _ in used],
+                           checksum=digest)
+    if not frames:
+        columns = [*spec.field_names, "county"]
+        empty = gpd.GeoDataFrame({c: pd.Series(dtype="object") for c in columns},
+                                 geometry=gpd.GeoSeries([], crs=GEOGRAPHIC_CRS))
+        return empty, vintage
+    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+    return gpd.GeoDataFrame(frame, geometry="geometry", crs=GEOGRAPHIC_CRS), vintage
