@@ -13,8 +13,11 @@ from onemap.errors import OnemapError
 # Each module defines ``register(app: typer.Typer) -> None``. Add yours here (one line).
 COMMAND_MODULES = [
     "onemap.cli.workspace",
+    "onemap.cli.serve",
     "onemap.cli.stats",
     "onemap.cli.config",
+    "onemap.cli.io",
+    "onemap.cli.review",
 ]
 
 

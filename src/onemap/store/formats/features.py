@@ -1,0 +1,213 @@
+"""Read any supported file into EPSG:4490 features, and write features to any format.
+
+:func:`read_features` is the function other capabilities call to read a user's file
+(site review reads a site's Shapefile or coordinate TXT with it)::
+
+    gdf = read_features("site.shp")               # GeoDataFrame, EPSG:4490
+    gdf.attrs["source"]                           # SourceInfo: format, CRS, encoding
+    gdf = read_features("site.txt")               # one feature per TXT parcel
+    gdf = read_features("x.shp", crs=4527)        # file without .prj: say its CRS
+
+CRS rules: ``crs`` (the user's word) wins; otherwise the file's own CRS (``.prj``,
+GeoPackage/GeoJSON/GeoParquet metadata, the TXT's 带号/zone prefix). A file without
+either is refused with a hint guessed from the coordinates (e.g. "eastings carry zone
+prefix 39: pass --crs 4527"). Coordinates that contradict the CRS (projected numbers
+under a geographic CRS, a zone prefix that differs from the CRS's zone, swapped axes,
+features outside China after reprojection) are refused as a wrong CRS.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+from pyproj import CRS
+
+from onemap.errors import CrsError, InvalidInput
+from onemap.standards.crs import (
+    CGCS2000_GEOGRAPHIC,
+    crs_from_user,
+    gauss_kruger_epsg,
+    zone_for_longitude,
+    zone_from_epsg,
+)
+from onemap.store.formats.base import FileFormat, format_for_path, get_format
+from onemap.store.formats.models import SourceInfo
+
+CHINA_LONLAT = (73.0, 3.0, 136.0, 54.0)  # generous bounds of China's territory, degrees
+
+
+@dataclass
+class LoadedFeatures:
+    """Features of one file in EPSG:4490, with where they came from.
+
+    ``native`` keeps the geometries in the source CRS (planar areas, exports back to
+    the user's zone); ``lines`` the 1-based source line of each feature when the format
+    has lines (coordinate TXT, CSV).
+    """
+
+    frame: gpd.GeoDataFrame
+    source: SourceInfo
+    native: gpd.GeoSeries
+    lines: list[int] | None = None
+    notes: list[str] = field(default_factory=list)
+
+
+def load_features(path: str | Path, *, encoding: str | None = None,
+                  crs: str | int | None = None, layer: str | None = None,
+                  format: str | None = None) -> LoadedFeatures:
+    """Read ``path`` (any supported format) into EPSG:4490 features; see the module doc."""
+    p = Path(path)
+    fmt = get_format(format) if format else format_for_path(p)
+    raw = fmt.read(p, encoding=encoding, layer=layer)
+    frame = raw.frame
+    notes = list(raw.notes)
+    src, origin = _source_crs(frame, crs, raw.crs_origin, str(p), notes)
+    native = frame.set_crs(src, allow_override=True)
+    check_coordinates(native, src, str(p))
+    out = native if _is_cgcs2000_geographic(src) else native.to_crs(CGCS2000_GEOGRAPHIC)
+    out = out.set_crs(CGCS2000_GEOGRAPHIC, allow_override=True)
+    _check_in_china(out, src, str(p))
+    epsg = src.to_epsg()
+    zone = zone_from_epsg(epsg) if epsg else None
+    source = SourceInfo(
+        path=str(p), format=fmt.name, layer=raw.layer, crs=_crs_label(src), crs_origin=origin,
+        zone=zone.zone if zone else None, encoding=raw.encoding,
+        encoding_origin=raw.encoding_origin, features=len(out), notes=notes)
+    out.attrs["source"] = source
+    return LoadedFeatures(out, source, native.geometry, raw.lines, notes)
+
+
+def read_features(path: str | Path, encoding: str | None = None,
+                  crs: str | int | None = None, layer: str | None = None) -> gpd.GeoDataFrame:
+    """Return the features of ``path`` in EPSG:4490; ``attrs["source"]`` is a SourceInfo."""
+    return load_features(path, encoding=encoding, crs=crs, layer=layer).frame
+
+
+def write_features(frame: gpd.GeoDataFrame, path: str | Path, *, format: str | None = None,
+                   crs: str | int | None = None, encoding: str | None = None,
+                   layer: str | None = None) -> list[Path]:
+    """Write ``frame`` to ``path`` in ``format`` (else guessed from the suffix).
+
+    ``crs`` reprojects first (e.g. 4527 for zone 39 with prefix). A coordinate TXT is
+    always written in a zone-prefixed Gauss–Krüger CRS, chosen from the features'
+    longitude when ``crs`` is not given.
+    """
+    p = Path(path)
+    fmt: FileFormat = get_format(format) if format else format_for_path(p)
+    if frame.crs is None:
+        raise CrsError("features to write have no CRS")
+    target = crs_from_user(crs) if crs not in (None, "") else CRS(frame.crs)
+    if fmt.name == "coordinate_txt":
+        target = _prefixed_zone_crs(frame, target)
+    out = frame if CRS(frame.crs).equals(target) else frame.to_crs(target)
+    if not fmt.can_write:
+        raise InvalidInput(f"format {fmt.name} is read-only")
+    return fmt.write(out, p, encoding=encoding, layer=layer)
+
+
+# -- CRS rules --------------------------------------------------------------------------
+def _crs_label(crs: CRS) -> str:
+    epsg = crs.to_epsg()
+    return f"EPSG:{epsg}" if epsg else crs.to_string()[:64]
+
+
+def _is_cgcs2000_geographic(crs: CRS) -> bool:
+    return crs.to_epsg() == CGCS2000_GEOGRAPHIC
+
+
+def _source_crs(frame: gpd.GeoDataFrame, user: str | int | None, origin: str, path: str,
+                notes: list[str]) -> tuple[CRS, str]:
+    if user not in (None, ""):
+        given = crs_from_user(user)
+        if frame.crs is not None and not CRS(frame.crs).equals(given, ignore_axis_order=True):
+            notes.append(f"--crs {_crs_label(given)} overrides the file's "
+                         f"{_crs_label(CRS(frame.crs))}")
+        return given, "user"
+    if frame.crs is not None:
+        return CRS(frame.crs), origin
+    raise CrsError("the file declares no coordinate reference system (no .prj or CRS "
+                   f"metadata); {suggest_crs(frame)}", path=path)
+
+
+def suggest_crs(frame: gpd.GeoDataFrame) -> str:
+    """Say which ``--crs`` the coordinates of ``frame`` look like (a hint for users)."""
+    if frame.empty or frame.geometry.isna().all():
+        return "give the CRS with --crs EPSG"
+    minx, miny, maxx, maxy = (float(v) for v in frame.total_bounds)
+    if -180 <= minx and maxx <= 180 and -90 <= miny and maxy <= 90:
+        return "the coordinates look like longitude/latitude: pass --crs 4490"
+    if minx >= 1e7 and int(minx // 1e6) == int(maxx // 1e6) and 25 <= int(minx // 1e6) <= 45:
+        z = int(minx // 1e6)
+        return (f"the eastings carry zone prefix {z} (3° Gauss–Krüger zone {z}): "
+                f"pass --crs {gauss_kruger_epsg(z)}")
+    if 0 < minx and maxx < 1e6 and miny > 1e6:
+        return ("the eastings carry no zone prefix: pass the central-meridian CRS, e.g. "
+                "--crs 4547 (CM 114°E) or --crs 4548 (CM 117°E)")
+    return "give the CRS with --crs EPSG"
+
+
+def check_coordinates(frame: gpd.GeoDataFrame, crs: CRS, path: str) -> None:
+    """Refuse coordinates that contradict ``crs`` (see the module docstring)."""
+    valid = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if valid.empty:
+        return
+    minx, miny, maxx, maxy = (float(v) for v in valid.total_bounds)
+    label = _crs_label(crs)
+    if crs.is_geographic:
+        if minx < -180 or maxx > 180 or miny < -90 or maxy > 90:
+            raise CrsError(f"wrong CRS: the file says {label} (degrees) but coordinates reach "
+                           f"x={maxx:.0f}, y={maxy:.0f}; {suggest_crs(frame)}", path=path)
+        return
+    epsg = crs.to_epsg()
+    zone = zone_from_epsg(epsg) if epsg else None
+    if zone is None:
+        return
+    if _prefix(miny) is not None and _prefix(minx) is None:
+        raise CrsError(f"wrong axis order: x values ({minx:.0f}…) look like northings and y "
+                       f"values ({miny:.0f}…) like zone-prefixed eastings (X/Y swapped?)",
+                       path=path)
+    if zone.prefixed:
+        prefixes = {_prefix(minx), _prefix(maxx)}
+        if prefixes != {zone.zone}:
+            found = ", ".join(str(z) for z in sorted(z for z in prefixes if z is not None))
+            raise CrsError(
+                f"wrong CRS: {label} is zone {zone.zone} with zone prefix, but the eastings "
+                f"carry {('zone prefix ' + found) if found else 'no zone prefix'}; "
+                f"{suggest_crs(frame)}", path=path)
+    elif minx >= 1e6 or maxx >= 1e6:
+        raise CrsError(f"wrong CRS: {label} has no zone prefix but the eastings reach "
+                       f"{maxx:.0f}; {suggest_crs(frame)}", path=path)
+
+
+def _prefix(value: float) -> int | None:
+    z = int(value // 1e6)
+    return z if 13 <= z <= 45 else None
+
+
+def _check_in_china(frame: gpd.GeoDataFrame, src: CRS, path: str) -> None:
+    valid = frame.geometry[~(frame.geometry.isna() | frame.geometry.is_empty)]
+    if valid.empty:
+        return
+    b = valid.total_bounds
+    if not np.isfinite(b).all():
+        raise CrsError(f"wrong CRS: reprojecting from {_crs_label(src)} gives infinite "
+                       "coordinates", path=path)
+    x0, y0, x1, y1 = CHINA_LONLAT
+    if b[0] < x0 or b[2] > x1 or b[1] < y0 or b[3] > y1:
+        raise CrsError(f"wrong CRS: read as {_crs_label(src)} the features lie at "
+                       f"{b[0]:.2f}–{b[2]:.2f}°E, {b[1]:.2f}–{b[3]:.2f}°N, outside China",
+                       path=path)
+
+
+def _prefixed_zone_crs(frame: gpd.GeoDataFrame, target: CRS) -> CRS:
+    epsg = target.to_epsg()
+    zone = zone_from_epsg(epsg) if epsg else None
+    if zone is not None:
+        return CRS.from_epsg(gauss_kruger_epsg(zone.zone, prefixed=True))
+    geo = frame.to_crs(CGCS2000_GEOGRAPHIC) if not _is_cgcs2000_geographic(
+        CRS(frame.crs)) else frame
+    lon = float((geo.total_bounds[0] + geo.total_bounds[2]) / 2)
+    return CRS.from_epsg(gauss_kruger_epsg(zone_for_longitude(lon), prefixed=True))

@@ -1,0 +1,285 @@
+"""Import a user's file into a workspace layer: map fields, coerce, validate, write atomically.
+
+Steps: read the file into EPSG:4490 (``formats.load_features``: encoding detection,
+CRS rules, reprojection from Gauss–Krüger zones) → map source fields onto the layer
+kind's schema (standard names, the schema's aliases, the Chinese field titles, then
+the user's ``aliases``) → coerce types → validate every feature (empty or wrong-type
+geometry, invalid geometry repaired with ``make_valid`` and reported, required fields,
+unknown 地类编码) → :meth:`Workspace.write_layer` (atomic, per-county partitions).
+
+Any rejected feature rejects the whole import (nothing changes) unless
+``skip_invalid`` is true; either way every rejected feature is listed with its
+reasons. Importing the same file with the same options again is a no-op reported as
+``unchanged`` (the fingerprint is kept as the layer's ``source_checksum``).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+from sqlalchemy import select
+
+from onemap.errors import ImportRejected, InvalidInput
+from onemap.standards.landuse import land_classes
+from onemap.store.formats.features import LoadedFeatures, load_features
+from onemap.store.formats.models import ImportReport, RejectedFeature, RepairedFeature
+from onemap.store.kinds import COUNTY_COLUMN, FieldSpec, LayerKind, get_kind
+from onemap.store.tables import LayerRow
+from onemap.store.workspace import Workspace
+
+Progress = Callable[[int, int, str], None]
+CODE_FIELDS = ("DLBM", "KCDLBM")  # land-use code fields checked against the 三调 classes
+_POLYGONAL = ("Polygon", "MultiPolygon")
+_PUNTAL = ("Point", "MultiPoint")
+MAX_LISTED = 5
+
+
+def import_file(
+    ws: Workspace,
+    path: str | Path,
+    kind: str,
+    *,
+    vintage: int | None = None,
+    encoding: str | None = None,
+    crs: str | int | None = None,
+    layer: str | None = None,
+    aliases: dict[str, str] | None = None,
+    skip_invalid: bool = False,
+    replace: bool = False,
+    actor: str = "system",
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Import ``path`` as layer ``kind``/``vintage`` of ``ws`` (see the module docstring)."""
+    spec = get_kind(kind)
+    p = Path(path)
+    if spec.versioned and vintage is None:
+        raise ImportRejected(f"layer kind {kind} needs a vintage (年度), e.g. --vintage 2020",
+                             path=str(p))
+    year = int(vintage) if spec.versioned and vintage is not None else 0
+    options = {"kind": kind, "vintage": year, "encoding": encoding, "crs": str(crs or ""),
+               "layer": layer, "aliases": aliases or {}, "skip_invalid": skip_invalid,
+               "replace": replace}
+    loaded = load_features(p, encoding=encoding, crs=crs, layer=layer)
+    fingerprint = source_fingerprint(p, options)
+    mapping, ignored = map_fields(list(loaded.frame.columns.drop(loaded.frame.geometry.name)),
+                                  spec, aliases or {}, path=str(p))
+    base = {"path": str(p), "kind": kind, "vintage": year, "source": loaded.source,
+            "features_read": len(loaded.frame), "field_mapping": mapping,
+            "ignored_fields": ignored, "fingerprint": fingerprint}
+    if _stored_fingerprint(ws, kind, year) == fingerprint:
+        info = ws.layer(kind, year)
+        return ImportReport(**base, features_imported=0, unchanged=True, layer=info,
+                            counties=sorted(x.county for x in ws.partitions(kind, year)))
+    frame, rejected, repaired = prepare_features(loaded, spec, mapping)
+    if rejected and not skip_invalid:
+        raise _rejection(p, rejected, len(frame))
+    keep = np.ones(len(frame), dtype=bool)
+    keep[[r.index for r in rejected]] = False
+    good = frame[keep]
+    if good.empty:
+        raise ImportRejected("no feature left to import", path=str(p),
+                             rejected=[r.model_dump() for r in rejected])
+    info = ws.write_layer(kind, vintage, good, replace=replace, source_path=str(p.resolve()),
+                          source_crs=loaded.source.crs, source_encoding=loaded.source.encoding,
+                          source_checksum=fingerprint, actor=actor, progress=progress)
+    ws.audit(actor, "layer.import", f"{kind}/{info.vintage}", {
+        "path": str(p), "features": int(keep.sum()), "rejected": len(rejected),
+        "repaired": len(repaired), "crs": loaded.source.crs,
+        "encoding": loaded.source.encoding})
+    return ImportReport(**base, features_imported=int(keep.sum()), rejected=rejected,
+                        repaired=repaired, layer=info,
+                        counties=sorted(x.county for x in ws.partitions(kind, info.vintage)))
+
+
+def _stored_fingerprint(ws: Workspace, kind: str, year: int) -> str | None:
+    with ws.session() as s:
+        return s.scalars(select(LayerRow.source_checksum).where(
+            LayerRow.kind == kind, LayerRow.vintage == year)).one_or_none()
+
+
+def _rejection(path: Path, rejected: list[RejectedFeature], total: int) -> ImportRejected:
+    listed = "; ".join(_describe(r) for r in rejected[:MAX_LISTED])
+    more = f"; … and {len(rejected) - MAX_LISTED} more" if len(rejected) > MAX_LISTED else ""
+    first = rejected[0]
+    return ImportRejected(
+        f"{len(rejected)} of {total} features rejected, nothing was imported (use "
+        f"--skip-invalid to import the other {total - len(rejected)}): {listed}{more}",
+        path=str(path), line=first.line if len(rejected) == 1 else None,
+        feature_id=first.feature_id if len(rejected) == 1 else None,
+        rejected=[r.model_dump() for r in rejected])
+
+
+def _describe(r: RejectedFeature) -> str:
+    where = f"feature {r.feature_id}" + (f" (line {r.line})" if r.line else "")
+    return f"{where}: {', '.join(r.reasons)}"
+
+
+def source_fingerprint(path: Path, options: dict[str, object]) -> str:
+    """Return a sha256 over the source file(s) (Shapefile sidecars, FileGDB folder) and options."""
+    h = hashlib.sha256(json.dumps(options, sort_keys=True, default=str).encode())
+    if path.is_dir():
+        files = sorted(f for f in path.rglob("*") if f.is_file())
+    elif path.suffix.lower() == ".shp":
+        files = sorted(f for f in path.parent.glob(path.stem + ".*") if f.suffix.lower() in
+                       (".shp", ".shx", ".dbf", ".prj", ".cpg"))
+    else:
+        files = [path]
+    for f in files:
+        h.update(f.name.encode())
+        with f.open("rb") as fh:
+            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+                h.update(chunk)
+    return h.hexdigest()
+
+
+# -- field mapping ------------------------------------------------------------------------
+def _norm(name: str) -> str:
+    return str(name).strip().upper()
+
+
+def map_fields(columns: list[str], spec: LayerKind, aliases: dict[str, str], *,
+               path: str = "") -> tuple[dict[str, str], list[str]]:
+    """Return ``{source column: schema field}`` and the source columns left unmapped.
+
+    A column matches a field by its standard name, the schema's aliases or its Chinese
+    title (case-insensitive); ``aliases`` (source → field) come first. Missing required
+    fields reject the file, naming what was found.
+    """
+    by_name = {_norm(c): c for c in columns}
+    mapping: dict[str, str] = {}
+    for src, dst in aliases.items():
+        if _norm(src) not in by_name:
+            raise InvalidInput(f"alias {src}={dst}: the file has no field {src!r}; fields: "
+                               f"{', '.join(columns)}", path=path)
+        if spec.fields and spec.spec(dst) is None:
+            raise InvalidInput(f"alias {src}={dst}: {dst!r} is not a field of layer kind "
+                               f"{spec.name}; fields: {', '.join(spec.field_names)}", path=path)
+        mapping[by_name[_norm(src)]] = dst
+    for f in spec.fields:
+        if f.name in mapping.values():
+            continue
+        for candidate in (f.name, *f.aliases, f.title_zh):
+            col = by_name.get(_norm(candidate))
+            if col is not None and col not in mapping:
+                mapping[col] = f.name
+                break
+    if not spec.fields:  # generic layers keep every column under its own name
+        mapping.update({c: c for c in columns if c not in mapping})
+    missing = [f.name for f in spec.fields if f.required and f.name not in mapping.values()]
+    if missing:
+        raise ImportRejected(
+            f"missing required field(s) {', '.join(missing)} for layer kind {spec.name}; the "
+            f"file has: {', '.join(columns) or '(no fields)'}; map one with --alias SRC=FIELD",
+            path=path)
+    ignored = [c for c in columns if c not in mapping and c != COUNTY_COLUMN]
+    return mapping, ignored
+
+
+# -- validation ---------------------------------------------------------------------------
+def prepare_features(loaded: LoadedFeatures, spec: LayerKind, mapping: dict[str, str]
+                     ) -> tuple[gpd.GeoDataFrame, list[RejectedFeature], list[RepairedFeature]]:
+    """Rename, coerce and validate; return the frame, the rejected and the repaired features."""
+    src = loaded.frame
+    reasons: dict[int, list[str]] = {}
+    data: dict[str, object] = {}
+    for col, name in mapping.items():
+        fspec = spec.spec(name) or FieldSpec(name, "str", name)
+        data[name] = _coerce(src[col].reset_index(drop=True), fspec, reasons)
+    if COUNTY_COLUMN in src.columns and COUNTY_COLUMN not in data:
+        data[COUNTY_COLUMN] = src[COUNTY_COLUMN].astype("string").reset_index(drop=True)
+    geoms, repairs = _check_geometry(src.geometry.to_numpy(), spec, reasons)
+    frame = gpd.GeoDataFrame(pd.DataFrame(data, index=pd.RangeIndex(len(src))),
+                             geometry=geoms, crs=src.crs)
+    _check_codes(frame, reasons)
+    ids = _feature_ids(frame)
+    lines = loaded.lines
+    rejected = [RejectedFeature(index=i, feature_id=ids[i], line=lines[i] if lines else None,
+                                reasons=r) for i, r in sorted(reasons.items())]
+    repaired = [RepairedFeature(index=i, feature_id=ids[i], line=lines[i] if lines else None,
+                                reason=why) for i, why in repairs if i not in reasons]
+    return frame, rejected, repaired
+
+
+def _feature_ids(frame: pd.DataFrame) -> list[str]:
+    for col in ("BSM", "DKBH", "PZWH", "GDBH", "XKZH", "ZHDBH", "JCBH", "XZQDM"):
+        if col in frame.columns:
+            values = frame[col].astype("string")
+            return [f"{i} ({col} {v})" if v is not pd.NA and v else str(i)
+                    for i, v in enumerate(values)]
+    return [str(i) for i in range(len(frame))]
+
+
+def _add(reasons: dict[int, list[str]], mask: np.ndarray, message: Callable[[int], str]) -> None:
+    for i in np.flatnonzero(mask):
+        reasons.setdefault(int(i), []).append(message(int(i)))
+
+
+def _coerce(col: pd.Series, f: FieldSpec, reasons: dict[int, list[str]]) -> pd.Series:
+    text = col.astype("string").str.strip()
+    empty = (text.isna() | (text == "")).to_numpy()
+    if f.type == "str":
+        out = text.where(~empty, pd.NA)
+        if pd.api.types.is_float_dtype(col):  # codes read as numbers: 101.0 → "101"
+            integral = col.notna() & (col % 1 == 0)
+            out = out.where(~integral, col[integral].astype("Int64").astype("string"))
+    else:
+        num = pd.to_numeric(text.where(~empty, None), errors="coerce")
+        bad = ~empty & num.isna().to_numpy()
+        if f.type == "int":
+            bad |= ~empty & ~num.isna().to_numpy() & (num.fillna(0) % 1 != 0).to_numpy()
+            out = num.where(~bad).round().astype("Int64")
+        else:
+            out = num.astype("Float64")
+        kind = "an integer" if f.type == "int" else "a number"
+        _add(reasons, bad, lambda i: f"field {f.name}: {text.iloc[i]!r} is not {kind}")
+    if f.required:
+        _add(reasons, out.isna().to_numpy(), lambda i: f"required field {f.name} is empty")
+    return out
+
+
+def _check_codes(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
+    known = set(land_classes())
+    for name in CODE_FIELDS:
+        if name not in frame.columns:
+            continue
+        codes = frame[name].astype("string")
+        bad = (codes.notna() & ~codes.isin(known)).to_numpy()
+        _add(reasons, bad, lambda i, c=codes, n=name:
+             f"unknown land-use code {n}={c.iloc[i]!r} (not a 三调 / GB/T 21010 class)")
+
+
+def _check_geometry(geoms: np.ndarray, spec: LayerKind, reasons: dict[int, list[str]]
+                    ) -> tuple[np.ndarray, list[tuple[int, str]]]:
+    geoms = shapely.force_2d(geoms)
+    missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
+    _add(reasons, missing, lambda i: "empty geometry")
+    allowed = None if spec.name == "generic" else (
+        _POLYGONAL if spec.geometry == "polygon" else _PUNTAL)
+    types = shapely.get_type_id(geoms)
+    names = np.array(["Point", "LineString", "LinearRing", "Polygon", "MultiPoint",
+                      "MultiLineString", "MultiPolygon", "GeometryCollection"], dtype=object)
+    if allowed is not None:
+        wrong = ~missing & ~np.isin(names[np.clip(types, 0, 7)], allowed)
+        _add(reasons, wrong, lambda i: f"geometry is a {names[types[i]]}, layer kind "
+             f"{spec.name} needs {spec.geometry}s")
+    invalid = ~missing & ~shapely.is_valid(geoms)
+    repairs: list[tuple[int, str]] = []
+    for i in np.flatnonzero(invalid):
+        why = shapely.is_valid_reason(geoms[i])
+        fixed = shapely.make_valid(geoms[i])
+        if spec.geometry == "polygon" and spec.name != "generic":
+            parts = [g for g in shapely.get_parts(fixed) if g.geom_type in _POLYGONAL]
+            fixed = shapely.union_all(parts) if parts else shapely.Polygon()
+        if fixed.is_empty or (spec.geometry == "polygon" and fixed.area == 0):
+            reasons.setdefault(int(i), []).append(f"invalid geometry ({why}) cannot be repaired")
+        else:
+            geoms[i] = fixed
+            repairs.append((int(i), f"invalid geometry repaired with make_valid: {why}"))
+    return geoms, repairs
