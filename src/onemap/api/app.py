@@ -3,21 +3,33 @@
 from __future__ import annotations
 
 import importlib
+import logging
 
-from onemap.api.deps import ApiSettings, AppContext
+from onemap.api.deps import ApiSettings, AppContext, install_context
 from onemap.api.errors import install_error_handlers
 from onemap.store.workspace import Workspace
 
 from fastapi import FastAPI
 
+log = logging.getLogger(__name__)
+
 # Each module defines ``build_router(ctx: AppContext) -> fastapi.APIRouter``. Add yours here.
-ROUTER_MODULES: list[str] = []
+ROUTER_MODULES: list[str] = [
+    "onemap.api.routers.auth",
+    "onemap.api.routers.admin",
+    "onemap.api.routers.layers",
+    "onemap.api.routers.ogc_features",
+    "onemap.api.routers.tiles",
+    "onemap.api.routers.review",
+    "onemap.api.routers.pages",
+]
 
 
 def create_app(settings: ApiSettings, workspace: Workspace | None = None) -> FastAPI:
     """Build the application for the workspace named in ``settings``."""
     ws = workspace or Workspace.open(settings.workspace)
     ctx = AppContext(workspace=ws, settings=settings)
+    install_context(ctx)
     app = FastAPI(title="onemap 国土空间一张图", version="0.1.0", openapi_url="/api",
                   docs_url="/api.html", redoc_url=None)
     app.state.ctx = ctx

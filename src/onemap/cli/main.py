@@ -14,6 +14,7 @@ from onemap.errors import OnemapError
 COMMAND_MODULES = [
     "onemap.cli.workspace",
     "onemap.cli.serve",
+    "onemap.cli.serve",
     "onemap.cli.stats",
     "onemap.cli.config",
     "onemap.cli.io",

@@ -1,0 +1,315 @@
+"""OGC API – Features: Part 1 Core (GeoJSON, HTML), Part 2 CRS, Part 3 CQL2-Text filters."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Annotated, Any, Literal
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from onemap.api.deps import AppContext, scoped_data
+from onemap.api.ogc import crs as ogc_crs
+from onemap.api.ogc.cql import FilterEvaluator, attributes, parse_filter
+from onemap.api.ogc.geojson import feature_collection, feature_texts
+from onemap.api.ogc.html import render, wants_html
+from onemap.api.ogc.models import (
+    Collection,
+    Collections,
+    Conformance,
+    Extent,
+    LandingPage,
+    Link,
+    SpatialExtent,
+)
+from onemap.api.ogc.paging import select_feature, select_page
+from onemap.api.routers import tiles as tiles_router
+from onemap.api.scope import LayerEntry, ScopedData
+from onemap.errors import InvalidInput, NotFound
+from onemap.store.kinds import COUNTY_COLUMN, get_kind
+from onemap.users.policy import sensitive_fields
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import Response
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/html",
+    "http://www.opengis.net/spec/ogcapi-features-1/1.0/conf/geojson",
+    "http://www.opengis.net/spec/ogcapi-features-2/1.0/conf/crs",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/features-filter",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables",
+    "http://www.opengis.net/spec/ogcapi-features-3/1.0/conf/queryables-query-parameters",
+    "http://www.opengis.net/spec/cql2/1.0/conf/cql2-text",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-cql2",
+    "http://www.opengis.net/spec/cql2/1.0/conf/basic-spatial-functions",
+]
+"""Conformance classes implemented by this router (Tiles adds its own)."""
+
+GEOJSON = "application/geo+json"
+_RESERVED = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "filter", "filter-lang",
+             "filter-crs", "datetime", "properties", "skipGeometry"}
+Fmt = Annotated[Literal["json", "html"] | None, Query(description="json or html")]
+
+
+Data = Annotated[ScopedData, Depends(scoped_data)]
+
+
+def _url(request: Request, path: str, **params: Any) -> str:
+    base = str(request.base_url).rstrip("/") + path
+    query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    return f"{base}?{query}" if query else base
+
+
+def _collection(request: Request, data: ScopedData, entry: LayerEntry) -> Collection:
+    spec = get_kind(entry.info.kind)
+    cid = entry.collection_id
+    year = f" {entry.info.vintage}年" if entry.info.vintage else ""
+    bboxes = [p.bbox for p in entry.partitions]
+    extent = None
+    if bboxes:
+        b = np.array(bboxes)
+        extent = Extent(spatial=SpatialExtent(bbox=[[float(b[:, 0].min()), float(b[:, 1].min()),
+                                                     float(b[:, 2].max()),
+                                                     float(b[:, 3].max())]]))
+    links = [
+        Link(href=_url(request, f"/collections/{cid}"), rel="self", type="application/json"),
+        Link(href=_url(request, f"/collections/{cid}/items"), rel="items", type=GEOJSON,
+             title="要素 Items"),
+        Link(href=_url(request, f"/collections/{cid}/items", f="html"), rel="items",
+             type="text/html"),
+        Link(href=_url(request, f"/collections/{cid}/queryables"),
+             rel="http://www.opengis.net/def/rel/ogc/1.0/queryables",
+             type="application/schema+json"),
+        Link(href=_url(request, f"/collections/{cid}/tiles"),
+             rel="http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
+             type="application/json"),
+    ]
+    return Collection(id=cid, title=f"{spec.title_zh}{year}",
+                      description=f"{spec.title_en} ({spec.category}); {entry.info.classification}",
+                      links=links, extent=extent, crs=ogc_crs.supported_crs(),
+                      storageCrs=ogc_crs.crs_uri(ogc_crs.STORAGE_EPSG),
+                      keywords=[spec.category, spec.name])
+
+
+def _fields(data: ScopedData, kind: str) -> list[dict[str, str]]:
+    hidden = set(sensitive_fields(kind)) if data.actor.is_public else set()
+    spec = get_kind(kind)
+    out = [{"name": f.name, "title": f.title_zh, "type": f.type} for f in spec.fields
+           if f.name not in hidden]
+    return [*out, {"name": COUNTY_COLUMN, "title": "县级行政区划代码", "type": "str"}]
+
+
+def _row_filter(request: Request, data: ScopedData, kind: str, cql: str | None,
+                lang: str | None, filter_crs: int | None) -> Any:
+    known = {f["name"]: f["type"] for f in _fields(data, kind)}
+    props = {k: v for k, v in request.query_params.items() if k not in _RESERVED}
+    for key in props:
+        if key not in known:
+            raise InvalidInput(f"unknown query parameter or property {key!r}",
+                               user_message=f"未知的参数或属性 (unknown parameter): {key}")
+    node = None
+    if cql:
+        if lang not in (None, "cql2-text"):
+            raise InvalidInput("only filter-lang=cql2-text is supported")
+        node = parse_filter(cql)
+        bad = attributes(node) - set(known) - {"geometry"}
+        if bad:
+            raise InvalidInput(f"unknown properties in filter: {sorted(bad)}",
+                               user_message=f"过滤条件中的属性不存在: {', '.join(sorted(bad))}")
+    if not props and node is None:
+        return None
+
+    def keep(frame: Any) -> np.ndarray:
+        mask = np.ones(len(frame), dtype=bool)
+        for key, value in props.items():
+            col = frame[key]
+            if known[key] in ("int", "float"):
+                try:
+                    mask &= (pd.to_numeric(col, errors="coerce") == float(value)).to_numpy()
+                except ValueError:
+                    raise InvalidInput(f"{key} needs a number, got {value!r}") from None
+            else:
+                mask &= (col.astype("string") == value).fillna(False).to_numpy(dtype=bool)
+        if node is not None:
+            hook = (lambda g: ogc_crs.to_storage(np.array([g]), filter_crs)[0])
+            mask &= FilterEvaluator(frame, hook).mask(node)
+        return mask
+
+    return keep
+
+
+def _bbox(text: str | None, bbox_crs: int | None) -> tuple[float, float, float, float] | None:
+    if text is None:
+        return None
+    try:
+        vals = [float(v) for v in text.split(",")]
+    except ValueError:
+        raise InvalidInput(f"bbox must be numbers, got {text!r}") from None
+    if len(vals) == 6:
+        vals = [vals[0], vals[1], vals[3], vals[4]]
+    if len(vals) != 4 or not all(np.isfinite(vals)) or vals[0] > vals[2] or vals[1] > vals[3]:
+        raise InvalidInput(f"bbox must be minx,miny,maxx,maxy, got {text!r}")
+    return ogc_crs.bbox_to_storage((vals[0], vals[1], vals[2], vals[3]), bbox_crs)
+
+
+def build_router(ctx: AppContext) -> APIRouter:
+    """Return the OGC API – Features routes."""
+    router = APIRouter(tags=["OGC API Features 要素服务"])
+    max_limit = ctx.settings.features_max_limit
+
+    @router.get("/", response_model=LandingPage)
+    def landing(request: Request, f: Fmt = None) -> Any:
+        """OGC API landing page."""
+        links = [
+            Link(href=_url(request, "/"), rel="self", type="application/json"),
+            Link(href=_url(request, "/api"), rel="service-desc",
+                 type="application/vnd.oai.openapi+json;version=3.0", title="OpenAPI"),
+            Link(href=_url(request, "/api.html"), rel="service-doc", type="text/html",
+                 title="API 文档"),
+            Link(href=_url(request, "/conformance"), rel="conformance",
+                 type="application/json", title="Conformance"),
+            Link(href=_url(request, "/collections"), rel="data", type="application/json",
+                 title="数据集 Collections"),
+            Link(href=_url(request, "/tileMatrixSets"),
+                 rel="http://www.opengis.net/def/rel/ogc/1.0/tiling-schemes",
+                 type="application/json", title="瓦片矩阵集 Tile matrix sets"),
+            Link(href=_url(request, "/map"), rel="alternate", type="text/html",
+                 title="一张图 Web map"),
+        ]
+        page = LandingPage(title=f"onemap 国土空间一张图 · {ctx.workspace.config.name}",
+                           description="自然资源一张图 OGC API (Features, Tiles)", links=links)
+        if wants_html(request, f):
+            return render(request, "landing.html", title=page.title, page=page)
+        return page
+
+    @router.get("/conformance", response_model=Conformance)
+    def conformance(request: Request, f: Fmt = None) -> Any:
+        """Conformance classes."""
+        classes = [*CONFORMANCE, *tiles_router.CONFORMANCE]
+        if wants_html(request, f):
+            page = LandingPage(title="Conformance", description="",
+                               links=[Link(href=c, rel="conformance") for c in classes])
+            return render(request, "landing.html", title="Conformance", page=page)
+        return Conformance(conformsTo=classes)
+
+    @router.get("/collections", response_model=Collections)
+    def collections(request: Request, data: Data, f: Fmt = None) -> Any:
+        """Every layer kind × vintage visible to the caller."""
+        items = [_collection(request, data, e) for e in
+                 sorted(data.layers(), key=lambda e: e.collection_id)]
+        if wants_html(request, f):
+            return render(request, "collections.html", title="数据集 Collections",
+                          collections=items)
+        return Collections(links=[Link(href=_url(request, "/collections"), rel="self",
+                                       type="application/json")], collections=items)
+
+    @router.get("/collections/{collection_id}", response_model=Collection)
+    def collection(collection_id: str, request: Request, data: Data, f: Fmt = None) -> Any:
+        """One collection's description."""
+        c = _collection(request, data, data.by_collection(collection_id))
+        if wants_html(request, f):
+            return render(request, "collection.html", title=c.title, c=c)
+        return c
+
+    @router.get("/collections/{collection_id}/queryables",
+                responses={200: {"content": {"application/schema+json": {}}}})
+    def queryables(collection_id: str, request: Request, data: Data) -> Response:
+        """Properties usable in filters, as JSON Schema."""
+        entry = data.by_collection(collection_id)
+        types = {"str": "string", "int": "integer", "float": "number"}
+        props: dict[str, Any] = {f["name"]: {"title": f["title"], "type": types[f["type"]]}
+                                 for f in _fields(data, entry.info.kind)}
+        geometry = "Point" if get_kind(entry.info.kind).geometry == "point" else "Polygon"
+        props["geometry"] = {"format": f"geometry-{geometry.lower()}",
+                             "$ref": f"https://geojson.org/schema/{geometry}.json"}
+        body = {"$schema": "https://json-schema.org/draft/2019-09/schema",
+                "$id": _url(request, f"/collections/{collection_id}/queryables"),
+                "type": "object", "title": collection_id, "properties": props}
+        return Response(json.dumps(body, ensure_ascii=False),
+                        media_type="application/schema+json")
+
+    @router.get("/collections/{collection_id}/items",
+                responses={200: {"content": {GEOJSON: {}, "text/html": {}}}})
+    def items(
+        collection_id: str, request: Request, data: Data, f: Fmt = None,
+        bbox: Annotated[str | None, Query(max_length=300)] = None,
+        bbox_crs: Annotated[str | None, Query(alias="bbox-crs", max_length=200)] = None,
+        crs: Annotated[str | None, Query(max_length=200)] = None,
+        limit: Annotated[int, Query(ge=1, le=1_000_000)] = 10,
+        offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+        filter_: Annotated[str | None, Query(alias="filter", max_length=4000)] = None,
+        filter_lang: Annotated[str | None, Query(alias="filter-lang", max_length=40)] = None,
+        filter_crs: Annotated[str | None, Query(alias="filter-crs", max_length=200)] = None,
+        datetime_: Annotated[str | None, Query(alias="datetime", max_length=100)] = None,
+    ) -> Response:
+        """Features of a collection: bbox, property filters, CQL2-Text, limit/offset paging."""
+        entry = data.by_collection(collection_id)
+        out_crs = ogc_crs.parse_crs(crs)
+        box = _bbox(bbox, ogc_crs.parse_crs(bbox_crs))
+        keep = _row_filter(request, data, entry.info.kind, filter_, filter_lang,
+                           ogc_crs.parse_crs(filter_crs))
+        limit = min(limit, max_limit)
+        page = select_page(data, entry, bbox=box, row_filter=keep, offset=offset, limit=limit)
+        params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
+        path = f"/collections/{collection_id}/items"
+        links = [Link(href=_url(request, path, **params, offset=offset or None), rel="self",
+                      type=GEOJSON),
+                 Link(href=_url(request, path, **params, offset=offset or None, f="html"),
+                      rel="alternate", type="text/html"),
+                 Link(href=_url(request, f"/collections/{collection_id}"), rel="collection",
+                      type="application/json")]
+        if page.more:
+            links.append(Link(href=_url(request, path, **params, offset=offset + limit),
+                              rel="next", type=GEOJSON))
+        if offset:
+            links.append(Link(href=_url(request, path, **params,
+                                        offset=max(0, offset - limit) or None),
+                              rel="prev", type=GEOJSON))
+        if wants_html(request, f):
+            rows = [{"id": i, "props": r} for i, r in zip(
+                page.ids, page.frame.drop(columns="geometry").to_dict("records"), strict=True)]
+            return render(request, "items.html", title=collection_id, cid=collection_id,
+                          rows=rows, fields=_fields(data, entry.info.kind),
+                          links=[lk.model_dump() for lk in links], matched=page.matched)
+        extra: dict[str, Any] = {
+            "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "numberReturned": len(page.ids),
+            "links": [lk.model_dump(exclude_none=True) for lk in links]}
+        if page.matched is not None:
+            extra["numberMatched"] = page.matched
+        body = feature_collection(feature_texts(page.frame, page.ids, out_crs), extra)
+        return Response(body, media_type=GEOJSON,
+                        headers={"Content-Crs": f"<{ogc_crs.crs_uri(out_crs)}>"})
+
+    @router.get("/collections/{collection_id}/items/{feature_id}",
+                responses={200: {"content": {GEOJSON: {}, "text/html": {}}}})
+    def item(collection_id: str, feature_id: str, request: Request, data: Data,
+             f: Fmt = None,
+             crs: Annotated[str | None, Query(max_length=200)] = None) -> Response:
+        """One feature by id (``county-position``)."""
+        entry = data.by_collection(collection_id)
+        out_crs = ogc_crs.parse_crs(crs)
+        frame = select_feature(data, entry, feature_id)
+        if not len(frame):
+            raise NotFound(f"no feature {feature_id} in {collection_id}",
+                           user_message=f"要素不存在 (no such feature): {feature_id}")
+        if wants_html(request, f):
+            props = frame.drop(columns="geometry").to_dict("records")[0]
+            return render(request, "item.html", title=f"{collection_id} {feature_id}",
+                          fields=_fields(data, entry.info.kind), props=props,
+                          geometry_type=shapely.get_type_id(frame.geometry.iloc[0]))
+        text = feature_texts(frame, [feature_id], out_crs)[0]
+        links = [Link(href=_url(request, f"/collections/{collection_id}/items/{feature_id}"),
+                      rel="self", type=GEOJSON).model_dump(exclude_none=True),
+                 Link(href=_url(request, f"/collections/{collection_id}"), rel="collection",
+                      type="application/json").model_dump(exclude_none=True)]
+        body = text[:-1] + ',"links":' + json.dumps(links) + "}"
+        return Response(body.encode("utf-8"), media_type=GEOJSON,
+                        headers={"Content-Crs": f"<{ogc_crs.crs_uri(out_crs)}>"})
+
+    return router

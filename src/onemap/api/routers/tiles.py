@@ -1,0 +1,159 @@
+"""OGC API – Tiles: vector tilesets (MVT) of every collection, TileJSON, tile matrix sets."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from onemap.api.deps import AppContext, scoped_data
+from onemap.api.ogc.models import Link
+from onemap.api.ogc.tiles import (
+    MVT_MEDIA,
+    TileAddress,
+    TileCache,
+    check_zoom,
+    get_tms,
+    render_tile,
+    tile_etag,
+    tile_fields,
+    tile_matrix_sets,
+)
+from onemap.api.scope import ScopedData
+
+from fastapi import APIRouter, Depends, Path, Request
+from fastapi.responses import Response
+
+CONFORMANCE = [
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/core",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tileset",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/tilesets-list",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/geodata-tilesets",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/oas30",
+    "http://www.opengis.net/spec/ogcapi-tiles-1/1.0/conf/mvt",
+    "http://www.opengis.net/spec/tms/2.0/conf/tilematrixset",
+    "http://www.opengis.net/spec/tms/2.0/conf/json-tilematrixset",
+]
+"""Conformance classes implemented by this router."""
+
+TMS_REL = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
+
+
+Data = Annotated[ScopedData, Depends(scoped_data)]
+
+
+def _base(request: Request) -> str:
+    return str(request.base_url).rstrip("/")
+
+
+def build_router(ctx: AppContext) -> APIRouter:
+    """Return the OGC API – Tiles routes."""
+    router = APIRouter(tags=["OGC API Tiles 矢量瓦片"])
+    cache = TileCache(ctx.settings.tile_cache_entries)
+    ctx.extras["tile_cache"] = cache
+    max_bytes = ctx.settings.tile_max_bytes
+
+    @router.get("/tileMatrixSets")
+    def tile_matrix_set_list(request: Request) -> dict[str, Any]:
+        """Tile matrix sets offered (WebMercatorQuad, CGCS2000Quad)."""
+        return {"tileMatrixSets": [
+            {"id": k, "title": t.title or k,
+             "links": [{"href": f"{_base(request)}/tileMatrixSets/{k}", "rel": TMS_REL,
+                        "type": "application/json"}]}
+            for k, t in tile_matrix_sets().items()]}
+
+    @router.get("/tileMatrixSets/{tms_id}")
+    def tile_matrix_set(tms_id: str) -> dict[str, Any]:
+        """One tile matrix set definition (OGC TMS 2.0 JSON)."""
+        return get_tms(tms_id).model_dump(exclude_none=True, mode="json")  # type: ignore[no-any-return]
+
+    @router.get("/collections/{collection_id}/tiles")
+    def tilesets(collection_id: str, request: Request, data: Data) -> dict[str, Any]:
+        """Vector tilesets of a collection, one per tile matrix set."""
+        entry = data.by_collection(collection_id)
+        base = f"{_base(request)}/collections/{entry.collection_id}/tiles"
+        return {"links": [{"href": base, "rel": "self", "type": "application/json"}],
+                "tilesets": [{"title": f"{entry.collection_id} {k}", "dataType": "vector",
+                              "crs": _crs_uri(k), "tileMatrixSetURI": f"{_base(request)}"
+                              f"/tileMatrixSets/{k}",
+                              "links": [{"href": f"{base}/{k}", "rel": "self",
+                                         "type": "application/json"},
+                                        {"href": f"{_base(request)}/tileMatrixSets/{k}",
+                                         "rel": TMS_REL, "type": "application/json"}]}
+                             for k in tile_matrix_sets()]}
+
+    @router.get("/collections/{collection_id}/tiles/{tms_id}")
+    def tileset(collection_id: str, tms_id: str, request: Request, data: Data
+                ) -> dict[str, Any]:
+        """Tileset metadata with the tile URL template."""
+        entry = data.by_collection(collection_id)
+        tms = get_tms(tms_id)
+        base = f"{_base(request)}/collections/{entry.collection_id}/tiles/{tms_id}"
+        return {"title": entry.collection_id, "dataType": "vector", "crs": _crs_uri(tms_id),
+                "tileMatrixSetURI": f"{_base(request)}/tileMatrixSets/{tms_id}",
+                "layers": [{"id": entry.collection_id, "dataType": "vector",
+                            "geometryType": "points" if _is_point(entry.info.kind)
+                            else "polygons"}],
+                "tileMatrixSetLimits": [{"tileMatrix": str(z), "minTileRow": 0,
+                                         "maxTileRow": tms.matrix(z).matrixHeight - 1,
+                                         "minTileCol": 0,
+                                         "maxTileCol": tms.matrix(z).matrixWidth - 1}
+                                        for z in range(tms.minzoom, min(tms.maxzoom, 20) + 1)],
+                "links": [Link(href=base, rel="self", type="application/json").model_dump(
+                    exclude_none=True),
+                    Link(href=f"{base}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}", rel="item",
+                         type=MVT_MEDIA, templated=True).model_dump(exclude_none=True),
+                    Link(href=f"{base}/tilejson.json", rel="alternate",
+                         type="application/json", title="TileJSON").model_dump(
+                        exclude_none=True)]}
+
+    @router.get("/collections/{collection_id}/tiles/{tms_id}/tilejson.json")
+    def tilejson(collection_id: str, tms_id: str, request: Request, data: Data
+                 ) -> dict[str, Any]:
+        """TileJSON 3.0 of a collection's vector tiles (for MapLibre and others)."""
+        entry = data.by_collection(collection_id)
+        get_tms(tms_id)
+        b = entry.info.bbox or (-180.0, -85.0, 180.0, 85.0)
+        bounds = [min(p.bbox[0] for p in entry.partitions) if entry.partitions else b[0],
+                  min(p.bbox[1] for p in entry.partitions) if entry.partitions else b[1],
+                  max(p.bbox[2] for p in entry.partitions) if entry.partitions else b[2],
+                  max(p.bbox[3] for p in entry.partitions) if entry.partitions else b[3]]
+        fields = {f: "String" for f in tile_fields(entry.info.kind, data.actor.is_public)}
+        return {"tilejson": "3.0.0", "name": entry.collection_id, "scheme": "xyz",
+                "tiles": [f"{_base(request)}/collections/{entry.collection_id}/tiles/"
+                          f"{tms_id}/{{z}}/{{y}}/{{x}}"],
+                "minzoom": 0, "maxzoom": 18, "bounds": bounds,
+                "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 8],
+                "vector_layers": [{"id": entry.collection_id,
+                                   "fields": {**fields, "fid": "String", "county": "String"}}]}
+
+    @router.get("/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}",
+                responses={200: {"content": {MVT_MEDIA: {}}}, 304: {"description": "unchanged"}})
+    def tile(collection_id: str, tms_id: str, request: Request, data: Data,
+             z: Annotated[int, Path(ge=0, le=24)], y: Annotated[int, Path(ge=0)],
+             x: Annotated[int, Path(ge=0)]) -> Response:
+        """One Mapbox Vector Tile (tileMatrix/tileRow/tileCol), cached with an ETag."""
+        check_zoom(z)
+        entry = data.by_collection(collection_id)
+        addr = TileAddress(tms_id, z, x, y)
+        etag = tile_etag(data, entry, addr)
+        headers = {"ETag": etag, "Cache-Control": "private, max-age=300",
+                   "Vary": "Cookie, Authorization"}
+        if request.headers.get("if-none-match") == etag:
+            return Response(status_code=304, headers=headers)
+        blob = cache.get(etag)
+        if blob is None:
+            blob = render_tile(data, entry, addr, max_bytes)
+            cache.put(etag, blob)
+        return Response(blob, media_type=MVT_MEDIA, headers=headers)
+
+    return router
+
+
+def _crs_uri(tms_id: str) -> str:
+    return ("http://www.opengis.net/def/crs/EPSG/0/3857" if tms_id == "WebMercatorQuad"
+            else "http://www.opengis.net/def/crs/EPSG/0/4490")
+
+
+def _is_point(kind: str) -> bool:
+    from onemap.store.kinds import get_kind
+
+    return get_kind(kind).geometry == "point"

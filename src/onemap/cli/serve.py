@@ -1,0 +1,151 @@
+"""Web commands: ``serve`` (uvicorn), ``users`` (accounts, tokens) and ``api get`` (in-process)."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from onemap.cli.output import emit_json, stderr, stdout
+from onemap.store.access import Role
+from onemap.store.workspace import Workspace
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout")]
+WsArg = Annotated[Path, typer.Argument(help="workspace folder")]
+
+
+def serve(
+    directory: WsArg,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    json_: JsonOpt = False,
+) -> None:
+    """Serve the web map, the JSON API and the OGC APIs (FastAPI + uvicorn)."""
+    import uvicorn
+
+    from onemap.api.app import create_app
+    from onemap.api.deps import ApiSettings
+
+    settings = ApiSettings(workspace=directory, host=host, port=port)
+    app = create_app(settings)
+    url = f"http://{host}:{port}"
+    if json_:
+        emit_json({"url": url, "map": f"{url}/map", "api": f"{url}/api"})
+    else:
+        stdout.print(f"onemap 一张图 服务已启动 serving {app.state.ctx.workspace.root}")
+        stdout.print(f"  地图 map:      {url}/map")
+        stdout.print(f"  OGC API:      {url}/")
+        stdout.print(f"  OpenAPI:      {url}/api")
+    sys.stdout.flush()
+    uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+users_app = typer.Typer(help="Users, roles, region scopes and API tokens (用户).",
+                        no_args_is_help=True)
+
+
+@users_app.command("add")
+def users_add(
+    directory: WsArg,
+    username: Annotated[str, typer.Argument(help="login name")],
+    password: Annotated[str, typer.Option(help="password (or env ONEMAP_PASSWORD)",
+                                          envvar="ONEMAP_PASSWORD", prompt=True,
+                                          hide_input=True)],
+    role: Annotated[Role, typer.Option(help="role")] = Role.READONLY,
+    region: Annotated[list[str] | None, typer.Option(
+        help="region code(s) the user may see (province/city/county), repeatable")] = None,
+    name: Annotated[str, typer.Option(help="display name")] = "",
+    json_: JsonOpt = False,
+) -> None:
+    """Add a user account."""
+    from onemap.users.models import UserCreate
+    from onemap.users.service import UserService
+
+    ws = Workspace.open(directory)
+    user = UserService(ws).add_user(UserCreate(
+        username=username, password=password, role=role,
+        regions=region or [ws.config.root_region], display_name=name))
+    if json_:
+        emit_json(user)
+    else:
+        stdout.print(f"已添加用户 added {user.username} ({user.role.value}, {user.regions})")
+
+
+@users_app.command("list")
+def users_list(directory: WsArg, json_: JsonOpt = False) -> None:
+    """List user accounts."""
+    from onemap.users.service import UserService
+
+    users = UserService(Workspace.open(directory)).list_users()
+    if json_:
+        emit_json(users)
+        return
+    table = Table(title="用户 Users")
+    for col in ("username", "role", "regions", "active"):
+        table.add_column(col)
+    for u in users:
+        table.add_row(u.username, u.role.value, ",".join(u.regions), str(u.active))
+    stdout.print(table)
+
+
+@users_app.command("token")
+def users_token(directory: WsArg, username: Annotated[str, typer.Argument()],
+                name: Annotated[str, typer.Option(help="token label")] = "cli",
+                json_: JsonOpt = False) -> None:
+    """Create an API token for a user (printed once)."""
+    from onemap.users.service import UserService
+
+    tok = UserService(Workspace.open(directory)).create_token(username, name)
+    if json_:
+        emit_json(tok)
+    else:
+        stdout.print(tok.token)
+
+
+api_app = typer.Typer(help="Send requests through the in-process web app.", no_args_is_help=True)
+
+
+@api_app.command("get")
+def api_get(
+    path: Annotated[str, typer.Argument(help="path and query, e.g. /collections")],
+    workspace: Annotated[Path, typer.Option("--workspace", "-w", help="workspace folder")
+                         ] = Path("."),
+    user: Annotated[str, typer.Option(help="run as this user (default: anonymous)")] = "",
+    json_: JsonOpt = False,
+) -> None:
+    """GET ``path`` through the app without a server and print the response body."""
+    from fastapi.testclient import TestClient
+
+    from onemap.api.app import create_app
+    from onemap.api.deps import ApiSettings, current_actor
+    from onemap.users.service import UserService
+
+    ws = Workspace.open(workspace)
+    app = create_app(ApiSettings(workspace=ws.root), ws)
+    if user:
+        actor = UserService(ws).get_user(user).to_actor()
+        app.dependency_overrides[current_actor] = lambda: actor
+    resp = TestClient(app).get(path)
+    stderr.print(f"HTTP {resp.status_code} {resp.headers.get('content-type', '')}")
+    kind = resp.headers.get("content-type", "")
+    if "json" in kind:
+        sys.stdout.write(json.dumps(resp.json(), ensure_ascii=False, indent=2 if not json_
+                                    else None) + "\n")
+    elif kind.startswith("text/"):
+        sys.stdout.write(resp.text)
+    else:
+        sys.stdout.buffer.write(resp.content)
+    sys.stdout.flush()
+    if resp.status_code >= 400:
+        raise typer.Exit(3)
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``serve``, ``users`` and ``api`` to ``app``."""
+    app.command("serve")(serve)
+    app.add_typer(users_app, name="users")
+    app.add_typer(api_app, name="api")
