@@ -103,3 +103,18 @@ def test_totals_equal_the_sum_of_rows(data) -> None:
         assert round(grand, 2) == round(df.TBMJ.sum(), 2)
     assert np.isclose(sum(r.area_m2 for r in rows if r.level == "province" and r.class_level == 0),
                       df.TBMJ.sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(0, 10**9), min_size=1, max_size=8), min_size=1, max_size=6))
+def test_vectorised_reconciliation_equals_reconcile_rounded(groups) -> None:
+    from onemap.standards.units import reconcile_rounded
+    from onemap.stats.tables import reconcile_hundredths
+
+    cents = np.array([c for g in groups for c in g], dtype=np.int64)
+    gid = np.array([i for i, g in enumerate(groups) for _ in g], dtype=np.int64)
+    totals = np.array([(sum(g) + 5000) // 10000 for g in groups], dtype=np.int64)
+    got = reconcile_hundredths(cents, 10_000, gid, totals)
+    for i, g in enumerate(groups):
+        expected = reconcile_rounded([c / 1e6 for c in g], int(totals[i]) / 100, 2)
+        assert [v / 100 for v in got[gid == i]] == expected

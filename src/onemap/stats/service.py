@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -53,20 +55,20 @@ def admin_names(ws: Workspace) -> dict[str, str]:
     return names
 
 
-def _map_counties(paths: list[Path], progress: Progress | None,
-                  labels: list[str]) -> list[pd.DataFrame]:
-    """Tabulate each county partition (one at a time: memory follows the largest county)."""
-    try:  # the shared executors, once onemap.compute provides them
-        from onemap.compute import map_partitions  # type: ignore[attr-defined]
-    except ImportError:
-        map_partitions = None
-    if map_partitions is not None:
-        return list(map_partitions(tabulate_file, paths, progress=progress, labels=labels))
-    out = []
-    for i, path in enumerate(paths):
-        out.append(tabulate_file(path))
-        if progress:
-            progress(i + 1, len(paths), labels[i])
+def tabulate_files(paths: Sequence[Path], progress: Progress | None = None,
+                   labels: Sequence[str] | None = None) -> list[pd.DataFrame]:
+    """Tabulate each county partition, a few at a time (memory follows the largest county).
+
+    Parquet decoding and the Arrow kernels release the GIL, so a thread per core
+    overlaps counties without copying tables between processes.
+    """
+    out: list[pd.DataFrame] = []
+    workers = min(os.cpu_count() or 1, 4)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for i, tab in enumerate(pool.map(tabulate_file, paths)):
+            out.append(tab)
+            if progress:
+                progress(i + 1, len(paths), labels[i] if labels else str(paths[i]))
     return out
 
 
@@ -106,7 +108,7 @@ def compute_statistics(
     for code in counties or []:
         actor.require(code, f"{kind}/{year}")
     parts = [p for p in ws.partitions(kind, year, counties=counties) if actor.covers(p.county)]
-    tabs = _map_counties([ws.root / p.path for p in parts], progress, [p.county for p in parts])
+    tabs = tabulate_files([ws.root / p.path for p in parts], progress, [p.county for p in parts])
     tabulation = combine_tabulations(tabs)
     wanted = list(levels) if levels else list(LEVELS)
     if not levels and not (tabulation["unit"].str.len() >= TOWNSHIP_DIGITS).any():

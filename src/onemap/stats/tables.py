@@ -20,12 +20,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
+from pydantic import TypeAdapter
 
 from onemap.standards.landuse import FIELD_RIDGE, land_classes, level1_groups
-from onemap.standards.units import reconcile_rounded, round_half_up
 from onemap.stats.errors import StatsInputError
 from onemap.stats.models import TOTAL_CODE, AdminLevel, StatsRow
 
@@ -172,41 +173,80 @@ def _class_info(code: str) -> tuple[str, str, str]:
     return (lc.level1, lc.level1_name_zh, lc.name_zh)
 
 
-def _rounded(cents: Sequence[int], total_rounded: float, divisor: float) -> list[float]:
-    """Round areas (in cents / ``divisor``) so they sum to ``total_rounded`` (2 decimals)."""
-    return reconcile_rounded([c / divisor for c in cents], total_rounded, 2)
+def reconcile_hundredths(
+    numerators: npt.NDArray[np.int64], denominator: int, group: npt.NDArray[np.int64],
+    targets: npt.NDArray[np.int64],
+) -> npt.NDArray[np.int64]:
+    """Vectorised largest-remainder rounding on exact integers.
+
+    Row ``i`` is worth ``numerators[i] / denominator`` hundredths; rows of one
+    ``group`` must add up to ``targets[group]`` hundredths. Each row gets its
+    floor, and the missing units go to the rows with the largest remainders
+    (ties: the earlier row), exactly the rule of
+    :func:`onemap.standards.units.reconcile_rounded`, without float noise and
+    without a Python loop per group.
+
+    Examples
+    --------
+    >>> reconcile_hundredths(np.array([1005, 1005, 1005]), 10, np.array([0, 0, 0]),
+    ...                      np.array([302])).tolist()
+    [101, 101, 100]
+    """
+    floors, rem = np.divmod(numerators, denominator)
+    n_groups = len(targets)
+    short = targets - np.bincount(group, weights=floors, minlength=n_groups).astype(np.int64)
+    order = np.lexsort((np.arange(len(rem)), -rem, group))
+    start = np.searchsorted(group[order], np.arange(n_groups))
+    rank = np.empty(len(rem), dtype=np.int64)
+    rank[order] = np.arange(len(rem)) - start[group[order]]
+    size = np.bincount(group, minlength=n_groups)[group]
+    up = rank < short[group]  # the usual case: short ≥ 0
+    down = rank >= size + short[group]  # short < 0: take from the smallest remainders
+    return floors + up.astype(np.int64) - down.astype(np.int64)
 
 
-_HA = 1_000_000.0  # cents per 公顷 (0.01 m² × 1e6 = 1 ha)
-_MU = 1_000_000.0 / 15.0  # cents per 亩
+# Published figures are hundredths of 公顷 and of 亩; sums are carried in 0.01 m² (cents).
+# hundredths of ha = cents / 10_000; hundredths of 亩 = cents × 15 / 10_000.
+_UNITS = {"area_ha": 1, "area_mu": 15}
+_DENOMINATOR = 10_000
 
 
-def _unit_rows(level: AdminLevel, code: str, name: str, frame: pd.DataFrame) -> list[StatsRow]:
-    """Rows of one admin unit: total, level-1 classes, each followed by its level-2 classes."""
-    info = {c: _class_info(c) for c in frame["class_code"]}
-    frame = frame.assign(level1=[info[c][0] for c in frame["class_code"]])
-    total = int(frame["cents"].sum())
-    rows = [StatsRow(level=level, admin_code=code, admin_name=name, class_level=0,
-                     class_code=TOTAL_CODE, class_name="合计", area_m2=total / 100,
-                     area_ha=round_half_up(total / _HA, 2), area_mu=round_half_up(total / _MU, 2))]
-    l1 = frame.groupby("level1", sort=True)["cents"].sum()
-    l1_ha = _rounded(l1.tolist(), rows[0].area_ha, _HA)
-    l1_mu = _rounded(l1.tolist(), rows[0].area_mu, _MU)
+def _half_up(numerators: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    return (numerators + _DENOMINATOR // 2) // _DENOMINATOR
+
+
+def _level_frame(tabulation: pd.DataFrame, level: AdminLevel) -> pd.DataFrame:
+    """Total, level-1 and level-2 rows of every admin unit of ``level``, rounded and reconciled."""
+    l2 = (tabulation.assign(admin=admin_code_of(tabulation["unit"], level))
+          .groupby(["admin", "class_code"], sort=True, as_index=False)["cents"].sum())
+    info = {c: _class_info(c) for c in l2["class_code"].unique()}
+    l2["level1"] = l2["class_code"].map(lambda c: info[c][0])
+    l2["class_name"] = l2["class_code"].map(lambda c: info[c][2])
+    l1 = l2.groupby(["admin", "level1"], sort=True, as_index=False)["cents"].sum()
     groups = level1_groups()
-    for i, (l1_code, l1_cents) in enumerate(l1.items()):
-        members = frame[frame["level1"] == l1_code].sort_values("class_code")
-        l1_name = groups.get(str(l1_code), info[members["class_code"].iloc[0]][1])
-        rows.append(StatsRow(level=level, admin_code=code, admin_name=name, class_level=1,
-                             class_code=str(l1_code), class_name=l1_name,
-                             area_m2=int(l1_cents) / 100, area_ha=l1_ha[i], area_mu=l1_mu[i]))
-        cents = members["cents"].tolist()
-        ha = _rounded(cents, l1_ha[i], _HA)
-        mu = _rounded(cents, l1_mu[i], _MU)
-        for j, cc in enumerate(members["class_code"]):
-            rows.append(StatsRow(level=level, admin_code=code, admin_name=name, class_level=2,
-                                 class_code=cc, class_name=info[cc][2], area_m2=cents[j] / 100,
-                                 area_ha=ha[j], area_mu=mu[j]))
-    return rows
+    unknown = {i[0]: i[1] for i in info.values()}
+    l1["class_name"] = l1["level1"].map(lambda c: groups.get(c, unknown.get(c, UNKNOWN_NAME)))
+    tot = l1.groupby("admin", sort=True, as_index=False)["cents"].sum()
+    admin_id = {a: i for i, a in enumerate(tot["admin"])}
+    l1_group = l1["admin"].map(admin_id).to_numpy(np.int64)
+    l1_id = pd.MultiIndex.from_frame(l1[["admin", "level1"]])
+    l2_group = l1_id.get_indexer(pd.MultiIndex.from_frame(l2[["admin", "level1"]]))
+    for col, factor in _UNITS.items():
+        t = _half_up(tot["cents"].to_numpy(np.int64) * factor)
+        a = reconcile_hundredths(l1["cents"].to_numpy(np.int64) * factor, _DENOMINATOR,
+                                 l1_group, t)
+        b = reconcile_hundredths(l2["cents"].to_numpy(np.int64) * factor, _DENOMINATOR,
+                                 l2_group.astype(np.int64), a)
+        tot[col], l1[col], l2[col] = t / 100, a / 100, b / 100
+    tot = tot.assign(class_level=0, class_code=TOTAL_CODE, class_name="合计", level1="")
+    l1 = l1.assign(class_level=1, class_code=l1["level1"])
+    l2 = l2.assign(class_level=2)
+    out = pd.concat([tot, l1, l2], ignore_index=True)
+    out = out.sort_values(["admin", "level1", "class_level", "class_code"], kind="stable")
+    return out.assign(level=level, area_m2=out["cents"] / 100)
+
+
+_ROWS = TypeAdapter(list[StatsRow])
 
 
 def build_rows(
@@ -243,15 +283,17 @@ def build_rows(
     [('total', 10500.0, 1.05), ('01', 10000.0, 1.0), ('0101', 10000.0, 1.0),
      ('12', 500.0, 0.05), ('1203', 500.0, 0.05)]
     """
+    if not len(tabulation):
+        return []
     names = names or {}
-    rows: list[StatsRow] = []
-    for level in levels:
-        codes = admin_code_of(tabulation["unit"], level)
-        grouped = (tabulation.assign(admin=codes)
-                   .groupby(["admin", "class_code"], sort=True, as_index=False)["cents"].sum())
-        for code, frame in grouped.groupby("admin", sort=True):
-            rows.extend(_unit_rows(level, str(code), names.get(str(code), ""), frame))
-    return rows
+    frames = [_level_frame(tabulation, level) for level in levels]
+    out = pd.concat(frames, ignore_index=True).rename(columns={"admin": "admin_code"})
+    columns = {c: out[c].tolist() for c in StatsRow.model_fields if c != "admin_name"}
+    columns["admin_name"] = [names.get(c, "") for c in columns["admin_code"]]
+    keys = list(columns)
+    records = [dict(zip(keys, values, strict=True)) for values in zip(*columns.values(),
+                                                                        strict=True)]
+    return _ROWS.validate_python(records)
 
 
 def rows_frame(rows: Sequence[StatsRow]) -> pd.DataFrame:
