@@ -17,6 +17,7 @@ from __future__ import annotations
 import geopandas as gpd
 import shapely
 from pyproj import Geod
+from shapely.geometry.polygon import orient
 
 from onemap.store.workspace import Workspace
 
@@ -42,7 +43,7 @@ HAZARD_POINTS = {"ZH001": (115.966, 28.635), "ZH002": (115.999, 28.601)}
 # Hand-made sites of known answers.
 SITES = {
     "half_redline": shapely.box(115.905, 28.625, 115.915, 28.635),
-    "two_counties": shapely.box(115.945, 28.6105, 115.955, 28.6195),
+    "two_counties": shapely.box(115.943, 28.6065, 115.955, 28.6155),
     "hole_farmland": shapely.Polygon(
         [(115.981, 28.621), (115.989, 28.621), (115.989, 28.629), (115.981, 28.629)],
         [[(115.9841, 28.6241), (115.9859, 28.6241), (115.9859, 28.6259), (115.9841, 28.6259)]]),
@@ -55,7 +56,9 @@ def geod_area(geom: shapely.Geometry) -> float:
     """Ellipsoidal area (m²) by pyproj Geod, the independent reference."""
     if geom.is_empty:
         return 0.0
-    return abs(GEOD.geometry_area_perimeter(geom)[0])
+    # pyproj adds ring areas with their signs: exteriors CCW, holes CW
+    return sum(GEOD.geometry_area_perimeter(orient(p, 1.0))[0]
+               for p in getattr(geom, "geoms", [geom]) if p.geom_type == "Polygon")
 
 
 def box(name: str) -> shapely.Polygon:

@@ -151,6 +151,8 @@ class SiteReview(BaseModel):
     hazard_buffer_m: float = 500.0
     reviewed_at: datetime | None = None
     reviewer: str = ""
+    links: dict[str, str] = Field(default_factory=dict,
+                                  description="report URLs (html, pdf) when served by the API")
 
 
 class ReviewRecord(BaseModel):
