@@ -85,7 +85,7 @@ def review(
     if pdf is not None or html is not None:
         from onemap.reports.review import render_review_html, render_review_pdf
 
-        layers = service.map_layers(parcels)
+        layers = service.map_layers(parcels, actor)
         if html is not None:
             html.write_text(render_review_html(result, parcels, layers, lang=lang), "utf-8")
             stderr.print(f"已写出 written {html}")

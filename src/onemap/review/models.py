@@ -146,7 +146,8 @@ class SiteReview(BaseModel):
     balance: FarmlandBalance
     vintages: list[LayerVintage] = Field(default_factory=list)
     missing_layers: list[str] = Field(default_factory=list,
-                                      description="control layers absent from the workspace")
+                                      description="control layers absent from the workspace or "
+                                                  "withheld from the reviewer (涉密)")
     rule_set: str = ""
     hazard_buffer_m: float = 500.0
     reviewed_at: datetime | None = None

@@ -43,7 +43,7 @@ from onemap.review.models import (
 from onemap.review.rules import decide_verdict, evaluate_rules, parse_rules
 from onemap.review.sources import BBox, PartitionCache, latest_layers, read_near
 from onemap.review.tables import ReviewRow
-from onemap.store.access import Actor
+from onemap.store.access import SYSTEM, Actor, Role
 from onemap.store.partitions import GEOGRAPHIC_CRS
 from onemap.store.workspace import Workspace
 
@@ -159,16 +159,25 @@ class ReviewService:
         return self._rules[1]
 
     # -- review ----------------------------------------------------------------------
-    def load_layers(self, bbox: BBox) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerVintage]]:
-        """Read every review layer near ``bbox`` (latest vintage), with the vintages used."""
+    def load_layers(self, bbox: BBox, actor: Actor = SYSTEM
+                    ) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerVintage], list[str]]:
+        """Read every review layer near ``bbox`` (latest vintage) the actor may see.
+
+        Returns the frames, the vintages read and the kinds withheld from the actor
+        (涉密 secret layers are read for provincial admins only).
+        """
         states = latest_layers(self.ws, REVIEW_KINDS)
         layers: dict[str, gpd.GeoDataFrame] = {}
         vintages: list[LayerVintage] = []
+        withheld: list[str] = []
         for kind in REVIEW_KINDS:
-            if kind in states:
+            if kind in states and states[kind].classification == "secret" \
+                    and actor.role != Role.ADMIN:
+                withheld.append(kind)
+            elif kind in states:
                 layers[kind], vintage = read_near(self.ws, self.cache, states[kind], bbox)
                 vintages.append(vintage)
-        return layers, vintages
+        return layers, vintages, withheld
 
     def review(self, parcels: gpd.GeoDataFrame, actor: Actor, *,
                project: ProjectInfo | None = None, site_name: str = "", source: str = "",
@@ -182,15 +191,15 @@ class ReviewService:
         buffer_m = self.ws.config.thresholds.hazard_buffer_m
         minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)
         margin = buffer_m / 100_000.0 * 1.2
-        layers, vintages = self.load_layers((minx - margin, miny - margin,
-                                             maxx + margin, maxy + margin))
+        layers, vintages, withheld = self.load_layers(
+            (minx - margin, miny - margin, maxx + margin, maxy + margin), actor)
         figures = [analyse_parcel(str(pid), str(name), geom, layers, hazard_buffer_m=buffer_m)
                    for pid, name, geom in zip(parcels["parcel_id"], parcels["name"],
                                               parcels.geometry.to_numpy(), strict=True)]
         totals = sum_parcels(figures)
         for county in totals.counties:
             actor.require(county, "the site")
-        missing = [k for k in REQUIRED_KINDS if k not in layers]
+        missing = [k for k in REQUIRED_KINDS if k not in layers] + withheld
         flat = rule_figures(totals, project, missing)
         triggered = evaluate_rules(rules, flat)
         verdict = decide_verdict(triggered)
@@ -284,11 +293,11 @@ class ReviewService:
         return [ReviewRecord.model_validate(r, from_attributes=True) for r in rows
                 if all(actor.covers(c) for c in filter(None, r.counties.split(",")))]
 
-    def map_layers(self, parcels: gpd.GeoDataFrame,
+    def map_layers(self, parcels: gpd.GeoDataFrame, actor: Actor = SYSTEM,
                    margin_ratio: float = 0.35) -> dict[str, gpd.GeoDataFrame]:
         """Return land use and control layers around the site, for the report map."""
         minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)
         pad = max(maxx - minx, maxy - miny) * margin_ratio + 1e-4
-        layers, _ = self.load_layers((minx - pad, miny - pad, maxx + pad, maxy + pad))
+        layers, _, _ = self.load_layers((minx - pad, miny - pad, maxx + pad, maxy + pad), actor)
         return {k: v for k, v in layers.items() if len(v)}
 

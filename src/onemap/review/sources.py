@@ -43,6 +43,7 @@ class _LayerState:
     kind: str
     vintage: int
     revision: int
+    classification: str = "internal"
     parts: list[tuple[str, str, BBox, str]] = field(default_factory=list)  # county, path, bbox, sum
 
 
@@ -89,7 +90,8 @@ def latest_layers(ws: Workspace, kinds: list[str]) -> dict[str, _LayerState]:
                          .options(selectinload(LayerRow.partitions))
                          .order_by(LayerRow.kind, LayerRow.vintage)).all()
         for row in rows:  # ordered by vintage: the last one per kind wins
-            out[row.kind] = _LayerState(row.kind, row.vintage, row.revision, [
+            out[row.kind] = _LayerState(row.kind, row.vintage, row.revision,
+                                        row.classification, [
                 (p.county, p.path, (p.minx, p.miny, p.maxx, p.maxy), p.checksum)
                 for p in sorted(row.partitions, key=lambda p: p.county)])
     return out

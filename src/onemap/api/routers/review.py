@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from onemap.api.deps import AppContext, current_actor
-from onemap.errors import InvalidInput
+from onemap.errors import InvalidInput, OnemapError
 from onemap.review.models import ProjectInfo, ReviewRecord, SiteReview
 from onemap.review.service import ReviewService
 from onemap.store.access import Actor
@@ -26,6 +26,7 @@ _BODY_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {
                  "description": "coordinate TXT, GeoJSON, GeoPackage, or a Shapefile's "
                                 "files (.shp/.shx/.dbf/.prj/.cpg)"}}}}}}}
 _MAX_UPLOAD = 50 * 1024 * 1024
+Me = Annotated[Actor, Depends(current_actor)]
 
 
 def _links(result: SiteReview) -> SiteReview:
@@ -57,7 +58,6 @@ def build_router(ctx: AppContext) -> APIRouter:
     """Return the /reviews routes bound to the workspace in ``ctx``."""
     router = APIRouter(prefix="/reviews", tags=["review 用地审查"])
     service: ReviewService = ctx.extras.setdefault("review_service", ReviewService(ctx.workspace))
-    Me = Annotated[Actor, Depends(current_actor)]
 
     @router.post("", response_model=SiteReview, status_code=201, openapi_extra=_BODY_DOC)
     async def create_review(
@@ -71,7 +71,14 @@ def build_router(ctx: AppContext) -> APIRouter:
         if ctype.startswith("multipart/form-data"):
             with tempfile.TemporaryDirectory(prefix="onemap-review-") as tmp:
                 path = await _upload(request, Path(tmp))
-                result = await run_in_threadpool(service.review_file, path, actor, project=info)
+                try:
+                    result = await run_in_threadpool(service.review_file, path, actor,
+                                                     project=info)
+                except OnemapError as exc:  # name the uploaded file, not the temp folder
+                    if exc.path:
+                        exc.path = path.name
+                        exc.user_message = exc.user_message.replace(str(path), path.name)
+                    raise
         else:
             try:
                 body = await request.json()
@@ -98,7 +105,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
         result = service.get(review_id, actor)
         site = service.site_of(review_id, actor)
-        layers = service.map_layers(site)
+        layers = service.map_layers(site, actor)
         render = render_review_pdf if fmt == "pdf" else render_review_html
         ctx.workspace.audit(actor.username, "review.report", review_id, {"format": fmt})
         return render(result, site, layers, lang=lang)
