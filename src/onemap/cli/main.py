@@ -14,8 +14,8 @@ from onemap.errors import OnemapError
 COMMAND_MODULES = [
     "onemap.cli.workspace",
     "onemap.cli.serve",
-    "onemap.cli.serve",
     "onemap.cli.stats",
+    "onemap.cli.quality",
     "onemap.cli.config",
     "onemap.cli.io",
     "onemap.cli.review",

@@ -1,0 +1,41 @@
+"""Location check (坐落检查): a feature must lie in the county its ZLDWDM names."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import shapely
+
+from onemap.quality.findings import GeomArray, make_findings
+from onemap.quality.models import QcFinding
+
+
+def find_outside_county(ids: Sequence[str], geoms: GeomArray, county_geom: shapely.Geometry,
+                        county: str) -> list[QcFinding]:
+    """Report features whose interior point is not inside the county polygon.
+
+    ``county`` is the code the features' ZLDWDM names (the partition key), and
+    ``county_geom`` that county's polygon from admin_county.
+
+    Examples
+    --------
+    >>> county = shapely.box(115, 28, 115.1, 28.1)
+    >>> geoms = np.array([shapely.box(115.01, 28.01, 115.02, 28.02),
+    ...                   shapely.box(116, 28, 116.01, 28.01)])
+    >>> [f.feature_id for f in find_outside_county(["1", "2"], geoms, county, "360111")]
+    ['2']
+    """
+    ok = ~(shapely.is_missing(geoms) | shapely.is_empty(geoms))
+    k = np.flatnonzero(ok)
+    if not len(k):
+        return []
+    points = shapely.point_on_surface(shapely.make_valid(geoms[k]))
+    shapely.prepare(county_geom)
+    outside = k[~shapely.contains(county_geom, points)]
+    ids = np.asarray(ids, dtype=object)
+    return make_findings(
+        "LOCATION_OUTSIDE_COUNTY", county,
+        [f"图斑位于坐落单位所在县 {county} 之外"] * len(outside),
+        [f"feature lies outside county {county} named by its ZLDWDM"] * len(outside),
+        feature_ids=list(ids[outside]), geoms=geoms[outside])

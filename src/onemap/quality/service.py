@@ -1,0 +1,166 @@
+"""Quality checks over a workspace layer, county by county, recorded in the catalog."""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+
+import shapely
+from sqlalchemy import insert, select
+
+from onemap.errors import NotFound
+from onemap.quality.attributes import find_duplicate_ids
+from onemap.quality.checks import check_county, feature_ids
+from onemap.quality.models import QcFinding, QcOptions, QcReport, QcRunSummary
+from onemap.quality.tables import QcFindingRow, QcRunRow
+from onemap.store.access import Actor
+from onemap.store.kinds import get_kind
+from onemap.store.models import PartitionInfo
+from onemap.store.workspace import Workspace
+
+Progress = Callable[[int, int, str], None]
+_FINDING_FIELDS = list(QcFinding.model_fields)
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+
+
+def county_polygons(ws: Workspace, counties: list[str]) -> dict[str, shapely.Geometry]:
+    """Return county code → polygon (union of its admin_county features), if the layer exists."""
+    if not ws.has_layer("admin_county"):
+        return {}
+    admin = ws.read_layer("admin_county", counties=counties, columns=["XZQDM"])
+    codes = admin["XZQDM"].astype(str).str[:6]
+    return {str(c): shapely.union_all(admin.geometry[codes == c].to_numpy())
+            for c in codes.unique()}
+
+
+def _options(ws: Workspace, options: QcOptions | None) -> QcOptions:
+    if options is not None:
+        return options
+    return QcOptions(tbmj_tolerance_rel=ws.config.thresholds.tbmj_tolerance_rel)
+
+
+def run_quality_checks(
+    ws: Workspace,
+    kind: str,
+    vintage: int | None,
+    *,
+    actor: Actor,
+    counties: list[str] | None = None,
+    options: QcOptions | None = None,
+    progress: Progress | None = None,
+) -> QcReport:
+    """Check a layer vintage county by county and record the run and its findings.
+
+    Parameters
+    ----------
+    ws : Workspace
+    kind : str
+        Layer kind; coverage kinds (DLTB) get overlap/gap checks, DLTB its
+        attribute rules, every kind geometry, location and duplicate-id checks.
+    vintage : int or None
+        None checks the latest vintage.
+    actor : Actor
+        Only counties within the actor's scope are checked.
+    counties : list of str, optional
+        Restrict to these counties (each must be in scope).
+
+    Returns
+    -------
+    QcReport
+        The recorded run (with its catalog id) and every finding.
+    """
+    spec = get_kind(kind)
+    year = vintage if vintage is not None else ws.latest_vintage(kind)
+    if year is None:
+        raise NotFound(f"no {kind} layer in the workspace")
+    for code in counties or []:
+        actor.require(code, f"{kind}/{year}")
+    parts = [p for p in ws.partitions(kind, year, counties=counties) if actor.covers(p.county)]
+    opts = _options(ws, options)
+    started = _now()
+    polygons = county_polygons(ws, [p.county for p in parts])
+
+    def one(part: PartitionInfo) -> tuple[list[QcFinding], list[str]]:
+        frame = ws.read_partition(part)
+        found = check_county(frame, part.county, polygons.get(part.county), opts,
+                             coverage=spec.coverage, land_use=spec.name == "dltb")
+        return found, feature_ids(frame) if "BSM" in frame.columns else []
+
+    findings: list[QcFinding] = []
+    ids: dict[str, list[str]] = {}
+    workers = min(os.cpu_count() or 1, 2)  # two counties in memory at most
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        for i, (found, bsm) in enumerate(pool.map(one, parts)):
+            findings += found
+            ids[parts[i].county] = bsm
+            if progress:
+                progress(i + 1, len(parts), parts[i].county)
+    findings += find_duplicate_ids(ids)
+    findings.sort(key=lambda f: (f.county, f.rule, f.feature_id or "", f.x or 0, f.y or 0))
+    counts = Counter(f.rule for f in findings)
+    summary = QcRunSummary(
+        kind=kind, vintage=year, actor=actor.username, started_at=started, finished_at=_now(),
+        counties=[p.county for p in parts], features=sum(p.rows for p in parts),
+        errors=sum(f.severity == "error" for f in findings),
+        warnings=sum(f.severity == "warning" for f in findings),
+        counts=dict(sorted(counts.items())), options=opts)
+    summary.id = _record(ws, summary, findings)
+    ws.audit(actor.username, "qc.run", f"{kind}/{year}",
+             {"run": summary.id, "errors": summary.errors, "warnings": summary.warnings})
+    return QcReport(run=summary, findings=findings)
+
+
+def _record(ws: Workspace, summary: QcRunSummary, findings: list[QcFinding]) -> int:
+    with ws.session() as s:
+        row = QcRunRow(**summary.model_dump(exclude={"id", "options"}),
+                       options=summary.options.model_dump())
+        s.add(row)
+        s.flush()
+        if findings:
+            s.execute(insert(QcFindingRow), [
+                {"run_id": row.id, **f.model_dump()} for f in findings])
+        return row.id
+
+
+def _summary(row: QcRunRow) -> QcRunSummary:
+    return QcRunSummary(id=row.id, kind=row.kind, vintage=row.vintage, actor=row.actor,
+                        started_at=row.started_at, finished_at=row.finished_at,
+                        counties=list(row.counties), features=row.features, errors=row.errors,
+                        warnings=row.warnings, counts=dict(row.counts),
+                        options=QcOptions.model_validate(row.options))
+
+
+def list_runs(ws: Workspace, *, actor: Actor, kind: str | None = None,
+              limit: int = 50) -> list[QcRunSummary]:
+    """Return recorded runs, newest first, that touch at least one county in the actor's scope."""
+    with ws.session() as s:
+        q = select(QcRunRow).order_by(QcRunRow.id.desc())
+        if kind:
+            q = q.where(QcRunRow.kind == kind)
+        rows = [_summary(r) for r in s.scalars(q)]
+    visible = [r for r in rows if any(actor.covers(c) for c in r.counties) or not r.counties]
+    return visible[:limit]
+
+
+def get_report(ws: Workspace, run_id: int, *, actor: Actor,
+               rule: str | None = None) -> QcReport:
+    """Return a recorded run with its findings, limited to the actor's counties."""
+    with ws.session() as s:
+        row = s.get(QcRunRow, run_id)
+        if row is None:
+            raise NotFound(f"no quality-check run {run_id}")
+        summary = _summary(row)
+        q = select(QcFindingRow).where(QcFindingRow.run_id == run_id).order_by(QcFindingRow.id)
+        if rule:
+            q = q.where(QcFindingRow.rule == rule)
+        findings = [QcFinding.model_validate({k: getattr(f, k) for k in _FINDING_FIELDS})
+                    for f in s.scalars(q) if actor.covers(f.county)]
+    if summary.counties and not any(actor.covers(c) for c in summary.counties):
+        actor.require(summary.counties[0], f"quality-check run {run_id}")
+    return QcReport(run=summary, findings=findings)

@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+import doctest
+
+import numpy as np
+import pytest
+import shapely
+
+import onemap.quality.attributes
+import onemap.quality.coverage
+import onemap.quality.geometry_checks
+import onemap.quality.location
+from onemap.geometry.area import ellipsoidal_area
+from onemap.quality.checks import check_county
+from onemap.quality.coverage import find_gaps, find_overlaps
+from onemap.quality.geometry_checks import check_geometry
+from onemap.quality.models import QcOptions
+from qc_fixture import EXPECTED_COUNTS, GAP, OVERLAP, X0, Y0, admin_county, dltb_layer
+
+
+def _run():
+    gdf = dltb_layer()
+    return check_county(gdf, "360111", admin_county().geometry[0], QcOptions(),
+                        coverage=True, land_use=True)
+
+
+def test_fixture_findings_are_exactly_the_planted_ones() -> None:
+    found = _run()
+    counts: dict[str, int] = {}
+    for f in found:
+        counts[f.rule] = counts.get(f.rule, 0) + 1
+    expected = {k: v for k, v in EXPECTED_COUNTS.items() if k != "BSM_DUPLICATE"}
+    assert counts == expected
+
+
+def test_overlap_and_gap_polygons_have_their_area_and_location() -> None:
+    found = {f.rule: f for f in _run()}
+    overlap, gap = found["COVERAGE_OVERLAP"], found["COVERAGE_GAP"]
+    assert overlap.feature_id == "1|2"
+    assert overlap.area_m2 == pytest.approx(float(ellipsoidal_area([OVERLAP])[0]), abs=0.005)
+    assert shapely.from_wkt(overlap.wkt).equals_exact(OVERLAP.normalize(), 1e-7) or \
+        shapely.from_wkt(overlap.wkt).symmetric_difference(OVERLAP).area < 1e-12
+    assert OVERLAP.contains(shapely.Point(overlap.x, overlap.y))
+    assert gap.area_m2 == pytest.approx(float(ellipsoidal_area([GAP])[0]), abs=0.005)
+    assert GAP.buffer(1e-9).contains(shapely.from_wkt(gap.wkt))
+    assert "缝隙" in gap.message_zh and "gap" in gap.message_en
+
+
+def test_attribute_findings_name_the_feature() -> None:
+    by_rule = {f.rule: f.feature_id for f in _run()}
+    assert by_rule["LANDCLASS_UNKNOWN"] == "3"
+    assert by_rule["ATTR_TBDLMJ"] == "4"
+    assert by_rule["ATTR_KC_NONFARM"] == "7"
+    assert by_rule["ATTR_TBMJ_AREA"] == "1"
+    assert by_rule["LOCATION_OUTSIDE_COUNTY"] == "9"
+
+
+def test_slivers_below_tolerance_are_ignored() -> None:
+    a = shapely.box(X0, Y0, X0 + 0.01, Y0 + 0.01)
+    b = shapely.box(X0 + 0.01 - 1e-8, Y0, X0 + 0.02, Y0 + 0.01)  # ~1 mm overlap strip, ≈1 m²
+    geoms = np.array([a, b])
+    assert find_overlaps(["a", "b"], geoms, "x", sliver_tolerance_m2=5.0) == []
+    assert len(find_overlaps(["a", "b"], geoms, "x", sliver_tolerance_m2=0.5)) == 1
+    county = shapely.box(X0, Y0, X0 + 0.02, Y0 + 0.01)
+    assert find_gaps(geoms, county, "x") == []
+
+
+def test_touching_polygons_do_not_overlap() -> None:
+    geoms = np.array([shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1), shapely.box(0, 1, 1, 2)])
+    assert find_overlaps(["a", "b", "c"], geoms, "x") == []
+
+
+def test_invalid_geometry_reason_and_repair_for_coverage() -> None:
+    bowtie = shapely.Polygon([(X0, Y0), (X0 + 0.01, Y0 + 0.01), (X0 + 0.01, Y0),
+                              (X0, Y0 + 0.01)])
+    found = check_geometry(["b"], np.array([bowtie]), "360111")
+    assert found[0].rule == "GEOM_INVALID" and "Self-intersection" in found[0].message_en
+    gdf = dltb_layer().iloc[:1].copy()
+    gdf.geometry = [bowtie]
+    rules = {f.rule for f in check_county(gdf, "360111", None, QcOptions(), coverage=True,
+                                          land_use=False)}
+    assert rules == {"GEOM_INVALID", "COUNTY_BOUNDARY_MISSING"}
+
+
+@pytest.mark.parametrize("module", [onemap.quality.attributes, onemap.quality.coverage,
+                                    onemap.quality.geometry_checks, onemap.quality.location])
+def test_doctests(module) -> None:
+    assert doctest.testmod(module).failed == 0
