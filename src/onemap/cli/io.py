@@ -70,8 +70,8 @@ def import_(
                  f"{report.source.encoding or '-'})")
     for r in report.rejected:
         stderr.print(f"[yellow]rejected[/] feature {r.feature_id}: {', '.join(r.reasons)}")
-    for r in report.repaired:
-        stderr.print(f"[cyan]repaired[/] feature {r.feature_id}: {r.reason}")
+    for fixed in report.repaired:
+        stderr.print(f"[cyan]repaired[/] feature {fixed.feature_id}: {fixed.reason}")
 
 
 def export(

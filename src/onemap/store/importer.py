@@ -134,7 +134,7 @@ def source_fingerprint(path: Path, options: dict[str, object]) -> str:
     for f in files:
         h.update(f.name.encode())
         with f.open("rb") as fh:
-            for chunk in iter(lambda fh=fh: fh.read(1 << 20), b""):
+            while chunk := fh.read(1 << 20):
                 h.update(chunk)
     return h.hexdigest()
 
@@ -224,6 +224,7 @@ def _add(reasons: dict[int, list[str]], mask: np.ndarray, message: Callable[[int
 def _coerce(col: pd.Series, f: FieldSpec, reasons: dict[int, list[str]]) -> pd.Series:
     text = col.astype("string").str.strip()
     empty = (text.isna() | (text == "")).to_numpy()
+    bad = np.zeros(len(col), dtype=bool)
     if f.type == "str":
         out = text.where(~empty, pd.NA)
         if pd.api.types.is_float_dtype(col):  # codes read as numbers: 101.0 → "101"
@@ -240,7 +241,8 @@ def _coerce(col: pd.Series, f: FieldSpec, reasons: dict[int, list[str]]) -> pd.S
         kind = "an integer" if f.type == "int" else "a number"
         _add(reasons, bad, lambda i: f"field {f.name}: {text.iloc[i]!r} is not {kind}")
     if f.required:
-        _add(reasons, out.isna().to_numpy(), lambda i: f"required field {f.name} is empty")
+        _add(reasons, out.isna().to_numpy() & ~bad,
+             lambda i: f"required field {f.name} is empty")
     return out
 
 
@@ -251,8 +253,9 @@ def _check_codes(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
             continue
         codes = frame[name].astype("string")
         bad = (codes.notna() & ~codes.isin(known)).to_numpy()
-        _add(reasons, bad, lambda i, c=codes, n=name:
-             f"unknown land-use code {n}={c.iloc[i]!r} (not a 三调 / GB/T 21010 class)")
+        for i in np.flatnonzero(bad):
+            reasons.setdefault(int(i), []).append(
+                f"unknown land-use code {name}={codes.iloc[i]!r} (not a 三调 / GB/T 21010 class)")
 
 
 def _check_geometry(geoms: np.ndarray, spec: LayerKind, reasons: dict[int, list[str]]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 import shapely
 
@@ -57,9 +58,9 @@ def measure_features(path: str | Path, *, encoding: str | None = None,
     return out
 
 
-def _declared(frame: pd.DataFrame) -> np.ndarray | None:
-    if "DKMJ" in frame.columns:
-        return pd.to_numeric(frame["DKMJ"], errors="coerce").to_numpy(dtype=float) * 10_000
-    if "TBMJ" in frame.columns:
-        return pd.to_numeric(frame["TBMJ"], errors="coerce").to_numpy(dtype=float)
+def _declared(frame: pd.DataFrame) -> npt.NDArray[np.float64] | None:
+    for column, factor in (("DKMJ", 10_000.0), ("TBMJ", 1.0)):
+        if column in frame.columns:
+            values = pd.to_numeric(frame[column], errors="coerce").to_numpy(dtype=np.float64)
+            return np.asarray(values * factor, dtype=np.float64)
     return None

@@ -69,19 +69,19 @@ def decode_text(data: bytes, encoding: str | None = None, *, path: str = "") -> 
     rejected with the line of the first undecodable byte.
     """
     candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
+    furthest = 0
     for enc in candidates:
         try:
             text = data.decode(enc)
-        except (UnicodeDecodeError, LookupError) as exc:
-            last = exc
+        except LookupError:
+            raise CoordinateFileError(f"unknown text encoding {encoding!r}", path=path) from None
+        except UnicodeDecodeError as exc:
+            furthest = max(furthest, exc.start)
             continue
         name = {"utf-8-sig": "UTF-8", "gb18030": "GB18030"}.get(enc, enc)
         return text.lstrip("\ufeff"), name
-    if isinstance(last, LookupError):
-        raise CoordinateFileError(f"unknown text encoding {encoding!r}", path=path)
-    start = getattr(last, "start", 0)
-    line = data[:start].count(b"\n") + 1
-    tried = " or ".join(candidates)
+    line = data[:furthest].count(b"\n") + 1
+    tried = encoding or "UTF-8 or GBK/GB18030"
     raise CoordinateFileError(f"text is not valid {tried} (mixed or unknown encoding)",
                               path=path, line=line)
 

@@ -137,11 +137,15 @@ def detect_dbf_encoding(shp: Path, encoding: str | None = None) -> EncodingGuess
     if not other:
         return EncodingGuess("UTF-8", "detected", cpg, _cpg_note(cpg, "UTF-8"))
     if utf8:
-        u, o = utf8[0], other[0]
+        utf8.sort(key=lambda v: v[1])
+        other.sort(key=lambda v: v[1])
+        odd, rest = (utf8, other) if len(utf8) <= len(other) else (other, utf8)
+        odd_enc, rest_enc = ("UTF-8", "GBK") if odd is utf8 else ("GBK", "UTF-8")
+        o, r = odd[0], rest[0]
         raise ImportRejected(
-            f"mixed text encodings in the DBF: field {u[0]} of feature {u[1]} is UTF-8 but "
-            f"field {o[0]} of feature {o[1]} is not (GBK?); re-save the file in one encoding",
-            path=str(dbf), feature_id=o[1] if o[1] >= 0 else None)
+            f"mixed text encodings in the DBF: field {o[0]} of feature {o[1]} is {odd_enc} "
+            f"while other values (e.g. field {r[0]} of feature {r[1]}) are {rest_enc}; "
+            "re-save the file in one encoding", path=str(dbf), feature_id=o[1])
     _check_decodes(values, "gb18030", dbf)
     return EncodingGuess("GB18030", "detected", cpg, _cpg_note(cpg, "GB18030"))
 
@@ -157,6 +161,19 @@ def _cpg_note(cpg: str | None, used: str) -> list[str]:
     if said == codecs.lookup(used).name or (said in chinese and used == "GB18030"):
         return []
     return [f".cpg says {cpg} but the DBF text is {used}; used {used}"]
+
+
+def _check_shp_length(shp: Path) -> None:
+    """Refuse a truncated .shp (GDAL would silently return empty geometries)."""
+    with shp.open("rb") as fh:
+        head = fh.read(100)
+    if len(head) < 100 or struct.unpack(">i", head[:4])[0] != 9994:
+        raise ImportRejected("not a Shapefile: bad .shp header", path=str(shp))
+    declared = struct.unpack(">i", head[24:28])[0] * 2
+    actual = shp.stat().st_size
+    if actual < declared:
+        raise ImportRejected(f"the .shp is truncated: its header says {declared:,} bytes but "
+                             f"the file has {actual:,}", path=str(shp))
 
 
 def _sidecar(shp: Path, suffix: str) -> Path:
@@ -178,6 +195,7 @@ class ShapefileFormat(FileFormat):
         """Read features with the detected (or given and verified) DBF encoding."""
         if not path.is_file():
             raise ImportRejected("file not found", path=str(path))
+        _check_shp_length(path)
         guess = detect_dbf_encoding(path, encoding)
         frame = read_ogr(path, encoding=guess.encoding)
         return RawFeatures(frame, encoding=guess.encoding, encoding_origin=guess.origin,

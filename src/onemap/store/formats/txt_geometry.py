@@ -98,7 +98,7 @@ def _check_simple(ring: TxtRing, xy: np.ndarray, label: str, path: str) -> None:
 
 
 def _explain(geom: BaseGeometry) -> str:
-    reason = shapely.is_valid_reason(geom)
+    reason = str(shapely.is_valid_reason(geom))
     m = _AT.search(reason)
     if m:  # report in surveying order: X = northing, Y = easting
         return f"{reason.split('[')[0]} at X={float(m.group(2)):.3f}, Y={float(m.group(1)):.3f}"

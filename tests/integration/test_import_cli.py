@@ -1,0 +1,242 @@
+"""``onemap import / export / area`` through the real CLI: JSON, atomicity, idempotence."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import geopandas as gpd
+import pyogrio
+import pytest
+import shapely
+from openpyxl import load_workbook
+from typer.testing import CliRunner
+
+from onemap.cli.main import create_cli, main
+from onemap.errors import ImportRejected
+from onemap.store.formats.models import ExportReport, FeatureArea, ImportReport
+from onemap.store.workspace import Workspace
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+sys.path.insert(0, str(DATA))
+import make_fixtures  # noqa: E402
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def fixtures(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    return make_fixtures.build(tmp_path_factory.mktemp("fixtures"))
+
+
+@pytest.fixture
+def ws_dir(tmp_path: Path) -> Path:
+    Workspace.create(tmp_path / "ws").close()
+    return tmp_path / "ws"
+
+
+def _ok(args: list[str]) -> object:
+    result = runner.invoke(create_cli(), [*map(str, args), "--json"])
+    assert result.exit_code == 0, (result.output, result.exception)
+    return json.loads(result.stdout)
+
+
+def _snapshot(ws_dir: Path) -> tuple[object, ...]:
+    ws = Workspace.open(ws_dir)
+    try:
+        layers = [(i.kind, i.vintage, i.features, i.revision, i.area_m2) for i in ws.list_layers()]
+        audit = len(ws.audit_log(limit=10_000))
+    finally:
+        ws.close()
+    files = sorted(str(p.relative_to(ws_dir)) for p in (ws_dir / "layers").rglob("*") if
+                   p.is_file())
+    return layers, audit, files
+
+
+def _fail(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, dict[str, object]]:
+    with pytest.raises(SystemExit) as info:
+        main([*map(str, argv), "--json"])
+    out = capsys.readouterr().out
+    return int(info.value.code), json.loads(out)["error"]
+
+
+def test_import_gbk_shapefile_without_cpg(ws_dir: Path, fixtures: dict[str, Path]) -> None:
+    shp = fixtures["dltb_gbk_nocpg.shp"]
+    report = ImportReport.model_validate(
+        _ok(["import", ws_dir, shp, "--kind", "dltb", "--vintage", "2019"]))
+    assert report.features_read == report.features_imported == 5
+    assert report.source.encoding == "GB18030" and report.source.crs == "EPSG:4527"
+    assert report.counties == ["360111", "360121"]
+    assert report.field_mapping["DLBM"] == "DLBM" and not report.rejected
+    ws = Workspace.open(ws_dir)
+    layer = ws.read_layer("dltb", 2019).sort_values("BSM")
+    info = ws.layer("dltb", 2019)
+    ws.close()
+    assert layer["DLMC"].tolist() == ["水田", "旱地", "乔木林地", "农村宅基地", "河流水面"]
+    assert layer.crs.to_epsg() == 4490 and layer["county"].tolist()[3] == "360121"
+    assert (info.source_crs, info.source_encoding) == ("EPSG:4527", "GB18030")
+    assert layer["TBMJ"].tolist() == [10_000.0] * 5
+
+
+def test_reimport_is_idempotent(ws_dir: Path, fixtures: dict[str, Path]) -> None:
+    args = ["import", ws_dir, fixtures["dltb_gbk_nocpg.shp"], "--kind", "dltb",
+            "--vintage", "2019"]
+    _ok(args)
+    before = _snapshot(ws_dir)
+    again = ImportReport.model_validate(_ok(args))
+    assert again.unchanged and again.features_imported == 0
+    assert _snapshot(ws_dir) == before
+    # a different option is a different import, and writes the same content again
+    forced = ImportReport.model_validate(_ok([*args, "--encoding", "GBK"]))
+    assert not forced.unchanged and forced.layer is not None and forced.layer.features == 5
+
+
+def test_one_bad_feature_changes_nothing(ws_dir: Path, tmp_path: Path,
+                                         fixtures: dict[str, Path],
+                                         capsys: pytest.CaptureFixture[str]) -> None:
+    _ok(["import", ws_dir, fixtures["dltb_gbk_nocpg.shp"], "--kind", "dltb", "--vintage", "2019"])
+    before = _snapshot(ws_dir)
+    frame = make_fixtures.dltb_frame()
+    frame.loc[2, "DLBM"] = "9999"
+    frame.loc[2, "DLMC"] = "不存在"
+    frame.loc[0, "DLMC"] = "改过的水田"
+    bad = tmp_path / "bad.gpkg"
+    pyogrio.write_dataframe(frame, bad)
+    code, error = _fail(["import", ws_dir, bad, "--kind", "dltb", "--vintage", "2019"], capsys)
+    assert code == 4 and error["code"] == "import_rejected"
+    assert "bad.gpkg" in str(error["message"]) and "9999" in str(error["message"])
+    rejected = error["rejected"]
+    assert isinstance(rejected, list) and len(rejected) == 1
+    assert rejected[0]["index"] == 2 and "3601112019000003" in rejected[0]["feature_id"]
+    assert "unknown land-use code DLBM='9999'" in rejected[0]["reasons"][0]
+    assert _snapshot(ws_dir) == before  # nothing changed: files, catalog, audit log
+    ws = Workspace.open(ws_dir)
+    assert "改过的水田" not in ws.read_layer("dltb", 2019)["DLMC"].tolist()
+    ws.close()
+    # --skip-invalid imports the others and still lists the rejected one
+    report = ImportReport.model_validate(_ok(["import", ws_dir, bad, "--kind", "dltb",
+                                              "--vintage", "2019", "--skip-invalid"]))
+    assert report.features_imported == 4 and [r.index for r in report.rejected] == [2]
+
+
+def test_missing_fields_and_type_errors(ws_dir: Path, tmp_path: Path,
+                                        capsys: pytest.CaptureFixture[str]) -> None:
+    frame = make_fixtures.dltb_frame().drop(columns=["ZLDWDM"])
+    pyogrio.write_dataframe(frame, tmp_path / "nozl.gpkg")
+    code, error = _fail(["import", ws_dir, tmp_path / "nozl.gpkg", "--kind", "dltb",
+                         "--vintage", "2019"], capsys)
+    assert code == 4 and "missing required field(s) ZLDWDM" in str(error["message"])
+    assert "BSM, DLBM" in str(error["message"])  # names what the file has
+    frame = make_fixtures.dltb_frame().rename(columns={"ZLDWDM": "ZL"})
+    frame["TBMJ"] = frame["TBMJ"].astype(str)
+    frame.loc[1, "TBMJ"] = "一百"
+    pyogrio.write_dataframe(frame, tmp_path / "types.gpkg")
+    code, error = _fail(["import", ws_dir, tmp_path / "types.gpkg", "--kind", "dltb",
+                         "--vintage", "2019", "--alias", "ZL=ZLDWDM"], capsys)
+    assert code == 4
+    assert error["rejected"][0]["reasons"] == ["field TBMJ: '一百' is not a number"]
+    code, error = _fail(["import", ws_dir, tmp_path / "types.gpkg", "--kind", "dltb",
+                         "--vintage", "2019", "--alias", "NOPE=ZLDWDM"], capsys)
+    assert code == 3 and "no field 'NOPE'" in str(error["message"])
+    assert _snapshot(ws_dir)[0] == []
+
+
+def test_wrong_crs_and_broken_files_exit_non_zero(ws_dir: Path, tmp_path: Path,
+                                                  fixtures: dict[str, Path],
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    before = _snapshot(ws_dir)
+    code, error = _fail(["import", ws_dir, fixtures["dltb_gbk_nocpg.shp"], "--kind", "dltb",
+                         "--vintage", "2019", "--crs", "4526"], capsys)
+    assert code == 6 and error["code"] == "crs_error" and "zone prefix 39" in str(error["message"])
+    code, error = _fail(["import", ws_dir, fixtures["bad_unclosed.txt"], "--kind", "generic",
+                         "--vintage", "2024"], capsys)
+    assert code == 5 and error["line"] == 17 and "bad_unclosed.txt" in str(error["message"])
+    code, error = _fail(["import", ws_dir, fixtures["dltb_mixed_encoding.shp"], "--kind",
+                         "dltb", "--vintage", "2019"], capsys)
+    assert code == 4 and error["feature_id"] == 4
+    (tmp_path / "junk.gpkg").write_bytes(b"junk" * 100)
+    code, error = _fail(["import", ws_dir, tmp_path / "junk.gpkg", "--kind", "dltb",
+                         "--vintage", "2019"], capsys)
+    assert code == 4 and "junk.gpkg" in str(error["message"])
+    assert _snapshot(ws_dir) == before
+    result = runner.invoke(create_cli(), ["import", str(ws_dir), str(tmp_path / "junk.gpkg"),
+                                          "--kind", "dltb", "--vintage", "2019", "--json"])
+    assert result.exit_code != 0 and isinstance(result.exception, ImportRejected)
+
+
+def test_invalid_geometry_is_repaired_and_reported(ws_dir: Path, tmp_path: Path) -> None:
+    frame = make_fixtures.dltb_frame()
+    e, n = make_fixtures.E0, make_fixtures.N0
+    frame.loc[1, "geometry"] = shapely.Polygon([(e, n), (e + 100, n + 100), (e + 100, n),
+                                                (e, n + 100)])  # bow-tie
+    pyogrio.write_dataframe(frame, tmp_path / "bow.gpkg")
+    report = ImportReport.model_validate(_ok(["import", ws_dir, tmp_path / "bow.gpkg",
+                                              "--kind", "dltb", "--vintage", "2019"]))
+    assert report.features_imported == 5 and [r.index for r in report.repaired] == [1]
+    assert "Self-intersection" in report.repaired[0].reason
+
+
+def test_coordinate_txt_import_area_and_unknown_code(ws_dir: Path, fixtures: dict[str, Path],
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    txt = fixtures["parcels_two_with_hole.txt"]
+    rows = [FeatureArea.model_validate(r) for r in _ok(["area", txt])]
+    assert [r.id for r in rows] == ["DK01", "DK02"] and all(r.area_m2 > 0 for r in rows)
+    report = ImportReport.model_validate(_ok([
+        "import", ws_dir, txt, "--kind", "approval", "--vintage", "2024",
+        "--alias", "DKBH=PZWH", "--alias", "DKYT=YDLX"]))
+    assert report.features_imported == 2 and report.source.zone == 39
+    ws = Workspace.open(ws_dir)
+    layer = ws.read_layer("approval", 2024).sort_values("PZWH")
+    ws.close()
+    assert layer["PZWH"].tolist() == ["DK01", "DK02"] and layer["YDLX"].tolist()[0] == "工业用地"
+    assert len(layer.geometry.iloc[1].interiors) == 1
+    code, error = _fail(["import", ws_dir, fixtures["bad_unknown_code.txt"], "--kind", "pbf",
+                         "--vintage", "2024"], capsys)
+    assert code == 4 and error["rejected"][0]["line"] == 13
+    assert "DLBM='9999'" in error["rejected"][0]["reasons"][0]
+
+
+def test_area_of_a_shapefile_lists_every_feature(fixtures: dict[str, Path]) -> None:
+    rows = _ok(["area", fixtures["dltb_gbk_nocpg.shp"]])
+    assert isinstance(rows, list) and len(rows) == 5
+    assert {"id", "area_m2"} <= set(rows[0]) and rows[0]["name"] == "水田"
+
+
+@pytest.mark.parametrize(("fmt", "name"), [
+    ("shapefile", "out.shp"), ("gpkg", "out.gpkg"), ("geojson", "out.geojson"),
+    ("fgb", "out.fgb"), ("gdb", "out.gdb"), ("parquet", "out.parquet"), ("txt", "out.txt"),
+    ("csv", "out.csv"), ("xlsx", "out.xlsx")])
+def test_export_each_format_in_the_source_zone(ws_dir: Path, tmp_path: Path,
+                                               fixtures: dict[str, Path], fmt: str,
+                                               name: str) -> None:
+    _ok(["import", ws_dir, fixtures["dltb_gbk_nocpg.shp"], "--kind", "dltb", "--vintage", "2019"])
+    out = tmp_path / name
+    report = ExportReport.model_validate(_ok([
+        "export", ws_dir, "--kind", "dltb", "--vintage", "2019", "--format", fmt,
+        "--out", out, "--crs", "source"]))
+    assert report.features == 5 and report.crs == "EPSG:4527"
+    area = [FeatureArea.model_validate(r) for r in _ok(
+        ["area", out, *(["--crs", "4527"] if fmt in ("csv", "xlsx") else [])])]
+    assert len(area) == 5
+    assert all(r.planar_area_m2 == pytest.approx(10_000, abs=1e-3) for r in area)
+
+
+def test_export_gbk_shapefile_and_xlsx_cells(ws_dir: Path, tmp_path: Path,
+                                             fixtures: dict[str, Path]) -> None:
+    _ok(["import", ws_dir, fixtures["parcels_two_with_hole.txt"], "--kind", "generic",
+         "--vintage", "2024"])
+    report = ExportReport.model_validate(_ok([
+        "export", ws_dir, "--kind", "generic", "--vintage", "2024", "--format", "shp",
+        "--out", tmp_path / "legacy.shp", "--encoding", "GBK", "--crs", "source"]))
+    assert str(tmp_path / "legacy.cpg") in report.files
+    assert (tmp_path / "legacy.cpg").read_text() == "GBK"
+    back = gpd.read_file(tmp_path / "legacy.shp", encoding="gbk")
+    assert sorted(back["DKMC"]) == sorted(["南昌县地块一", "带洞地块"])
+    _ok(["export", ws_dir, "--kind", "generic", "--vintage", "2024", "--out",
+         tmp_path / "t.xlsx"])
+    sheet = load_workbook(tmp_path / "t.xlsx").worksheets[0]
+    header = [c.value for c in sheet[1]]
+    assert "DKMC" in header and "WKT" in header
+    names = sorted(sheet.cell(row=r, column=header.index("DKMC") + 1).value for r in (2, 3))
+    assert names == sorted(["南昌县地块一", "带洞地块"])
