@@ -11,7 +11,7 @@ from datetime import UTC, datetime
 import shapely
 from sqlalchemy import insert, select
 
-from onemap.errors import NotFound
+from onemap.errors import NotFound, ScopeViolation
 from onemap.quality.attributes import find_duplicate_ids
 from onemap.quality.checks import check_county, feature_ids
 from onemap.quality.models import QcFinding, QcOptions, QcReport, QcRunSummary
@@ -75,6 +75,9 @@ def run_quality_checks(
     QcReport
         The recorded run (with its catalog id) and every finding.
     """
+    if not actor.can_write:
+        raise ScopeViolation(f"{actor.username} may not run quality checks",
+                             user_message="无权执行质检 (your role may not run quality checks)")
     spec = get_kind(kind)
     year = vintage if vintage is not None else ws.latest_vintage(kind)
     if year is None:
@@ -128,6 +131,12 @@ def _record(ws: Workspace, summary: QcRunSummary, findings: list[QcFinding]) -> 
         return row.id
 
 
+def _no_public(actor: Actor) -> None:
+    if actor.is_public:
+        raise ScopeViolation("quality findings are internal",
+                             user_message="质检结果仅限内部用户 (sign in to see quality checks)")
+
+
 def _summary(row: QcRunRow) -> QcRunSummary:
     return QcRunSummary(id=row.id, kind=row.kind, vintage=row.vintage, actor=row.actor,
                         started_at=row.started_at, finished_at=row.finished_at,
@@ -139,6 +148,7 @@ def _summary(row: QcRunRow) -> QcRunSummary:
 def list_runs(ws: Workspace, *, actor: Actor, kind: str | None = None,
               limit: int = 50) -> list[QcRunSummary]:
     """Return recorded runs, newest first, that touch at least one county in the actor's scope."""
+    _no_public(actor)
     with ws.session() as s:
         q = select(QcRunRow).order_by(QcRunRow.id.desc())
         if kind:
@@ -151,6 +161,7 @@ def list_runs(ws: Workspace, *, actor: Actor, kind: str | None = None,
 def get_report(ws: Workspace, run_id: int, *, actor: Actor,
                rule: str | None = None) -> QcReport:
     """Return a recorded run with its findings, limited to the actor's counties."""
+    _no_public(actor)
     with ws.session() as s:
         row = s.get(QcRunRow, run_id)
         if row is None:
