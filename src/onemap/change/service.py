@@ -1,0 +1,356 @@
+"""Change detection service: stream counties through diff + classify, store the batch.
+
+Each county is one kernel call (:func:`detect_county`) reading its own partitions, so
+peak memory follows the largest county. With ``workers > 1`` counties run in a local
+process pool. Patches are stored as GeoParquet under ``changes/batch-<id>/<county>.parquet``
+and the batch (thresholds, rule checksum, counts, scores) in the catalog.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+import geopandas as gpd
+import pandas as pd
+import pyarrow.parquet as pq
+import shapely
+from sqlalchemy import select
+
+from onemap.change.classify import APPROVAL_KINDS, CONTROL_KINDS, default_rules, parse_rules
+from onemap.change.diff import GEOGRAPHIC_CRS, DiffStats, diff_vintages
+from onemap.change.errors import BatchNotFound, VintageMissing
+from onemap.change.imagery import patches_from_monitoring
+from onemap.change.models import (
+    ApprovalShare,
+    BatchSummary,
+    ChangePatch,
+    ChangeSource,
+    DetectionResult,
+    DetectionScores,
+    Legality,
+    RuleTable,
+    SliverRules,
+)
+from onemap.change.scores import TruthItem, score_detection
+from onemap.change.tables import ChangeBatchRow
+from onemap.errors import InvalidInput, ScopeViolation
+from onemap.standards.landuse import land_classes
+from onemap.store.access import Actor
+from onemap.store.workspace import Workspace
+
+Progress = Callable[[int, int, str], None]
+LAYER_KINDS = (*CONTROL_KINDS, *[k for k in APPROVAL_KINDS if k not in CONTROL_KINDS])
+DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "geometry"]
+
+
+def _now() -> datetime:
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+def sliver_from_workspace(ws: Workspace) -> SliverRules:
+    """The sliver rules stated in the workspace's ``[thresholds]`` (onemap.toml)."""
+    t = ws.config.thresholds
+    return SliverRules(min_area_construction_m2=t.min_change_area_construction_m2,
+                       min_area_farmland_m2=t.min_change_area_farmland_m2,
+                       min_area_other_m2=t.min_change_area_other_m2,
+                       min_width_m=t.min_change_width_m)
+
+
+def load_rules(path: str | Path | None = None) -> RuleTable:
+    """The rule table in ``path`` (TOML) or the built-in default."""
+    if not path:
+        return default_rules()
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InvalidInput(f"cannot read rule table: {exc}", path=str(path)) from None
+    return parse_rules(text)
+
+
+@dataclass(frozen=True)
+class CountyJob:
+    """Everything one county's kernel needs: file paths and settings (picklable)."""
+
+    county: str
+    source: ChangeSource
+    id_prefix: str
+    old_path: str | None
+    new_path: str | None
+    monitoring_path: str | None
+    layer_paths: dict[str, str]
+    sliver: SliverRules
+    rules: RuleTable
+
+
+def _read_raw(path: str, columns: list[str]) -> pd.DataFrame:
+    """Read a DLTB partition keeping geometry as WKB bytes (decoded only where changed)."""
+    schema = pq.read_schema(path)
+    cols = [c for c in columns if c in schema.names]
+    return pq.read_table(path, columns=cols).to_pandas()
+
+
+def _read_geo(path: str | None) -> gpd.GeoDataFrame | None:
+    if path is None:
+        return None
+    frame = gpd.read_parquet(path)
+    return frame.drop(columns="bbox") if "bbox" in frame.columns else frame
+
+
+def detect_county(job: CountyJob) -> tuple[gpd.GeoDataFrame, DiffStats]:
+    """Kernel: one county's classified change patches (pure apart from reading its files)."""
+    from onemap.change.classify import classify_patches
+
+    stats = DiffStats()
+    if job.source == "monitoring":
+        mon = _read_geo(job.monitoring_path)
+        if mon is None:
+            mon = gpd.GeoDataFrame(geometry=[], crs=GEOGRAPHIC_CRS)
+        patches = patches_from_monitoring(mon, county=job.county, before=_read_geo(job.old_path),
+                                          after=_read_geo(job.new_path), id_prefix=job.id_prefix)
+        stats.patches = len(patches)
+    else:
+        empty = pd.DataFrame({c: pd.Series(dtype=object) for c in DLTB_COLUMNS})
+        old = _read_raw(job.old_path, DLTB_COLUMNS) if job.old_path else empty
+        new = _read_raw(job.new_path, DLTB_COLUMNS) if job.new_path else empty
+        patches, stats = diff_vintages(old, new, county=job.county, sliver=job.sliver,
+                                       id_prefix=job.id_prefix)
+    layers = {k: f for k, p in job.layer_paths.items() if (f := _read_geo(p)) is not None}
+    return classify_patches(patches, layers, job.rules), stats
+
+
+def _layer_vintage(ws: Workspace, kind: str, year: int) -> int | None:
+    found = ws.vintages(kind)
+    if not found:
+        return None
+    older = [v for v in found if v <= year]
+    return older[-1] if older else found[-1]
+
+
+def _part_path(ws: Workspace, kind: str, vintage: int | None, county: str) -> str | None:
+    if vintage is None:
+        return None
+    parts = ws.partitions(kind, vintage, counties=[county])
+    return str(ws.root / parts[0].path) if parts else None
+
+
+def _counties(ws: Workspace, actor: Actor, source: ChangeSource, from_year: int,
+              to_year: int, counties: list[str] | None) -> list[str]:
+    kind, year = ("monitoring_patch", to_year) if source == "monitoring" else ("dltb", to_year)
+    if source == "monitoring":
+        vintage = _layer_vintage(ws, kind, year)
+        if vintage is None:
+            raise VintageMissing("no monitoring_patch layer (监测图斑) in the workspace")
+        present = {p.county for p in ws.partitions(kind, vintage)}
+    else:
+        for y in (from_year, to_year):
+            if y not in ws.vintages("dltb"):
+                raise VintageMissing(f"no DLTB vintage {y} in the workspace",
+                                     user_message=f"工作空间中没有 {y} 年度地类图斑")
+        present = ({p.county for p in ws.partitions("dltb", from_year)}
+                   | {p.county for p in ws.partitions("dltb", to_year)})
+    if counties:
+        for c in counties:
+            actor.require(c, "change detection")
+        return sorted(set(counties) & present)
+    return sorted(c for c in present if actor.covers(c))
+
+
+def detect_changes(
+    ws: Workspace, actor: Actor, *, from_year: int, to_year: int,
+    counties: list[str] | None = None, source: ChangeSource = "dltb_diff",
+    rules: RuleTable | None = None, sliver: SliverRules | None = None,
+    truth: list[TruthItem] | None = None, truth_name: str = "verified sample",
+    workers: int = 1, progress: Progress | None = None,
+) -> DetectionResult:
+    """Detect, classify and store the changes between two vintages, county by county.
+
+    ``source="monitoring"`` takes the ``monitoring_patch`` layer of ``to_year`` (or the
+    newest before it) instead of a vintage diff. ``truth`` (a verified sample) adds
+    precision and recall to the batch. Returns the stored batch and its patches.
+    """
+    if not actor.can_write:
+        raise ScopeViolation(f"{actor.username} may not run change detection",
+                             user_message="无权执行变化检测")
+    started = time.perf_counter()
+    table = rules or default_rules()
+    sliver = sliver or sliver_from_workspace(ws)
+    todo = _counties(ws, actor, source, from_year, to_year, counties)
+    vintages = {k: _layer_vintage(ws, k, to_year) for k in LAYER_KINDS}
+    mon_v = _layer_vintage(ws, "monitoring_patch", to_year) if source == "monitoring" else None
+    has = set(ws.vintages("dltb"))
+    jobs = [CountyJob(
+        county=c, source=source,
+        id_prefix=f"{c}-{to_year}-{'M' if source == 'monitoring' else ''}",
+        old_path=_part_path(ws, "dltb", from_year if from_year in has else None, c),
+        new_path=_part_path(ws, "dltb", to_year if to_year in has else None, c),
+        monitoring_path=_part_path(ws, "monitoring_patch", mon_v, c),
+        layer_paths={k: p for k in LAYER_KINDS if (p := _part_path(ws, k, vintages[k], c))},
+        sliver=sliver, rules=table) for c in todo]
+    frames, totals = [], DiffStats()
+    for i, (frame, st) in enumerate(_run(jobs, workers)):
+        frames.append(frame)
+        totals.add(st)
+        if progress:
+            progress(i + 1, len(jobs), jobs[i].county)
+    patches = _concat(frames)
+    patches["source"] = source
+    scores = None
+    if truth is not None:
+        scores = score_detection(list(patches.geometry), list(patches["legality"]), truth,
+                                 sample=truth_name)
+    batch = _store(ws, actor, patches, source=source, from_year=from_year, to_year=to_year,
+                   counties=todo, sliver=sliver, table=table, scores=scores,
+                   seconds=time.perf_counter() - started)
+    ws.audit(actor.username, "change.detect", f"batch/{batch.id}",
+             {"from": from_year, "to": to_year, "counties": len(todo), "patches": len(patches),
+              "source": source, "slivers_dropped": totals.slivers_small + totals.slivers_narrow})
+    return DetectionResult(batch=batch, patches=to_models(patches))
+
+
+def _run(jobs: list[CountyJob], workers: int) -> Iterable[tuple[gpd.GeoDataFrame, DiffStats]]:
+    if workers <= 1 or len(jobs) <= 1:
+        yield from (detect_county(j) for j in jobs)
+        return
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        yield from pool.map(detect_county, jobs)
+
+
+def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
+    frames = [f for f in frames if len(f)]
+    if not frames:
+        cols = ["id", "county", "township", "from_code", "to_code", "area_m2", "classes",
+                "legality", "approval_share", "approvals", "overlaps_m2", "ledger",
+                "source_ref", "old_bsm", "new_bsm"]
+        return gpd.GeoDataFrame({c: pd.Series(dtype=object) for c in cols},
+                                geometry=gpd.GeoSeries([], crs=GEOGRAPHIC_CRS),
+                                crs=GEOGRAPHIC_CRS)
+    return gpd.GeoDataFrame(pd.concat(frames, ignore_index=True), geometry="geometry",
+                            crs=GEOGRAPHIC_CRS)
+
+
+def _store(ws: Workspace, actor: Actor, patches: gpd.GeoDataFrame, *, source: ChangeSource,
+           from_year: int, to_year: int, counties: list[str], sliver: SliverRules,
+           table: RuleTable, scores: DetectionScores | None, seconds: float) -> BatchSummary:
+    by_class = Counter(c for cl in patches["classes"] for c in cl)
+    by_legality = Counter(str(v) for v in patches["legality"])
+    with ws.session() as s:
+        row = ChangeBatchRow(
+            created_at=_now(), actor=actor.username, source=source, from_year=from_year,
+            to_year=to_year, counties=counties, sliver=sliver.model_dump(),
+            rules_name=f"{table.name} {table.version}", rules_checksum=table.checksum,
+            patches=len(patches), by_legality=dict(by_legality), by_class=dict(by_class),
+            seconds=seconds, scores=scores.model_dump() if scores else None, path="")
+        s.add(row)
+        s.flush()
+        folder = Path("changes", f"batch-{row.id}")
+        row.path = folder.as_posix()
+        batch_id = row.id
+    try:
+        _write_patches(ws.root / folder, patches)
+    except BaseException:
+        shutil.rmtree(ws.root / folder, ignore_errors=True)
+        with ws.session() as s:
+            s.delete(s.get(ChangeBatchRow, batch_id))
+        raise
+    return get_batch(ws, actor, batch_id)
+
+
+def _write_patches(folder: Path, patches: gpd.GeoDataFrame) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    frame = patches.copy()
+    for col in ("approvals", "overlaps_m2"):
+        frame[col] = [json.dumps(v, ensure_ascii=False) for v in frame[col]]
+    frame["classes"] = [list(v) for v in frame["classes"]]
+    for county, part in frame.groupby("county", sort=True):
+        part.reset_index(drop=True).to_parquet(folder / f"{county}.parquet", index=False)
+
+
+def _summary(row: ChangeBatchRow) -> BatchSummary:
+    return BatchSummary(
+        id=row.id, created_at=row.created_at, actor=row.actor, source=row.source,  # type: ignore[arg-type]
+        from_year=row.from_year, to_year=row.to_year, counties=list(row.counties),
+        sliver=SliverRules.model_validate(row.sliver), rules_name=row.rules_name,
+        rules_checksum=row.rules_checksum, patches=row.patches,
+        by_legality=dict(row.by_legality), by_class=dict(row.by_class), seconds=row.seconds,
+        scores=DetectionScores.model_validate(row.scores) if row.scores else None)
+
+
+def get_batch(ws: Workspace, actor: Actor, batch_id: int) -> BatchSummary:
+    """Return one stored batch (any actor in scope of at least one of its counties)."""
+    with ws.session() as s:
+        row = s.get(ChangeBatchRow, batch_id)
+        if row is None:
+            raise BatchNotFound(f"no detection batch {batch_id}")
+        if row.counties and not any(actor.covers(c) for c in row.counties):
+            raise ScopeViolation(f"{actor.username} may not see batch {batch_id}",
+                                 user_message="无权查看该检测批次")
+        return _summary(row)
+
+
+def list_batches(ws: Workspace, actor: Actor) -> list[BatchSummary]:
+    """Every stored batch touching the actor's scope, newest first."""
+    with ws.session() as s:
+        rows = s.scalars(select(ChangeBatchRow).order_by(ChangeBatchRow.id.desc())).all()
+        return [_summary(r) for r in rows
+                if not r.counties or any(actor.covers(c) for c in r.counties)]
+
+
+def read_patches(ws: Workspace, actor: Actor, batch_id: int,
+                 counties: list[str] | None = None) -> gpd.GeoDataFrame:
+    """The patches of a batch as a GeoDataFrame, limited to the actor's scope."""
+    batch = get_batch(ws, actor, batch_id)
+    wanted = [c for c in batch.counties if actor.covers(c) and (not counties or c in counties)]
+    frames = []
+    for c in wanted:
+        path = ws.root / "changes" / f"batch-{batch_id}" / f"{c}.parquet"
+        if path.exists():
+            frame = gpd.read_parquet(path)
+            for col in ("approvals", "overlaps_m2"):
+                frame[col] = [json.loads(v) for v in frame[col]]
+            frame["classes"] = [list(v) for v in frame["classes"]]
+            frames.append(frame)
+    return _concat(frames)
+
+
+def batch_patches(ws: Workspace, actor: Actor, batch_id: int, *,
+                  counties: list[str] | None = None, legality: str | None = None,
+                  with_geometry: bool = True) -> list[ChangePatch]:
+    """The patches of a batch as models (optionally one legality only)."""
+    frame = read_patches(ws, actor, batch_id, counties)
+    if legality:
+        frame = frame[frame["legality"] == legality]
+    return to_models(frame, with_geometry=with_geometry)
+
+
+def to_models(frame: gpd.GeoDataFrame, *, with_geometry: bool = True) -> list[ChangePatch]:
+    """Convert a classified patch frame into :class:`ChangePatch` models."""
+    names = land_classes()
+    out = []
+    geo = shapely.to_geojson(frame.geometry.to_numpy()) if with_geometry and len(frame) else None
+    for i, r in enumerate(frame.itertuples(index=False)):
+        out.append(ChangePatch(
+            id=r.id, county=r.county, township=r.township or "", from_code=r.from_code,
+            to_code=r.to_code,
+            from_name=names[r.from_code].name_zh if r.from_code in names else "",
+            to_name=names[r.to_code].name_zh if r.to_code in names else "",
+            area_m2=float(r.area_m2), classes=list(r.classes), legality=Legality(r.legality),
+            approval_share=float(r.approval_share),
+            approvals=[ApprovalShare.model_validate(a) for a in r.approvals],
+            overlaps_m2=dict(r.overlaps_m2), ledger=r.ledger or "",
+            source=getattr(r, "source", "dltb_diff"), source_ref=r.source_ref or "",
+            old_bsm=[b for b in str(r.old_bsm or "").split(",") if b],
+            new_bsm=[b for b in str(r.new_bsm or "").split(",") if b],
+            geometry=json.loads(geo[i]) if geo is not None else None))
+    return out
+
+
+def batch_folder(ws: Workspace, batch_id: int) -> Path:
+    """Folder of a batch's patch files."""
+    return ws.root / "changes" / f"batch-{batch_id}"
