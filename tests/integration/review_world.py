@@ -86,7 +86,8 @@ def dltb_frame() -> gpd.GeoDataFrame:
             lon, lat = g.centroid.x, g.centroid.y
             county = "360111" if lon < SPLIT_LON else "360121"
             town = "001" if lat < SPLIT_LAT else "002"
-            rows.append({"BSM": f"{j:02d}{i:03d}", "DLBM": code, "ZLDWDM": f"{county}{town}0010000000",
+            rows.append({"BSM": f"{j:02d}{i:03d}", "DLBM": code,
+                         "ZLDWDM": f"{county}{town}0010000000",
                          "TBMJ": 1.0, "KCDLBM": "1203" if kcxs else "", "KCXS": kcxs,
                          "GDDB": grade})
             geoms.append(g)
@@ -116,7 +117,8 @@ def build_world(ws: Workspace, vintage: int = 2023) -> Workspace:
                   shapely.box(SPLIT_LON, Y0, X0 + NX * CELL, Y0 + NY * CELL)], crs=4490))
     towns = []
     for county, (x1, x2) in (("360111", (X0, SPLIT_LON)), ("360121", (SPLIT_LON, X0 + NX * CELL))):
-        towns.append(({"XZQDM": county + "001", "XZQMC": "一乡"}, shapely.box(x1, Y0, x2, SPLIT_LAT)))
+        towns.append(({"XZQDM": county + "001", "XZQMC": "一乡"},
+                      shapely.box(x1, Y0, x2, SPLIT_LAT)))
         towns.append(({"XZQDM": county + "002", "XZQMC": "二乡"},
                       shapely.box(x1, SPLIT_LAT, x2, Y0 + NY * CELL)))
     ws.write_layer("admin_township", None, gpd.GeoDataFrame(

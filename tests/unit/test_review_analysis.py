@@ -58,7 +58,8 @@ def test_overlapping_control_polygons_are_not_counted_twice() -> None:
 
 def test_reserve_zones_and_holes() -> None:
     site = shapely.Polygon(SITE.exterior, [shapely.box(116.004, 28.004, 116.006, 28.006).exterior])
-    core, general = shapely.box(116.0, 28.0, 116.005, 28.01), shapely.box(116.005, 28.0, 116.01, 28.01)
+    core = shapely.box(116.0, 28.0, 116.005, 28.01)
+    general = shapely.box(116.005, 28.0, 116.01, 28.01)
     reserves = frame([core, general], ZONE=["核心保护区", "general"], BHQMC=["甲", "甲"])
     fig = analyse_parcel("1", "", site, {"nature_reserve": reserves}, hazard_buffer_m=500)
     assert fig.area_m2 == pytest.approx(area(site), abs=1e-6)

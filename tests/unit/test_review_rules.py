@@ -9,7 +9,7 @@ from onemap.review.errors import RuleFileError
 from onemap.review.rules import Condition, decide_verdict, evaluate_rules, parse_rules
 from onemap.review.service import load_default_rules
 
-FIG = {name: 0.0 for name in FIGURE_NAMES}
+FIG = dict.fromkeys(FIGURE_NAMES, 0.0)
 
 
 @pytest.mark.parametrize("text, figures, expected", [
@@ -50,7 +50,7 @@ def test_unsafe_or_malformed_conditions_are_refused(text: str) -> None:
 
 def test_unknown_figures_fail_at_load_time_with_the_rule_id() -> None:
     text = '[[rules]]\nid = "X1"\ntext = "t"\ncondition = "forest_m2 > 0"\nseverity = "notice"\n'
-    with pytest.raises(RuleFileError, match="X1.*forest_m2"):
+    with pytest.raises(RuleFileError, match=r"X1.*forest_m2"):
         parse_rules(text, "toml", known=set(FIGURE_NAMES))
 
 

@@ -43,9 +43,9 @@ def _font_family() -> list[str]:
 
 
 def _nice_length(max_m: float) -> float:
-    """A round scale-bar length (1, 2, 5 × 10^n m) not above ``max_m``."""
+    """Return a round scale-bar length (1, 2, 5 × 10^n m) not above ``max_m``."""
     exp = 10 ** math.floor(math.log10(max_m))
-    return max(m * exp for m in (1, 2, 5) if m * exp <= max_m)
+    return float(max(m * exp for m in (1, 2, 5) if m * exp <= max_m))
 
 
 def _landuse_colour(code: str) -> str:
@@ -106,7 +106,8 @@ def site_map_png(site: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoDataFrame],
                 continue
             frame.plot(ax=ax, facecolor="none", edgecolor=edge, linestyle=style, linewidth=1.4,
                        hatch=hatch)
-            handles.append(Patch(facecolor="none", edgecolor=edge, linestyle=style, hatch=hatch,
+            handles.append(Patch(facecolor="none", edgecolor=edge, linestyle=style,  # type: ignore[arg-type]
+                                 hatch=hatch,
                                  label=zh if lang == "zh" else en))
         points = layers.get("hazard_point")
         if points is not None and len(points):

@@ -105,7 +105,8 @@ def _ridge_share(sub: pd.DataFrame) -> np.ndarray:
     if "KCDLBM" in sub.columns:
         code = sub["KCDLBM"].astype("string").fillna("").str.strip().to_numpy(dtype=object)
         k = np.where((code == FIELD_RIDGE) | (code == ""), k, 0.0)
-    return np.clip(k, 0.0, 1.0)
+    clipped: np.ndarray = np.clip(k, 0.0, 1.0)
+    return clipped
 
 
 def _add(target: dict[str, float], keys: np.ndarray, values: np.ndarray) -> None:

@@ -50,10 +50,10 @@ class Condition:
     ['eco_redline_m2', 'national_key_project']
     >>> c.evaluate({"eco_redline_m2": 12.5, "national_key_project": False})
     True
-    >>> Condition("__import__('os')")
+    >>> Condition("__import__('os')")  # doctest: +ELLIPSIS
     Traceback (most recent call last):
     ...
-    onemap.review.errors.RuleFileError: condition '__import__('os')': function __import__ is not allowed (allowed: min, max, abs)
+    onemap.review.errors.RuleFileError: condition "__import__('os')": function __import__ is not ...
     """
 
     def __init__(self, text: str) -> None:
@@ -74,7 +74,7 @@ class Condition:
     def _fail(self, what: str) -> RuleFileError:
         return RuleFileError(f"condition {self.text!r}: {what}")
 
-    def _check(self, node: ast.AST) -> None:  # noqa: PLR0912 - one branch per node type
+    def _check(self, node: ast.AST) -> None:
         if isinstance(node, ast.BoolOp):
             for v in node.values:
                 self._check(v)

@@ -112,7 +112,8 @@ def read_site(path: str | Path) -> gpd.GeoDataFrame:
 
 
 def _site_json(parcels: gpd.GeoDataFrame) -> dict[str, Any]:
-    return json.loads(parcels.to_json(drop_id=True))
+    data: dict[str, Any] = json.loads(parcels.to_json(drop_id=True))
+    return data
 
 
 def _review_id(parcels: gpd.GeoDataFrame, project: ProjectInfo, rules: RuleSet,
@@ -271,7 +272,8 @@ class ReviewService:
             row = s.scalars(select(ReviewRow).where(ReviewRow.review_id == review_id)
                             .order_by(ReviewRow.id.desc()).limit(1)).first()
         if row is None:
-            raise ReviewNotFound(f"no review {review_id}", user_message=f"审查记录不存在: {review_id}")
+            raise ReviewNotFound(f"no review {review_id}",
+                                 user_message=f"审查记录不存在: {review_id}")
         for county in filter(None, row.counties.split(",")):
             actor.require(county, f"review {review_id}")
         return row

@@ -92,12 +92,12 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("", response_model=list[ReviewRecord])
     def list_reviews(actor: Me, limit: Annotated[int, Query(ge=1, le=1000)] = 100
                      ) -> list[ReviewRecord]:
-        """Recorded review runs (who, when, verdict), newest first."""
+        """List recorded review runs (who, when, verdict), newest first."""
         return service.history(actor, limit=limit)
 
     @router.get("/{review_id}", response_model=SiteReview)
     def get_review(review_id: str, actor: Me) -> SiteReview:
-        """The recorded result of one review."""
+        """Return the recorded result of one review."""
         return _links(service.get(review_id, actor))
 
     def _report(review_id: str, actor: Actor, lang: str, fmt: str) -> bytes | str:
@@ -114,7 +114,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 responses={200: {"content": {"application/pdf": {}}}})
     def report_pdf(review_id: str, actor: Me,
                    lang: Annotated[Literal["zh", "en"], Query()] = "zh") -> Response:
-        """The signed-off report as PDF (Chinese by default)."""
+        """Render the report for signing as PDF (Chinese by default)."""
         pdf = _report(review_id, actor, lang, "pdf")
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'inline; filename="{review_id}.pdf"'})
@@ -122,7 +122,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/{review_id}/report.html", response_class=HTMLResponse)
     def report_html(review_id: str, actor: Me,
                     lang: Annotated[Literal["zh", "en"], Query()] = "zh") -> HTMLResponse:
-        """The report as a self-contained HTML page."""
+        """Render the report as a self-contained HTML page."""
         return HTMLResponse(str(_report(review_id, actor, lang, "html")))
 
     return router
