@@ -43,4 +43,10 @@ def install_error_handlers(app: FastAPI) -> None:
         return JSONResponse(body, status_code=status, media_type="application/problem+json",
                             headers=headers)
 
+    async def out_of_range(request: Request, exc: Exception) -> JSONResponse:
+        # e.g. an id path parameter beyond the database's 64-bit integers: a client error
+        return await handle(request, e.InvalidInput(
+            f"number out of range: {exc}", user_message="数值超出范围 (number out of range)"))
+
     app.add_exception_handler(e.OnemapError, handle)
+    app.add_exception_handler(OverflowError, out_of_range)

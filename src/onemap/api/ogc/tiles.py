@@ -76,7 +76,7 @@ class TileAddress:
         return b.left, b.bottom, b.right, b.top
 
     def to_tile_units(self, geoms: np.ndarray) -> np.ndarray:
-        """Transform lon/lat geometries to tile units (0..4096, y down)."""
+        """Transform lon/lat geometries to whole tile units (0..4096, y down)."""
         west, south, east, north = self.bounds()
         if self.tms_id == "WebMercatorQuad":
             x0, y0 = _merc(np.array([[west, north]]))[0]
@@ -84,12 +84,12 @@ class TileAddress:
 
             def fwd(xy: np.ndarray) -> np.ndarray:
                 m = _merc(xy)
-                return np.column_stack([(m[:, 0] - x0) / (x1 - x0) * EXTENT,
-                                        (y0 - m[:, 1]) / (y0 - y1) * EXTENT])
+                return np.rint(np.column_stack([(m[:, 0] - x0) / (x1 - x0) * EXTENT,
+                                                (y0 - m[:, 1]) / (y0 - y1) * EXTENT]))
         else:
             def fwd(xy: np.ndarray) -> np.ndarray:
-                return np.column_stack([(xy[:, 0] - west) / (east - west) * EXTENT,
-                                        (north - xy[:, 1]) / (north - south) * EXTENT])
+                return np.rint(np.column_stack([(xy[:, 0] - west) / (east - west) * EXTENT,
+                                                (north - xy[:, 1]) / (north - south) * EXTENT]))
         return shapely.transform(geoms, fwd)
 
 
@@ -127,55 +127,109 @@ def _buffered(addr: TileAddress) -> BBox:
     return w - dx, s - dy, e + dx, n + dy
 
 
-def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_bytes: int) -> bytes:
-    """Encode the in-scope features of ``entry`` meeting the tile as one MVT layer."""
+def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_bytes: int,
+                max_vertices: int = 80_000, max_features: int = 6_000) -> bytes:
+    """Encode the in-scope features of ``entry`` meeting the tile as one MVT layer.
+
+    Polygons under half a screen pixel are dropped, the rest simplified to a quarter
+    pixel; of the rest at most ``max_features`` and ``max_vertices`` coordinates are
+    kept, the largest features first. A tile over ``max_bytes`` is re-encoded with half the
+    features until it fits.
+    """
     box = _buffered(addr)
     w, s, e, n = addr.bounds()
     pixel = max(e - w, n - s) / 256.0  # degrees per screen pixel at this zoom
     kind = entry.info.kind
-    fields = tile_fields(kind, data.actor.is_public)
-    chunks = []
-    for part, pf, rows in data.chunks(entry, box):
-        if rows is None or not len(rows):
-            continue
-        b = pf.bounds[rows]
-        size = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
-        chunks.append((part.county, pf, rows, size))
-    min_px = 0.5
-    for _attempt in range(6):
-        blob = _encode(data, entry.collection_id, kind, addr, box, chunks, fields,
-                       min_px * pixel)
-        if len(blob) <= max_bytes:
-            return blob
-        min_px *= 2
-    return blob
-
-
-def _encode(data: ScopedData, name: str, kind: str, addr: TileAddress, box: BBox,
-            chunks: list[tuple[str, object, np.ndarray, np.ndarray]], fields: list[str],
-            min_size: float) -> bytes:
     point_kind = get_kind(kind).geometry == "point"
-    features = []
-    for county, pf, rows, size in chunks:
-        keep = rows if point_kind else rows[size >= min_size]
-        if not len(keep):
+    cand = _candidates(data, entry, addr, box, 0.0 if point_kind else 0.5 * pixel, point_kind,
+                       max_features)
+    if cand is None:
+        return _mvt(entry.collection_id, [])
+    chunks, which, sizes, geoms = cand
+    order = np.argsort(-sizes, kind="stable")  # largest first
+    cost = np.cumsum(shapely.get_num_coordinates(geoms[order]) * 2 + 48)  # ≈ bytes
+    budget = (np.cumsum(shapely.get_num_coordinates(geoms[order])) <= max_vertices) & (
+        cost <= max_bytes)
+    keep = order[budget] if not budget.all() else order
+    fields = tile_fields(kind, data.actor.is_public)
+    while True:
+        blob = _mvt(entry.collection_id, _features(chunks, which, geoms, np.sort(keep), fields))
+        if len(blob) <= max_bytes or len(keep) <= 1:
+            return blob
+        keep = keep[: len(keep) // 2]
+
+
+@dataclass
+class _Chunk:
+    county: str
+    frame: object  # the partition's rows kept for this tile (desensitised for public users)
+    rows: np.ndarray  # their positions in the partition (feature ids)
+
+
+def _candidates(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox,
+                min_size: float, point_kind: bool, max_features: int
+                ) -> tuple[list[_Chunk], np.ndarray, np.ndarray, np.ndarray] | None:
+    """Return chunks, chunk index per candidate, sizes, tile-unit geometries."""
+    hits = []
+    for part, pf, hit in data.chunks(entry, box):
+        if hit is None or not len(hit):
             continue
-        frame = data.finish(pf.frame.iloc[keep], kind)  # type: ignore[attr-defined]
-        geoms = shapely.clip_by_rect(frame.geometry.to_numpy(), *box)
-        geoms = addr.to_tile_units(geoms)
+        b = pf.bounds[hit]
+        size = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
+        ok = size >= min_size
+        if ok.any():
+            hits.append((part, pf, hit[ok], size[ok]))
+    if not hits:
+        return None
+    all_sizes = np.concatenate([h[3] for h in hits])
+    if len(all_sizes) > max_features:  # drop the smallest before any geometry work
+        floor = np.partition(all_sizes, len(all_sizes) - max_features)[-max_features]
+        hits = [(p, pf, hit[size >= floor], size[size >= floor]) for p, pf, hit, size in hits]
+    chunks: list[_Chunk] = []
+    sizes, geoms = [], []
+    for part, pf, hit, size in hits:
+        if not len(hit):
+            continue
+        sub = data.finish(pf.frame.iloc[hit], entry.info.kind)
+        g = shapely.clip_by_rect(sub.geometry.to_numpy(), *box)
+        g = addr.to_tile_units(g)
         if not point_kind:
-            geoms = shapely.simplify(geoms, 1.0, preserve_topology=False)
-        geoms = shapely.set_precision(geoms, 1.0)
-        ok = ~(shapely.is_empty(geoms) | shapely.is_missing(geoms))
+            g = shapely.simplify(g, 4.0, preserve_topology=False)
+        good = ~(shapely.is_empty(g) | shapely.is_missing(g))
+        if not good.any():
+            continue
+        chunks.append(_Chunk(part.county, sub.iloc[np.flatnonzero(good)], hit[good]))
+        sizes.append(size[good])
+        geoms.append(g[good])
+    if not chunks:
+        return None
+    which = np.concatenate([np.full(len(c.rows), i, dtype=np.int32)
+                            for i, c in enumerate(chunks)])
+    return chunks, which, np.concatenate(sizes), np.concatenate(geoms)
+
+
+def _features(chunks: list[_Chunk], which: np.ndarray, geoms: np.ndarray, keep: np.ndarray,
+              fields: list[str]) -> list[dict[str, object]]:
+    out: list[dict[str, object]] = []
+    starts = np.concatenate([[0], np.cumsum([len(c.rows) for c in chunks])])
+    for i, chunk in enumerate(chunks):
+        sel = keep[which[keep] == i]
+        if not len(sel):
+            continue
+        local = sel - starts[i]
+        frame = chunk.frame.iloc[local]  # type: ignore[attr-defined]
         cols = [c for c in fields if c in frame.columns]
-        values = frame[cols].astype(object).where(frame[cols].notna(), None).to_numpy() \
-            if cols else np.empty((len(frame), 0))
-        for i in np.flatnonzero(ok):
-            props = {c: _prop(v) for c, v in zip(cols, values[i], strict=True) if v is not None}
-            props["fid"] = f"{county}-{keep[i]}"
-            props[COUNTY_COLUMN] = county
-            features.append({"geometry": geoms[i], "properties": props})
-    return mapbox_vector_tile.encode(
+        values = frame[cols].astype(object).where(frame[cols].notna(), None).to_numpy()
+        for j, k in enumerate(sel):
+            props = {c: _prop(v) for c, v in zip(cols, values[j], strict=True) if v is not None}
+            props["fid"] = f"{chunk.county}-{chunk.rows[local[j]]}"
+            props[COUNTY_COLUMN] = chunk.county
+            out.append({"geometry": geoms[k], "properties": props})
+    return out
+
+
+def _mvt(name: str, features: list[dict[str, object]]) -> bytes:
+    return mapbox_vector_tile.encode(  # type: ignore[no-any-return]
         [{"name": name, "features": features}],
         default_options={"extents": EXTENT, "y_coord_down": True, "quantize_bounds": None})
 
