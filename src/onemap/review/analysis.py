@@ -15,6 +15,7 @@ import pandas as pd
 import shapely
 
 from onemap.geometry.area import ellipsoidal_area
+from onemap.geometry.overlay import intersect_pairs
 from onemap.review.errors import SiteRejected
 from onemap.review.models import HazardPointHit, ParcelFigures, ProjectInfo
 from onemap.standards.crs import gauss_kruger_epsg, transformer, zone_for_longitude
@@ -85,11 +86,11 @@ def _covered_area(geom: shapely.Geometry, area: float, cands: np.ndarray) -> flo
     """Area of ``geom`` inside the union of ``cands`` (m²), without double counting."""
     if len(cands) == 0:
         return 0.0
-    shapely.prepare(cands)
-    if shapely.contains(cands, geom).any():
+    pairs = intersect_pairs([geom], cands, left_area=[area], with_geometry=True)
+    if pairs.inside.any():
         return area
-    pieces = shapely.intersection(cands, geom)
-    pieces = pieces[~shapely.is_empty(pieces)]
+    assert pairs.geometry is not None
+    pieces = pairs.geometry[pairs.area > 0]
     if len(pieces) == 0:
         return 0.0
     merged = pieces[0] if len(pieces) == 1 else shapely.union_all(pieces)
@@ -116,12 +117,13 @@ def _add(target: dict[str, float], keys: np.ndarray, values: np.ndarray) -> None
 
 
 def _landuse(fig: ParcelFigures, geom: shapely.Geometry, dltb: gpd.GeoDataFrame) -> None:
-    sub = _hits(geom, dltb)
-    if len(sub) == 0:
+    pairs = intersect_pairs(dltb.geometry.to_numpy(), [geom])
+    keep = pairs.left[pairs.area > 0]
+    if len(keep) == 0:
         fig.uncovered_m2 = fig.area_m2
         return
-    pieces = shapely.intersection(sub.geometry.to_numpy(), geom)
-    gross = ellipsoidal_area(pieces)
+    sub = dltb.iloc[keep]
+    gross = pairs.area[pairs.area > 0]
     ridge = gross * _ridge_share(sub)
     codes = sub["DLBM"].astype(str).str.strip().to_numpy(dtype=object)
     _add(fig.landuse, codes, gross - ridge)

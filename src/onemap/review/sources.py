@@ -11,6 +11,7 @@ import hashlib
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import geopandas as gpd
@@ -117,9 +118,15 @@ def read_near(ws: Workspace, cache: PartitionCache, state: _LayerState,
                            revision=state.revision, counties=[c for c, _ in used],
                            checksum=digest)
     if not frames:
-        columns = [*spec.field_names, "county"]
-        empty = gpd.GeoDataFrame({c: pd.Series(dtype="object") for c in columns},
-                                 geometry=gpd.GeoSeries([], crs=GEOGRAPHIC_CRS))
-        return empty, vintage
-    frame = frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+        return _empty(state.kind), vintage
+    if len(frames) == 1:
+        return frames[0], vintage  # already a GeoDataFrame in EPSG:4490
+    frame = pd.concat(frames, ignore_index=True)
     return gpd.GeoDataFrame(frame, geometry="geometry", crs=GEOGRAPHIC_CRS), vintage
+
+
+@lru_cache(maxsize=64)
+def _empty(kind: str) -> gpd.GeoDataFrame:
+    columns = [*get_kind(kind).field_names, "county"]
+    return gpd.GeoDataFrame({c: pd.Series(dtype="object") for c in columns},
+                            geometry=gpd.GeoSeries([], crs=GEOGRAPHIC_CRS))
