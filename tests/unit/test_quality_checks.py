@@ -60,9 +60,20 @@ def test_slivers_below_tolerance_are_ignored() -> None:
     b = shapely.box(X0 + 0.01 - 1e-8, Y0, X0 + 0.02, Y0 + 0.01)  # ~1 mm overlap strip, ≈1 m²
     geoms = np.array([a, b])
     assert find_overlaps(["a", "b"], geoms, "x", sliver_tolerance_m2=5.0) == []
-    assert len(find_overlaps(["a", "b"], geoms, "x", sliver_tolerance_m2=0.5)) == 1
+    assert find_overlaps(["a", "b"], geoms, "x", sliver_tolerance_m2=0.5) == []  # 1 mm wide
+    assert len(find_overlaps(["a", "b"], geoms, "x", sliver_tolerance_m2=0.5,
+                             sliver_width_m=0.0)) == 1
     county = shapely.box(X0, Y0, X0 + 0.02, Y0 + 0.01)
     assert find_gaps(geoms, county, "x") == []
+
+
+def test_long_thin_slivers_are_ignored_but_real_strips_are_kept() -> None:
+    county = shapely.box(X0, Y0, X0 + 0.05, Y0 + 0.01)  # ~4.9 km × 1.1 km
+    thin = shapely.box(X0, Y0, X0 + 0.05, Y0 + 0.01 - 3e-7)  # 3.3 cm strip, ~160 m²
+    assert find_gaps(np.array([thin]), county, "x") == []
+    wide = shapely.box(X0, Y0, X0 + 0.05, Y0 + 0.01 - 5e-6)  # 0.55 m strip
+    (gap,) = find_gaps(np.array([wide]), county, "x")
+    assert gap.area_m2 > 2000
 
 
 def test_touching_polygons_do_not_overlap() -> None:

@@ -59,6 +59,7 @@ def check_county(
     fixed = usable_geometries(geoms)
     if coverage:
         out += find_overlaps(ids, fixed, county, sliver_tolerance_m2=options.sliver_tolerance_m2,
+                             sliver_width_m=options.sliver_width_m,
                              wkt_decimals=options.wkt_decimals)
     if county_geom is None:
         out += make_findings("COUNTY_BOUNDARY_MISSING", county,
@@ -69,6 +70,7 @@ def check_county(
         if coverage:
             out += find_gaps(fixed, county_geom, county,
                              sliver_tolerance_m2=options.sliver_tolerance_m2,
+                             sliver_width_m=options.sliver_width_m,
                              wkt_decimals=options.wkt_decimals)
         out += find_outside_county(ids, geoms, county_geom, county)
     if land_use:

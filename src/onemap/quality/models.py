@@ -49,8 +49,10 @@ class QcOptions(BaseModel):
     """Tolerances of the checks (documented defaults; the workspace supplies tbmj_tolerance_rel)."""
 
     sliver_tolerance_m2: float = Field(
-        1.0, description="忽略面积小于此值的重叠/缝隙 (m², ellipsoidal): floating-point slivers "
-                         "along shared boundaries are far below 1 m²; real survey errors are not")
+        1.0, description="忽略面积小于此值的重叠/缝隙 (m², ellipsoidal)")
+    sliver_width_m: float = Field(
+        0.1, description="忽略平均宽度 (2×面积/周长) 小于此值的重叠/缝隙 (m): floating-point "
+                         "slivers along long shared boundaries are mm–cm wide")
     attribute_tolerance_m2: float = Field(
         0.01, description="面积字段校核容差 (m²): TBMJ, KCMJ, TBDLMJ carry 2 decimals")
     tbmj_tolerance_rel: float = Field(
