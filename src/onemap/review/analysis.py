@@ -144,7 +144,8 @@ def _landuse(fig: ParcelFigures, geom: shapely.Geometry, dltb: gpd.GeoDataFrame)
     if farm.any():
         grade = (pd.to_numeric(sub["GDDB"], errors="coerce") if "GDDB" in sub.columns
                  else pd.Series(np.nan, index=sub.index)).to_numpy(dtype=float)
-        keys = np.array(["" if np.isnan(g) else str(int(g)) for g in grade[farm]], dtype=object)
+        keys = np.array(["" if np.isnan(g) or g <= 0 else str(int(g)) for g in grade[farm]],
+                        dtype=object)
         _add(fig.farmland_by_grade, keys, (gross - ridge)[farm])
     if "county" in sub.columns:
         _add(fig.counties, sub["county"].astype(str).to_numpy(dtype=object), gross)
