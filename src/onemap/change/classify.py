@@ -104,10 +104,11 @@ def rule_mask(rule: ClassRule, table: RuleTable, frame: pd.DataFrame,
     if rule.to_not:
         mask &= ~_any_of(t, rule.to_not, table) & (frame["to_code"] != "").to_numpy()
     area = frame["area_m2"].to_numpy(dtype=float)
+    least = np.maximum(max(rule.min_overlap_m2, 1e-9), rule.min_share * area)
     if rule.within:
-        mask &= overlaps[rule.within] >= max(rule.min_overlap_m2, 1e-9)
+        mask &= overlaps[rule.within] >= least
     if rule.outside:
-        mask &= area - overlaps[rule.outside] >= max(rule.min_overlap_m2, 1e-9)
+        mask &= area - overlaps[rule.outside] >= least
     return mask
 
 

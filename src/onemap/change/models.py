@@ -47,7 +47,8 @@ class ClassRule(BaseModel):
     A patch falls in the class when its from-code is in every set of ``from_sets`` (any
     of them when several are listed) and not in ``from_not``; likewise for the
     to-code; and, when ``within`` names a control layer, at least ``min_overlap_m2``
-    of the patch lies inside it (``outside``: at least that much lies outside it).
+    of the patch (and at least ``min_share`` of its area) lies inside it (``outside``:
+    at least that much lies outside it).
     """
 
     id: str = Field(description="class id, e.g. non_agri")
@@ -59,7 +60,9 @@ class ClassRule(BaseModel):
     to_not: list[str] = Field(default_factory=list, description="后地类 in none of these")
     within: str = Field("", description="control layer kind the patch must overlap")
     outside: str = Field("", description="control layer kind the patch must leave")
-    min_overlap_m2: float = Field(1.0, ge=0)
+    min_overlap_m2: float = Field(1.0, ge=0, description="least area inside / outside, m²")
+    min_share: float = Field(0.0, ge=0, le=1,
+                             description="least share of the patch inside / outside")
     judgement: Judgement = Field(
         "none", description="approval: legal if covered by approvals, else suspected; "
                             "suspect: always suspected; review: to be verified; none: no effect")

@@ -13,7 +13,6 @@ import shutil
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -215,11 +214,14 @@ def detect_changes(
 
 
 def _run(jobs: list[CountyJob], workers: int) -> Iterable[tuple[gpd.GeoDataFrame, DiffStats]]:
+    """Map the county kernel with an :mod:`onemap.compute` executor."""
+    from onemap.compute import get_executor
+
     if workers <= 1 or len(jobs) <= 1:
-        yield from (detect_county(j) for j in jobs)
+        yield from (detect_county(j) for j in jobs)  # streamed: one county in memory
         return
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        yield from pool.map(detect_county, jobs)
+    with get_executor("processes", workers=workers) as executor:
+        yield from executor.map(detect_county, jobs)
 
 
 def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
