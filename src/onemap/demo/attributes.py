@@ -48,7 +48,6 @@ def czcsxm(code: str, group: str, city_county: bool) -> str:
 def farmland_fields(codes: np.ndarray, tbmj: np.ndarray, slope: np.ndarray, elev: np.ndarray,
                     noise: np.ndarray, cal: Calibration) -> dict[str, np.ndarray]:
     """Return GDPDJB, GDLX, KCDLBM, KCXS, KCMJ, TBDLMJ, GDDB for every polygon."""
-    n = len(codes)
     farm = np.isin(codes, FARMLAND_CODES)
     grade = np.where(farm, slope_grade(slope, cal), "")
     gdlx = np.where(farm & (grade != "1"), np.where(codes == "0101", "T", "P"), "")
@@ -61,7 +60,7 @@ def farmland_fields(codes: np.ndarray, tbmj: np.ndarray, slope: np.ndarray, elev
         "GDPDJB": grade.astype(object), "GDLX": gdlx.astype(object),
         "KCDLBM": np.where(kcxs > 0, "1203", "").astype(object), "KCXS": kcxs,
         "KCMJ": kcmj, "TBDLMJ": np.round(tbmj - kcmj, 2), "GDDB": gddb,
-    } if n else {}
+    }
 
 
 def build_dltb(county: str, city_county: bool, geoms: list, codes: np.ndarray, f: Features,

@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import shapely
 
-from onemap.demo.allocate import density_factor, features
+from onemap.demo.allocate import density_factor, density_features
 from onemap.demo.boundaries import GRID
 from onemap.demo.context import COS0, ProvinceContext, from_local, metres_to_local, to_local
 
@@ -30,7 +30,7 @@ def _sample_points(ctx: ProvinceContext, county: shapely.Geometry, per_km2: floa
     minx, miny, maxx, maxy = county.bounds
     probe_x = rng.uniform(minx, maxx, 400)
     probe_y = rng.uniform(miny, maxy, 400)
-    fp = features(ctx.terrain, ctx.seats, probe_x, probe_y)
+    fp = density_features(ctx.terrain, ctx.seats, probe_x, probe_y)
     fmax = float(np.max(density_factor(fp))) * 1.5
     bbox_km2 = (maxx - minx) * (maxy - miny) * COS0 * (M_PER_DEG / 1000) ** 2
     n = int(bbox_km2 * per_km2 * fmax / ctx.calibration.density_mean) + 8
@@ -39,7 +39,7 @@ def _sample_points(ctx: ProvinceContext, county: shapely.Geometry, per_km2: floa
     u = rng.uniform(0, 1, n)
     inside = shapely.contains_xy(county, x, y)
     x, y, u = x[inside], y[inside], u[inside]
-    fd = features(ctx.terrain, ctx.seats, x, y)
+    fd = density_features(ctx.terrain, ctx.seats, x, y)
     keep = u < density_factor(fd) / fmax
     pts = np.column_stack([x[keep], y[keep]])
     if len(pts) < 3:  # tiny county: a few points on its surface

@@ -1,0 +1,79 @@
+"""``onemap demo``: build the Jiangxi demo province (real boundaries, synthetic survey data)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.table import Table
+
+from onemap.cli.output import emit_json, progress_bar, stderr, stdout
+from onemap.demo.models import DemoOptions, DemoResult, Scale
+from onemap.demo.service import PICTURE_MAX_POLYGONS, build_demo, write_summary
+from onemap.reports.maps import render_workspace_landuse
+from onemap.store.workspace import Workspace
+
+
+def _picture(result: DemoResult) -> DemoResult:
+    ws = Workspace.open(result.workspace)
+    try:
+        path = render_workspace_landuse(
+            ws, Path(result.workspace) / "outputs" / "landuse.png", vintage=2019,
+            title="江西省土地利用现状图（演示数据 2019）",
+            subtitle=f"合成数据 synthetic · 真实行政区划 · seed {result.seed} · {result.scale}"
+                     f" · {result.polygons_2019:,} 图斑")
+    finally:
+        ws.close()
+    result.picture_path = str(path)
+    write_summary(result)
+    return result
+
+
+def demo(
+    directory: Annotated[Path, typer.Argument(help="workspace folder to create")],
+    scale: Annotated[Scale, typer.Option(help="tiny≈10k | small≈50k | medium≈1M | "
+                                              "province≈11.5M polygons")] = "small",
+    seed: Annotated[int, typer.Option(help="random seed (same seed → same files)")] = 2019,
+    counties: Annotated[str, typer.Option(help="only these county codes, comma-separated, "
+                                               "e.g. 360111,360121")] = "",
+    picture: Annotated[bool | None, typer.Option(
+        "--picture/--no-picture", help="render outputs/landuse.png "
+                                       "(default: on up to small scale)")] = None,
+    run: Annotated[bool, typer.Option("--run", help="build, draw the picture and list the "
+                                                    "outputs (the `make demo` path)")] = False,
+    json_: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
+) -> None:
+    """Build a demo province workspace: admin layers, DLTB 2019/2020, controls, ground truth."""
+    wanted = [c.strip() for c in counties.split(",") if c.strip()] or None
+    options = DemoOptions(scale=scale, seed=seed, counties=wanted)
+    with progress_bar("生成演示省 demo province", enabled=not json_) as progress:
+        result = build_demo(directory, options, progress=progress)
+    draw = picture if picture is not None else (run or result.polygons_2019
+                                                <= PICTURE_MAX_POLYGONS)
+    if draw:
+        result = _picture(result)
+    if json_:
+        emit_json(result)
+        return
+    table = Table(title=f"演示省 demo: {result.counties} 县, {result.polygons_2019:,} 图斑 "
+                        f"(2019), {result.changes} 变化, {result.seconds:.1f} s, "
+                        f"{result.bytes / 1e6:.1f} MB")
+    table.add_column("一级地类 class")
+    table.add_column("占比 share %", justify="right")
+    for name, share in result.class_shares.items():
+        table.add_row(name, f"{share:.2f}")
+    stdout.print(table)
+    outputs = Path(result.workspace) / "outputs"
+    stdout.print(f"工作空间 workspace: {result.workspace}")
+    stdout.print(f"真值表 ground truth: {result.truth_path}")
+    if result.picture_path:
+        stdout.print(f"土地利用图 land-use map: {result.picture_path}")
+    stdout.print(f"摘要 summary: {outputs / 'demo-summary.json'}")
+    if run:
+        stderr.print("下一步 next: onemap qc / onemap stats / onemap serve on this workspace")
+
+
+def register(app: typer.Typer) -> None:
+    """Add the ``demo`` command to ``app``."""
+    app.command("demo")(demo)
