@@ -70,31 +70,39 @@ def _rings_of_collections(geoms: npt.NDArray[np.object_], types: IntArray) -> _R
 
 
 def _rings(geoms: npt.NDArray[np.object_]) -> _Rings:
-    """Flatten polygons → rings → coordinates, keeping ring → input indices."""
+    """Flatten polygons → rings → coordinates, keeping ring → input indices.
+
+    Polygons without holes (most parcels) take a fast path: their coordinates
+    are their one ring, so no ring objects are created.
+    """
     types = shapely.get_type_id(geoms)
     if np.any(types == shapely.GeometryType.GEOMETRYCOLLECTION):
         return _rings_of_collections(geoms, types)
-    keep = np.flatnonzero(np.isin(types, _AREAL))
-    if len(keep) and np.any(types[keep] == shapely.GeometryType.MULTIPOLYGON):
-        parts, part_geom = shapely.get_parts(geoms[keep], return_index=True)
-        part_geom = keep[part_geom]
-    else:
-        parts, part_geom = geoms[keep], keep
+    polygon = types == shapely.GeometryType.POLYGON
+    simple = polygon & (shapely.get_num_interior_rings(geoms) == 0)
+    simple_idx = np.flatnonzero(simple)
+    rest = np.flatnonzero((polygon & ~simple) | (types == shapely.GeometryType.MULTIPOLYGON))
+    parts, part_geom = shapely.get_parts(geoms[rest], return_index=True)
+    part_geom = rest[part_geom]
     rings, ring_part = shapely.get_rings(parts, return_index=True)
-    counts = shapely.get_num_coordinates(rings)
-    nonempty = counts > 0
-    rings, ring_part, counts = rings[nonempty], ring_part[nonempty], counts[nonempty]
     first = np.ones(len(rings), dtype=bool)
     first[1:] = ring_part[1:] != ring_part[:-1]
-    coords = shapely.get_coordinates(rings)
-    start = np.zeros(len(rings) + 1, dtype=np.intp)
+
+    ring_objs = np.concatenate([geoms[simple_idx], rings])
+    counts = shapely.get_num_coordinates(ring_objs)
+    ring_geom = np.concatenate([simple_idx, part_geom[ring_part]])
+    sign = np.concatenate([np.ones(len(simple_idx)), np.where(first, 1.0, -1.0)])
+    nonempty = counts > 0
+    ring_objs, counts = ring_objs[nonempty], counts[nonempty]
+    coords = shapely.get_coordinates(ring_objs)
+    start = np.zeros(len(ring_objs) + 1, dtype=np.intp)
     np.cumsum(counts, out=start[1:])
     return _Rings(
         lon=coords[:, 0],
         lat=coords[:, 1],
         start=start,
-        geom=part_geom[ring_part],
-        sign=np.where(first, 1.0, -1.0),
+        geom=ring_geom[nonempty],
+        sign=sign[nonempty],
     )
 
 
