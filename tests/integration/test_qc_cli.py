@@ -99,3 +99,15 @@ def test_clean_layer_passes(workspace: Workspace) -> None:
          "TBDLMJ": area}, geometry=cells, crs=4490))
     report = run_quality_checks(workspace, "dltb", 2023, actor=SYSTEM)
     assert report.findings == [] and report.run.passed
+
+
+def test_compute_executor_gives_the_same_findings(qc_ws: Workspace) -> None:
+    from onemap.compute import get_executor
+
+    threads = run_quality_checks(qc_ws, "dltb", 2023, actor=SYSTEM)
+    with get_executor("inprocess") as executor:
+        other = run_quality_checks(qc_ws, "dltb", 2023, actor=SYSTEM, executor=executor)
+    assert other.findings == threads.findings
+    res = runner.invoke(create_cli(), ["qc", str(qc_ws.root), "--executor", "inprocess",
+                                       "--json"])
+    assert QcReport.model_validate_json(res.stdout).findings == threads.findings

@@ -83,3 +83,12 @@ def test_unknown_vintage_exits_with_not_found(stats_ws: Workspace) -> None:
     with pytest.raises(SystemExit) as exc:
         main(["stats", str(stats_ws.root), "--vintage", "1999", "--json"])
     assert exc.value.code == 8
+
+
+def test_stats_with_a_compute_executor(stats_ws: Workspace) -> None:
+    res = runner.invoke(create_cli(), ["stats", str(stats_ws.root), "--executor", "inprocess",
+                                       "--json"])
+    assert res.exit_code == 0, res.output
+    got = {(r["level"], r["admin_code"], r["class_code"]): r["area_m2"]
+           for r in json.loads(res.stdout)}
+    assert all(got[k] == v for k, v in EXPECTED_M2.items())

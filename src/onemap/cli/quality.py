@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from onemap.cli.executors import open_executor
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.quality.service import run_quality_checks
 from onemap.reports.qc import rule_rows, write_qc_report
@@ -22,13 +23,16 @@ def qc(
     county: Annotated[list[str] | None, typer.Option(help="only these county codes")] = None,
     out: Annotated[Path | None, typer.Option(help="write report.html, .xlsx or .json")] = None,
     lang: Annotated[str, typer.Option(help="report language zh | en")] = "zh",
+    executor: Annotated[str, typer.Option(
+        help="threads (default) | inprocess | processes | dask")] = "threads",
     json_: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Check geometry, coverage overlaps/gaps, land-class codes, area fields and location."""
     ws = Workspace.open(directory)
-    with progress_bar("质检 quality checks", enabled=not json_) as progress:
+    with open_executor(executor) as pool, \
+            progress_bar("质检 quality checks", enabled=not json_) as progress:
         report = run_quality_checks(ws, kind, vintage, actor=SYSTEM, counties=county or None,
-                                    progress=progress)
+                                    progress=progress, executor=pool)
     if out is not None:
         write_qc_report(report, out, lang=lang)
         stderr.print(f"已写出 written {out}")

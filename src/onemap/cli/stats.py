@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from onemap.cli.executors import open_executor
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.reports.stats import write_stats
 from onemap.stats.models import LEVEL_NAMES_ZH, AdminLevel
@@ -25,6 +26,8 @@ def stats(
         help="province | city | county | township (default: every level)")] = None,
     county: Annotated[list[str] | None, typer.Option(help="only these county codes")] = None,
     out: Annotated[Path | None, typer.Option(help="write FILE.xlsx or FILE.csv")] = None,
+    executor: Annotated[str, typer.Option(
+        help="threads (default) | inprocess | processes | dask")] = "threads",
     json_: JsonOpt = False,
 ) -> None:
     """Land-use area tables by admin unit × land class, in m², 公顷 and 亩 (三调 conventions)."""
@@ -32,9 +35,10 @@ def stats(
         raise typer.BadParameter(f"--level must be one of {', '.join(LEVEL_NAMES_ZH)}")
     ws = Workspace.open(directory)
     levels: list[AdminLevel] | None = [level] if level else None  # type: ignore[list-item]
-    with progress_bar("统计 statistics", enabled=not json_) as progress:
+    with open_executor(executor) as pool, \
+            progress_bar("统计 statistics", enabled=not json_) as progress:
         table = compute_statistics(ws, vintage, actor=SYSTEM, levels=levels,
-                                   counties=county or None, progress=progress)
+                                   counties=county or None, progress=progress, executor=pool)
     if out is not None:
         write_stats(table, out)
         stderr.print(f"已写出 written {out}")

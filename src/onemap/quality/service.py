@@ -6,11 +6,14 @@ import os
 from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 
 import shapely
 from sqlalchemy import insert, select
 
+from onemap.compute import Executor
 from onemap.errors import NotFound, ScopeViolation
 from onemap.quality.attributes import find_duplicate_ids
 from onemap.quality.checks import check_county, feature_ids
@@ -18,7 +21,7 @@ from onemap.quality.models import QcFinding, QcOptions, QcReport, QcRunSummary
 from onemap.quality.tables import QcFindingRow, QcRunRow
 from onemap.store.access import Actor
 from onemap.store.kinds import get_kind
-from onemap.store.models import PartitionInfo
+from onemap.store.partitions import read_partition
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -54,6 +57,7 @@ def run_quality_checks(
     counties: list[str] | None = None,
     options: QcOptions | None = None,
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> QcReport:
     """Check a layer vintage county by county and record the run and its findings.
 
@@ -69,6 +73,10 @@ def run_quality_checks(
         Only counties within the actor's scope are checked.
     counties : list of str, optional
         Restrict to these counties (each must be in scope).
+    executor : onemap.compute.Executor, optional
+        Where the per-county kernel runs (process pool, Dask); by default two
+        threads in this process (GEOS releases the GIL), so at most two counties
+        are in memory.
 
     Returns
     -------
@@ -89,21 +97,15 @@ def run_quality_checks(
     started = _now()
     polygons = county_polygons(ws, [p.county for p in parts])
 
-    def one(part: PartitionInfo) -> tuple[list[QcFinding], list[str]]:
-        frame = ws.read_partition(part)
-        found = check_county(frame, part.county, polygons.get(part.county), opts,
-                             coverage=spec.coverage, land_use=spec.name == "dltb")
-        return found, feature_ids(frame) if "BSM" in frame.columns else []
-
+    jobs = [CountyJob(path=str(ws.root / p.path), county=p.county,
+                      county_wkb=shapely.to_wkb(polygons[p.county]) if p.county in polygons
+                      else None, options=opts, coverage=spec.coverage,
+                      land_use=spec.name == "dltb") for p in parts]
     findings: list[QcFinding] = []
     ids: dict[str, list[str]] = {}
-    workers = min(os.cpu_count() or 1, 2)  # two counties in memory at most
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        for i, (found, bsm) in enumerate(pool.map(one, parts)):
-            findings += found
-            ids[parts[i].county] = bsm
-            if progress:
-                progress(i + 1, len(parts), parts[i].county)
+    for i, (found, bsm) in enumerate(_map_jobs(jobs, executor, progress)):
+        findings += found
+        ids[parts[i].county] = bsm
     findings += find_duplicate_ids(ids)
     findings.sort(key=lambda f: (f.county, f.rule, f.feature_id or "", f.x or 0, f.y or 0))
     counts = Counter(f.rule for f in findings)
@@ -117,6 +119,44 @@ def run_quality_checks(
     ws.audit(actor.username, "qc.run", f"{kind}/{year}",
              {"run": summary.id, "errors": summary.errors, "warnings": summary.warnings})
     return QcReport(run=summary, findings=findings)
+
+
+@dataclass(frozen=True)
+class CountyJob:
+    """Inputs of the per-county kernel (picklable, for process and Dask executors)."""
+
+    path: str
+    county: str
+    county_wkb: bytes | None
+    options: QcOptions
+    coverage: bool
+    land_use: bool
+
+
+def check_partition_file(job: CountyJob) -> tuple[list[QcFinding], list[str]]:
+    """Kernel: read one county partition and check it; return findings and its BSM values."""
+    frame = read_partition(Path(job.path))
+    county_geom = shapely.from_wkb(job.county_wkb) if job.county_wkb is not None else None
+    found = check_county(frame, job.county, county_geom, job.options, coverage=job.coverage,
+                         land_use=job.land_use)
+    return found, feature_ids(frame) if "BSM" in frame.columns else []
+
+
+def _map_jobs(jobs: list[CountyJob], executor: Executor | None,
+              progress: Progress | None) -> list[tuple[list[QcFinding], list[str]]]:
+    if executor is not None:
+        def tick(done: int, total: int) -> None:
+            if progress:
+                progress(done, total, jobs[done - 1].county)
+
+        return executor.map(check_partition_file, jobs, progress=tick)
+    out = []
+    with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 2)) as pool:
+        for i, result in enumerate(pool.map(check_partition_file, jobs)):
+            out.append(result)
+            if progress:
+                progress(i + 1, len(jobs), jobs[i].county)
+    return out
 
 
 def _record(ws: Workspace, summary: QcRunSummary, findings: list[QcFinding]) -> int:

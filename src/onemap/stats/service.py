@@ -11,6 +11,7 @@ from pathlib import Path
 import pandas as pd
 import pyarrow.parquet as pq
 
+from onemap.compute import Executor
 from onemap.errors import NotFound
 from onemap.stats.models import LEVELS, AdminLevel, StatsTable
 from onemap.stats.tables import (
@@ -56,12 +57,21 @@ def admin_names(ws: Workspace) -> dict[str, str]:
 
 
 def tabulate_files(paths: Sequence[Path], progress: Progress | None = None,
-                   labels: Sequence[str] | None = None) -> list[pd.DataFrame]:
+                   labels: Sequence[str] | None = None,
+                   executor: Executor | None = None) -> list[pd.DataFrame]:
     """Tabulate each county partition, a few at a time (memory follows the largest county).
 
-    Parquet decoding and the Arrow kernels release the GIL, so a thread per core
-    overlaps counties without copying tables between processes.
+    By default a thread per core (up to 4): Parquet decoding and the Arrow
+    kernels release the GIL, so threads overlap counties without copying tables
+    between processes. An :class:`onemap.compute.Executor` (process pool, Dask)
+    can be passed instead.
     """
+    if executor is not None:
+        def tick(done: int, total: int) -> None:
+            if progress:
+                progress(done, total, labels[done - 1] if labels else str(paths[done - 1]))
+
+        return executor.map(tabulate_file, list(paths), progress=tick)
     out: list[pd.DataFrame] = []
     workers = min(os.cpu_count() or 1, 4)
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -81,6 +91,7 @@ def compute_statistics(
     counties: list[str] | None = None,
     kind: str = "dltb",
     progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> StatsTable:
     """Compute the land-use area tables of a DLTB vintage within ``actor``'s scope.
 
@@ -108,7 +119,8 @@ def compute_statistics(
     for code in counties or []:
         actor.require(code, f"{kind}/{year}")
     parts = [p for p in ws.partitions(kind, year, counties=counties) if actor.covers(p.county)]
-    tabs = tabulate_files([ws.root / p.path for p in parts], progress, [p.county for p in parts])
+    tabs = tabulate_files([ws.root / p.path for p in parts], progress, [p.county for p in parts],
+                          executor)
     tabulation = combine_tabulations(tabs)
     wanted = list(levels) if levels else list(LEVELS)
     if not levels and not (tabulation["unit"].str.len() >= TOWNSHIP_DIGITS).any():
