@@ -1,0 +1,118 @@
+"""The web map in a real browser (Debian chromium) against a real ``onemap serve``."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from api_helpers import PASSWORD, build_workspace, live_server  # noqa: E402
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--disable-sync", "--no-first-run",
+        "--use-gl=swiftshader", "--enable-unsafe-swiftshader"]
+DIST = Path(__file__).resolve().parents[2] / "src/onemap/api/static/dist"
+WEB = Path(__file__).resolve().parents[2] / "web"
+SHOTS = Path(__file__).resolve().parents[2] / "tests/e2e/screenshots"
+
+
+def _ensure_built() -> None:
+    if (DIST / "app.js").is_file() and (DIST / "maplibre-gl.js").is_file():
+        return
+    npm = shutil.which("npm")
+    assert npm, "npm is needed to build the web map (make web)"
+    subprocess.run([npm, "ci", "--no-audit", "--no-fund"], cwd=WEB, check=True)
+    subprocess.run([npm, "run", "build"], cwd=WEB, check=True)
+
+
+def _not_blank(png: bytes) -> float:
+    from PIL import Image
+
+    img = np.asarray(Image.open(io.BytesIO(png)).convert("RGB"), dtype=float)
+    return float(img.std())
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory):
+    _ensure_built()
+    root = tmp_path_factory.mktemp("e2e")
+    ws = build_workspace(root / "ws")
+    ws.close()
+    with live_server(root / "ws", root / "server.log") as url:
+        yield url
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        yield b
+        b.close()
+
+
+def _wait_map_idle(page) -> None:
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+    page.wait_for_function(
+        "window.onemap.map.loaded() && window.onemap.map.areTilesLoaded()", timeout=30_000)
+    page.wait_for_timeout(500)
+
+
+def test_login_map_identify_and_review(server: str, browser) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page = browser.new_page(viewport={"width": 1280, "height": 800})
+    errors: list[str] = []
+    page.on("pageerror", lambda exc: errors.append(str(exc)))
+    page.goto(f"{server}/map")
+    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+    assert "访客" in page.inner_text("#who")  # Chinese UI by default, anonymous
+    page.fill("#login-user", "nanchang")
+    page.fill("#login-pass", PASSWORD)
+    page.click("#login-btn")
+    page.wait_for_function("document.getElementById('who').textContent.includes('nanchang')")
+    page.wait_for_selector("input[data-layer='dltb_2020']:checked")
+    page.select_option("#county-select", index=1)  # zoom to 青山湖区
+    page.wait_for_timeout(1500)
+    _wait_map_idle(page)
+    shot = page.screenshot(path=str(SHOTS / "map.png"))
+    assert _not_blank(shot) > 10, "map screenshot is blank"
+    # click the middle of a land-use polygon of 360111
+    x, y = page.evaluate("(() => { const p = window.onemap.map.project([115.925, 28.625]);"
+                         " return [p.x, p.y]; })()")
+    box = page.locator("#map").bounding_box()
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    popup = page.wait_for_selector(".identify", timeout=15_000)
+    text = popup.inner_text()
+    assert "地类编码" in text and "标识码" in text and "360111" in text
+    shot = page.screenshot(path=str(SHOTS / "identify.png"))
+    assert _not_blank(shot) > 10
+    # draw a site and review it (when the review route exists)
+    page.click("button[data-tab='review']")
+    page.fill("#project-name", "测试项目")
+    page.click("#draw-start")
+    page.keyboard.press("Escape")
+    for lon, lat in [(115.905, 28.605), (115.935, 28.605), (115.935, 28.635), (115.905, 28.635)]:
+        px, py = page.evaluate(f"(() => {{ const p = window.onemap.map.project([{lon}, {lat}]);"
+                               " return [p.x, p.y]; })()")
+        page.mouse.click(box["x"] + px, box["y"] + py)
+    page.click("#draw-finish")
+    verdict = page.wait_for_selector("#review-verdict", timeout=60_000)
+    assert "审查结论" in verdict.inner_text()
+    pdf = page.get_attribute("#review-pdf", "href")
+    assert pdf and pdf.endswith("report.pdf")
+    shot = page.screenshot(path=str(SHOTS / "review.png"))
+    assert _not_blank(shot) > 10
+    # English switch
+    page.click("#lang-btn")
+    page.wait_for_function("document.querySelector('[data-tab=layers]').textContent === 'Layers'")
+    assert not errors, errors

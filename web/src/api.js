@@ -1,0 +1,37 @@
+// Same-origin JSON calls; problem+JSON errors become exceptions with the server's message.
+export class ApiError extends Error {
+  constructor(status, body) {
+    super((body && (body.detail || body.message)) || `HTTP ${status}`);
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export async function request(method, path, body, headers = {}) {
+  const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+  if (body instanceof FormData) init.body = body;
+  else if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    if (!init.headers["Content-Type"]) init.headers["Content-Type"] = "application/json";
+  }
+  const resp = await fetch(path, init);
+  const type = resp.headers.get("content-type") || "";
+  const data = type.includes("json") ? await resp.json() : await resp.text();
+  if (!resp.ok) throw new ApiError(resp.status, typeof data === "object" ? data : { detail: data });
+  return data;
+}
+
+export const getJSON = (path) => request("GET", path);
+export const postJSON = (path, body, headers) => request("POST", path, body, headers);
+
+let openapi = null;
+// Which routes exist: panels appear as the capabilities land.
+export async function hasRoute(path, method = "get") {
+  if (!openapi) openapi = await getJSON("/api");
+  const entry = openapi.paths[path];
+  return Boolean(entry && entry[method]);
+}
+export async function routes() {
+  if (!openapi) openapi = await getJSON("/api");
+  return openapi.paths;
+}

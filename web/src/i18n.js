@@ -1,0 +1,61 @@
+// Chinese by default, English on request (persisted in localStorage).
+const TEXT = {
+  zh: {
+    title: "国土空间一张图", username: "用户名", password: "密码", login: "登录", logout: "退出",
+    tab_layers: "图层", tab_tools: "工具", tab_review: "审查", tab_cases: "案件",
+    tab_stats: "统计", tab_indicators: "指标", zoom_county: "定位到县", choose: "请选择",
+    measure_line: "测距离", measure_area: "测面积", clear: "清除",
+    review_help: "在地图上绘制地块（单击添加顶点），或上传坐标文件/Shapefile/GeoJSON，查看合规审查结论。",
+    project_name: "项目名称", draw_site: "绘制地块", finish_review: "完成并审查",
+    upload_review: "上传并审查", level: "级别", county: "县级", city: "市级", province: "省级",
+    load: "查询", anonymous: "访客（公开数据）", legend: "图例（地类）", distance: "距离",
+    area: "面积", verdict: "审查结论", pdf: "下载审查报告 (PDF)", html: "查看报告", rules: "触发规则",
+    landuse: "占用地类", none: "无", loading: "加载中…", not_available: "该功能尚未开放",
+    drawing: "单击地图添加顶点，完成后点击“完成并审查”", cases: "案件", feature: "要素",
+    login_failed: "登录失败", reviewing: "正在审查…", stats_rows: "土地利用现状统计（公顷/亩）",
+    admin: "行政区", class: "地类", ha: "公顷", mu: "亩", features: "个要素",
+  },
+  en: {
+    title: "One Map of Territorial Space", username: "user", password: "password", login: "Log in",
+    logout: "Log out", tab_layers: "Layers", tab_tools: "Tools", tab_review: "Review",
+    tab_cases: "Cases", tab_stats: "Statistics", tab_indicators: "Indicators",
+    zoom_county: "Zoom to county", choose: "choose…", measure_line: "Measure distance",
+    measure_area: "Measure area", clear: "Clear",
+    review_help: "Draw a site on the map (click to add vertices) or upload a coordinate file / Shapefile / GeoJSON to see its compliance review.",
+    project_name: "Project", draw_site: "Draw site", finish_review: "Finish & review",
+    upload_review: "Upload & review", level: "Level", county: "County", city: "City",
+    province: "Province", load: "Load", anonymous: "guest (public data)", legend: "Legend (land use)",
+    distance: "Distance", area: "Area", verdict: "Verdict", pdf: "Download report (PDF)",
+    html: "View report", rules: "Rules triggered", landuse: "Land use occupied", none: "none",
+    loading: "loading…", not_available: "not available yet",
+    drawing: "Click the map to add vertices, then 'Finish & review'", cases: "Cases",
+    feature: "feature", login_failed: "Login failed", reviewing: "Reviewing…",
+    stats_rows: "Land-use statistics (ha / mu)", admin: "Region", class: "Class", ha: "ha",
+    mu: "mu", features: "features",
+  },
+};
+
+let lang = localStorage.getItem("onemap.lang") || "zh";
+
+export function t(key) {
+  return (TEXT[lang] && TEXT[lang][key]) || TEXT.zh[key] || key;
+}
+
+export function currentLang() {
+  return lang;
+}
+
+export function setLang(next) {
+  lang = next;
+  localStorage.setItem("onemap.lang", next);
+  applyText();
+}
+
+export function applyText(root = document) {
+  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
+  for (const el of root.querySelectorAll("[data-i18n]")) el.textContent = t(el.dataset.i18n);
+  for (const el of root.querySelectorAll("[data-i18n-ph]")) el.placeholder = t(el.dataset.i18nPh);
+  const btn = document.getElementById("lang-btn");
+  if (btn) btn.textContent = lang === "zh" ? "English" : "中文";
+  document.title = t("title") + " · onemap";
+}
