@@ -102,6 +102,10 @@ def _class_name(code: str, lang: str) -> str:
     return get_land_class(code).name(lang) if is_known_code(code) else code
 
 
+def _named(code: str, names: Mapping[str, str]) -> str:
+    return f"{code} {names[code]}" if code in names else code
+
+
 def report_context(review: SiteReview, lang: str = "zh") -> dict[str, Any]:
     """Return the template context of a review (labels, formatted tables)."""
     if lang not in LABELS:
@@ -128,10 +132,14 @@ def report_context(review: SiteReview, lang: str = "zh") -> dict[str, Any]:
                      "pbf": _fmt(p.overlaps.get("pbf", 0.0)),
                      "eco": _fmt(p.overlaps.get("eco_redline", 0.0)),
                      "outside": _fmt(p.udb_outside_m2),
-                     "where": "、".join([*p.counties, *p.townships])} for p in review.parcels],
+                     "where": "、".join(_named(c, review.admin_names)
+                                       for c in [*p.counties, *p.townships])}
+                    for p in review.parcels],
         "balance": {"need": _area(review.balance.farmland_m2),
                     "paddy": _area(review.balance.paddy_m2)},
         "severity": SEVERITY_ZH if lang == "zh" else SEVERITY_EN,
+        "counties": "、".join(_named(c, review.admin_names) for c in review.totals.counties),
+        "townships": "、".join(_named(c, review.admin_names) for c in review.totals.townships),
         "date": (review.reviewed_at.strftime("%Y-%m-%d %H:%M") if review.reviewed_at else ""),
     }
 

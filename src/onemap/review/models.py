@@ -148,6 +148,8 @@ class SiteReview(BaseModel):
     missing_layers: list[str] = Field(default_factory=list,
                                       description="control layers absent from the workspace or "
                                                   "withheld from the reviewer (涉密)")
+    admin_names: dict[str, str] = Field(default_factory=dict,
+                                        description="行政区代码 → 名称 of the units touched")
     rule_set: str = ""
     hazard_buffer_m: float = 500.0
     reviewed_at: datetime | None = None

@@ -116,6 +116,19 @@ def _site_json(parcels: gpd.GeoDataFrame) -> dict[str, Any]:
     return data
 
 
+def _admin_names(layers: dict[str, gpd.GeoDataFrame], codes: set[str]) -> dict[str, str]:
+    names: dict[str, str] = {}
+    for kind, width in (("admin_county", 6), ("admin_township", 9)):
+        frame = layers.get(kind)
+        if frame is None or "XZQMC" not in frame.columns:
+            continue
+        for code, name in zip(frame["XZQDM"].astype(str).str[:width], frame["XZQMC"],
+                              strict=True):
+            if code in codes and isinstance(name, str) and name:
+                names[code] = name
+    return dict(sorted(names.items()))
+
+
 def _review_id(parcels: gpd.GeoDataFrame, project: ProjectInfo, rules: RuleSet,
                buffer_m: float, vintages: list[LayerVintage]) -> str:
     geoms = shapely.normalize(shapely.set_precision(parcels.geometry.to_numpy(), 1e-9))
@@ -210,7 +223,9 @@ class ReviewService:
             site_name=site_name or project.name, project=project, area_m2=totals.area_m2,
             landuse=totals.landuse, overlaps=totals.overlaps, figures=flat, totals=totals,
             parcels=figures, rules=triggered, balance=farmland_balance(totals),
-            vintages=vintages, missing_layers=missing, rule_set=f"{rules.name} {rules.version}",
+            vintages=vintages, missing_layers=missing,
+            admin_names=_admin_names(layers, {*totals.counties, *totals.townships}),
+            rule_set=f"{rules.name} {rules.version}",
             hazard_buffer_m=buffer_m, reviewed_at=_now(), reviewer=actor.username)
         if record:
             self._record(result, parcels, actor, source)
