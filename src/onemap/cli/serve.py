@@ -32,16 +32,37 @@ def serve(
 
     settings = ApiSettings(workspace=directory, host=host, port=port)
     app = create_app(settings)
+    first = _bootstrap_admin(app.state.ctx.workspace)
     url = f"http://{host}:{port}"
     if json_:
-        emit_json({"url": url, "map": f"{url}/map", "api": f"{url}/api"})
+        emit_json({"url": url, "map": f"{url}/map", "api": f"{url}/api",
+                   **({"admin_password": first} if first else {})})
     else:
         stdout.print(f"onemap 一张图 服务已启动 serving {app.state.ctx.workspace.root}")
         stdout.print(f"  地图 map:      {url}/map")
         stdout.print(f"  OGC API:      {url}/")
         stdout.print(f"  OpenAPI:      {url}/api")
+        if first:
+            stdout.print(f"  首次启动, 已创建管理员 first start, created admin: "
+                         f"用户名 user [bold]admin[/bold]  密码 password [bold]{first}[/bold]")
     sys.stdout.flush()
     uvicorn.run(app, host=host, port=port, log_level="warning")
+
+
+def _bootstrap_admin(ws: Workspace) -> str | None:
+    """Create a provincial admin with a random password when the workspace has no users."""
+    import secrets
+
+    from onemap.users.models import UserCreate
+    from onemap.users.service import UserService
+
+    users = UserService(ws)
+    if users.list_users():
+        return None
+    password = secrets.token_urlsafe(9)
+    users.add_user(UserCreate(username="admin", password=password, role=Role.ADMIN,
+                              regions=[ws.config.root_region], display_name="省级管理员"))
+    return password
 
 
 users_app = typer.Typer(help="Users, roles, region scopes and API tokens (用户).",
