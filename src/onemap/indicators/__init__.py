@@ -1,1 +1,1 @@
-"""Plan indicators, projection and early warning (规划指标监测预警)."""
+"""Plan indicators (规划指标): catalog, values with history, evaluation and warnings."""

@@ -1,0 +1,134 @@
+"""Statistics inputs of indicators: import from CSV/XLSX, entry by a person, quotas.
+
+A file has one row per value with the columns ``id`` (indicator id or statistic
+input such as ``gdp``), ``region`` (6-digit 行政区划代码), ``year`` and ``value``;
+the Chinese headers 指标 / 行政区代码 / 年度 / 数值 are accepted too. A file is
+checked entirely before anything is written (all or nothing).
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import pandas as pd
+from pydantic import BaseModel
+
+from onemap.errors import ScopeViolation
+from onemap.indicators.catalog import ensure_catalog, get_indicator, series_ids
+from onemap.indicators.errors import IndicatorInputError
+from onemap.indicators.models import IndicatorValue, Quota, ValueSource
+from onemap.indicators.records import append_quota, append_values, read_values
+from onemap.indicators.service import refresh_derived
+from onemap.store.access import Actor
+from onemap.store.workspace import Workspace
+
+HEADERS = {"指标": "id", "指标代码": "id", "行政区代码": "region", "区域": "region",
+           "年度": "year", "年份": "year", "数值": "value", "值": "value"}
+
+
+class ImportResult(BaseModel):
+    """What a statistics import recorded."""
+
+    file: str
+    rows: int
+    added: int
+    ids: list[str]
+    regions: int
+    years: list[int]
+    entered_by: str
+
+
+def _require_writer(actor: Actor) -> None:
+    if not actor.can_write:
+        raise ScopeViolation(f"{actor.username} may not record indicator values",
+                             user_message="无权填报指标数据 (read-only role)")
+
+
+def _check(ws: Workspace, actor: Actor, ids: dict[str, str], series: str, region: str,
+           year: int, value: float | None, line: int | None = None) -> None:
+    where = {"line": line} if line is not None else {}
+    if series not in ids:
+        raise IndicatorInputError(f"unknown indicator or statistic {series!r}", **where)
+    if len(region) != 6 or not region.isdigit():
+        raise IndicatorInputError(f"region must be a 6-digit code, got {region!r}", **where)
+    if not 1949 <= year <= 2100:
+        raise IndicatorInputError(f"year out of range: {year}", **where)
+    if value is not None and not math.isfinite(value):
+        raise IndicatorInputError(f"value is not a finite number: {value}", **where)
+    actor.require(region, f"indicator {series}")
+
+
+def read_table(path: str | Path) -> pd.DataFrame:
+    """Read a statistics file (CSV or XLSX) into id/region/year/value columns as text."""
+    path = Path(path)
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        frame = pd.read_excel(path, dtype=str)
+    elif path.suffix.lower() == ".csv":
+        frame = pd.read_csv(path, dtype=str, encoding="utf-8-sig")
+    else:
+        raise IndicatorInputError("statistics files must be .csv or .xlsx", path=str(path))
+    frame = frame.rename(columns=lambda c: HEADERS.get(str(c).strip(), str(c).strip()))
+    missing = {"id", "region", "year", "value"} - set(frame.columns)
+    if missing:
+        raise IndicatorInputError(f"missing columns: {', '.join(sorted(missing))}",
+                                  path=str(path))
+    return frame
+
+
+def import_statistics(ws: Workspace, path: str | Path, *, actor: Actor,
+                      entered_by: str | None = None) -> ImportResult:
+    """Import statistics values per region and year from CSV/XLSX (all or nothing)."""
+    _require_writer(actor)
+    ensure_catalog(ws)
+    ids = series_ids(ws)
+    frame = read_table(path)
+    items = []
+    for i, row in enumerate(frame.itertuples(index=False), start=2):
+        try:
+            series, region = str(row.id).strip(), str(row.region).strip()
+            year = int(float(str(row.year)))
+            raw = str(row.value).strip()
+            value = None if raw in ("", "nan", "None") else float(raw)
+        except ValueError as exc:
+            raise IndicatorInputError(f"unreadable row: {exc}", path=str(path), line=i) from None
+        _check(ws, actor, ids, series, region, year, value, i)
+        src = ValueSource(kind="import", file=Path(path).name,
+                          entered_by=entered_by or actor.username)
+        items.append(((series, region, year), value, src))
+    added = append_values(ws, items, recorded_by=actor.username, note=f"import {path}")
+    added += refresh_derived(ws, actor=actor)
+    ws.audit(actor.username, "indicators.import", Path(path).name,
+             {"rows": len(items), "added": added})
+    return ImportResult(file=Path(path).name, rows=len(items), added=added,
+                        ids=sorted({k[0] for k, _, _ in items}),
+                        regions=len({k[1] for k, _, _ in items}),
+                        years=sorted({k[2] for k, _, _ in items}),
+                        entered_by=entered_by or actor.username)
+
+
+def set_value(ws: Workspace, series: str, region: str, year: int, value: float | None, *,
+              actor: Actor, entered_by: str | None = None, note: str = "") -> IndicatorValue:
+    """Enter (or correct) one value; the previous value stays in the history."""
+    _require_writer(actor)
+    ensure_catalog(ws)
+    _check(ws, actor, series_ids(ws), series, region, year, value)
+    src = ValueSource(kind="entered", entered_by=entered_by or actor.username, note=note)
+    append_values(ws, [((series, region, year), value, src)], recorded_by=actor.username,
+                  note=note or "entered", skip_unchanged=False)
+    refresh_derived(ws, actor=actor)
+    ws.audit(actor.username, "indicators.set", f"{series}/{region}/{year}",
+             {"value": value, "entered_by": entered_by or actor.username})
+    return read_values(ws, [series], region, year)[0]
+
+
+def set_quota(ws: Workspace, indicator: str, region: str, value: float, *,
+              actor: Actor) -> Quota:
+    """Record the target / national quota of an indicator for a region."""
+    _require_writer(actor)
+    ensure_catalog(ws)
+    get_indicator(ws, indicator)
+    _check(ws, actor, series_ids(ws), indicator, region, 2000, value)
+    quota = append_quota(ws, indicator, region, value, actor.username)
+    ws.audit(actor.username, "indicators.quota", f"{indicator}/{region}", {"value": value})
+    return quota
