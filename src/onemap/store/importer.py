@@ -198,22 +198,23 @@ def prepare_features(loaded: LoadedFeatures, spec: LayerKind, mapping: dict[str,
     frame = gpd.GeoDataFrame(pd.DataFrame(data, index=pd.RangeIndex(len(src))),
                              geometry=geoms, crs=src.crs)
     _check_codes(frame, reasons)
-    ids = _feature_ids(frame)
     lines = loaded.lines
-    rejected = [RejectedFeature(index=i, feature_id=ids[i], line=lines[i] if lines else None,
-                                reasons=r) for i, r in sorted(reasons.items())]
-    repaired = [RepairedFeature(index=i, feature_id=ids[i], line=lines[i] if lines else None,
-                                reason=why) for i, why in repairs if i not in reasons]
+    rejected = [RejectedFeature(index=i, feature_id=_feature_id(frame, i),
+                                line=lines[i] if lines else None, reasons=r)
+                for i, r in sorted(reasons.items())]
+    repaired = [RepairedFeature(index=i, feature_id=_feature_id(frame, i),
+                                line=lines[i] if lines else None, reason=why)
+                for i, why in repairs if i not in reasons]
     return frame, rejected, repaired
 
 
-def _feature_ids(frame: pd.DataFrame) -> list[str]:
+def _feature_id(frame: pd.DataFrame, i: int) -> str:
+    """Name feature ``i`` as users know it: its position plus BSM / DKBH / ... if present."""
     for col in ("BSM", "DKBH", "PZWH", "GDBH", "XKZH", "ZHDBH", "JCBH", "XZQDM"):
         if col in frame.columns:
-            values = frame[col].astype("string")
-            return [f"{i} ({col} {v})" if v is not pd.NA and v else str(i)
-                    for i, v in enumerate(values)]
-    return [str(i) for i in range(len(frame))]
+            value = frame[col].iloc[i]
+            return f"{i} ({col} {value})" if value is not pd.NA and value else str(i)
+    return str(i)
 
 
 def _add(reasons: dict[int, list[str]], mask: np.ndarray, message: Callable[[int], str]) -> None:
@@ -260,7 +261,10 @@ def _check_codes(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
 
 def _check_geometry(geoms: np.ndarray, spec: LayerKind, reasons: dict[int, list[str]]
                     ) -> tuple[np.ndarray, list[tuple[int, str]]]:
-    geoms = shapely.force_2d(geoms)
+    if shapely.has_z(geoms).any():
+        geoms = shapely.force_2d(geoms)
+    else:
+        geoms = geoms.copy()
     missing = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     _add(reasons, missing, lambda i: "empty geometry")
     allowed = None if spec.name == "generic" else (
