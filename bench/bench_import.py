@@ -31,11 +31,11 @@ import numpy as np
 import pyogrio
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import parcels  # noqa: E402
+from common import parcels
 
-from onemap.standards.landuse import land_classes  # noqa: E402
-from onemap.store.importer import import_file  # noqa: E402
-from onemap.store.workspace import Workspace  # noqa: E402
+from onemap.standards.landuse import land_classes
+from onemap.store.importer import import_file
+from onemap.store.workspace import Workspace
 
 COUNTIES = ["360111", "360112", "360121", "360123"]
 
