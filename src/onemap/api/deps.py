@@ -7,13 +7,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
 from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
 
 from fastapi import Depends, Request
-
-from pydantic_settings import BaseSettings, SettingsConfigDict
 
 if TYPE_CHECKING:
     from onemap.api.auth import Authenticator
@@ -85,7 +84,7 @@ def current_actor(request: Request) -> Actor:
         ctx: AppContext = request.app.state.ctx
         actor = ctx.auth.resolve(request)
         request.state.actor = actor
-    return actor  # type: ignore[no-any-return]
+    return actor
 
 
 def scoped_data(request: Request,

@@ -37,7 +37,7 @@ def attributes(node: Node) -> set[str]:
     found: set[str] = set()
     if isinstance(node, ast.Attribute):
         found.add(node.name)
-    for child in getattr(node, "get_sub_nodes", lambda: [])() or []:
+    for child in getattr(node, "get_sub_nodes", list)() or []:
         found |= attributes(child)
     return found
 
@@ -56,7 +56,7 @@ class FilterEvaluator:
         """Return the rows matching ``node`` as a boolean array."""
         out = self._eval(node)
         if isinstance(out, pd.Series):
-            return out.fillna(False).to_numpy(dtype=bool)
+            return np.asarray(out.fillna(False).to_numpy(dtype=bool))
         if isinstance(out, bool | np.bool_):
             return np.full(len(self.gdf), bool(out))
         return np.asarray(out, dtype=bool)

@@ -70,14 +70,14 @@ def from_storage(geoms: np.ndarray, epsg: int | None) -> np.ndarray:
     if epsg is None:
         return geoms
     if epsg == STORAGE_EPSG:
-        return shapely.transform(geoms, _swap)
+        return np.asarray(shapely.transform(geoms, _swap))
     tr = _transformer(STORAGE_EPSG, epsg)
 
     def project(xy: np.ndarray) -> np.ndarray:
         x, y = tr.transform(xy[:, 0], xy[:, 1])
         return np.column_stack([y, x])
 
-    return shapely.transform(geoms, project)
+    return np.asarray(shapely.transform(geoms, project))
 
 
 def to_storage(geoms: np.ndarray, epsg: int | None) -> np.ndarray:
@@ -85,14 +85,14 @@ def to_storage(geoms: np.ndarray, epsg: int | None) -> np.ndarray:
     if epsg is None:
         return geoms
     if epsg == STORAGE_EPSG:
-        return shapely.transform(geoms, _swap)
+        return np.asarray(shapely.transform(geoms, _swap))
     tr = _transformer(epsg, STORAGE_EPSG)
 
     def unproject(xy: np.ndarray) -> np.ndarray:
         lon, lat = tr.transform(xy[:, 1], xy[:, 0])
         return np.column_stack([lon, lat])
 
-    return shapely.transform(geoms, unproject)
+    return np.asarray(shapely.transform(geoms, unproject))
 
 
 def bbox_to_storage(bbox: tuple[float, float, float, float], epsg: int | None

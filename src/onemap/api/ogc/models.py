@@ -26,7 +26,7 @@ class LandingPage(BaseModel):
 class Conformance(BaseModel):
     """Conformance classes the service implements."""
 
-    conformsTo: list[str]  # noqa: N815 - OGC spelling
+    conformsTo: list[str]
 
 
 class SpatialExtent(BaseModel):
@@ -50,9 +50,9 @@ class Collection(BaseModel):
     description: str = ""
     links: list[Link]
     extent: Extent | None = None
-    itemType: str = "feature"  # noqa: N815
+    itemType: str = "feature"
     crs: list[str] = Field(default_factory=list)
-    storageCrs: str | None = None  # noqa: N815
+    storageCrs: str | None = None
     keywords: list[str] = Field(default_factory=list)
 
 

@@ -37,7 +37,9 @@ def select_page(data: ScopedData, entry: LayerEntry, *, bbox: BBox | None,
     plain = bbox is None and row_filter is None
     parts = data.partitions(entry, bbox)
     matched = sum(p.rows for p in parts) if plain else None
-    skipped, frames, ids = 0, [], []
+    skipped = 0
+    frames: list[gpd.GeoDataFrame] = []
+    ids: list[str] = []
     want = limit + 1  # one more to know whether a next page exists
     box = shapely.box(*bbox) if bbox is not None else None
     for part in parts:

@@ -84,13 +84,13 @@ class TileAddress:
 
             def fwd(xy: np.ndarray) -> np.ndarray:
                 m = _merc(xy)
-                return np.rint(np.column_stack([(m[:, 0] - x0) / (x1 - x0) * EXTENT,
-                                                (y0 - m[:, 1]) / (y0 - y1) * EXTENT]))
+                return np.asarray(np.rint(np.column_stack(
+                    [(m[:, 0] - x0) / (x1 - x0) * EXTENT, (y0 - m[:, 1]) / (y0 - y1) * EXTENT])))
         else:
             def fwd(xy: np.ndarray) -> np.ndarray:
                 return np.rint(np.column_stack([(xy[:, 0] - west) / (east - west) * EXTENT,
                                                 (north - xy[:, 1]) / (north - south) * EXTENT]))
-        return shapely.transform(geoms, fwd)
+        return np.asarray(shapely.transform(geoms, fwd))
 
 
 def _merc(lonlat: np.ndarray) -> np.ndarray:

@@ -45,7 +45,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/audit", response_model=list[AuditEntry])
     def audit(actor: Current, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
               action: Annotated[str | None, Query(max_length=64)] = None) -> list[AuditEntry]:
-        """The newest audit-log entries (登录、写入、导出)."""
+        """Return the newest audit-log entries (登录、写入、导出)."""
         require_admin(actor, "read the audit log")
         return ctx.workspace.audit_log(limit=limit, action=action)
 

@@ -136,11 +136,17 @@ def _row_filter(request: Request, data: ScopedData, kind: str, cql: str | None,
             else:
                 mask &= (col.astype("string") == value).fillna(False).to_numpy(dtype=bool)
         if node is not None:
-            hook = (lambda g: ogc_crs.to_storage(np.array([g]), filter_crs)[0])
-            mask &= FilterEvaluator(frame, hook).mask(node)
+            mask &= FilterEvaluator(frame, _storage_hook(filter_crs)).mask(node)
         return mask
 
     return keep
+
+
+def _storage_hook(epsg: int | None) -> Any:
+    def hook(geom: Any) -> Any:
+        return ogc_crs.to_storage(np.array([geom]), epsg)[0]
+
+    return hook
 
 
 def _bbox(text: str | None, bbox_crs: int | None) -> tuple[float, float, float, float] | None:

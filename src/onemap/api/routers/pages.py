@@ -32,7 +32,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/map", response_class=FileResponse, include_in_schema=False)
     def map_page() -> FileResponse:
-        """The web map (MapLibre GL JS, offline)."""
+        """Serve the web map (MapLibre GL JS, offline)."""
         return _asset("index.html")
 
     @router.get("/map/", include_in_schema=False)

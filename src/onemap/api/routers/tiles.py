@@ -63,7 +63,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/tileMatrixSets/{tms_id}")
     def tile_matrix_set(tms_id: str) -> dict[str, Any]:
         """One tile matrix set definition (OGC TMS 2.0 JSON)."""
-        return get_tms(tms_id).model_dump(exclude_none=True, mode="json")  # type: ignore[no-any-return]
+        return get_tms(tms_id).model_dump(exclude_none=True, mode="json")
 
     @router.get("/collections/{collection_id}/tiles")
     def tilesets(collection_id: str, request: Request, data: Data) -> dict[str, Any]:
@@ -116,7 +116,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                   min(p.bbox[1] for p in entry.partitions) if entry.partitions else b[1],
                   max(p.bbox[2] for p in entry.partitions) if entry.partitions else b[2],
                   max(p.bbox[3] for p in entry.partitions) if entry.partitions else b[3]]
-        fields = {f: "String" for f in tile_fields(entry.info.kind, data.actor.is_public)}
+        fields = dict.fromkeys(tile_fields(entry.info.kind, data.actor.is_public), "String")
         return {"tilejson": "3.0.0", "name": entry.collection_id, "scheme": "xyz",
                 "tiles": [f"{_base(request)}/collections/{entry.collection_id}/tiles/"
                           f"{tms_id}/{{z}}/{{y}}/{{x}}"],
