@@ -315,6 +315,9 @@ def test_geojson_and_geopackage_sites(tmp_path: Path, service: ReviewService) ->
     r2 = service.review_file(tmp_path / "site.gpkg", SYSTEM, record=False)
     assert r1.area_m2 == pytest.approx(r2.area_m2, abs=TOL)
     assert r1.review_id == r2.review_id and r2.parcels[0].name == "甲"
+    with pytest.raises(SiteRejected, match="outside"):
+        service.review_geojson({"type": "Polygon", "coordinates": [
+            [[110.0, 20.0], [110.01, 20.0], [110.01, 20.01], [110.0, 20.0]]]}, SYSTEM)
     with pytest.raises(SiteRejected):
         service.review_geojson({"type": "Polygon", "coordinates": [
             [[39_500_000, 3_100_000], [39_500_100, 3_100_000], [39_500_100, 3_100_100],

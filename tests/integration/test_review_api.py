@@ -65,16 +65,18 @@ def test_post_geojson_drawn_on_the_map(client: tuple[TestClient, Workspace]) -> 
 def test_post_uploaded_coordinate_file(client: tuple[TestClient, Workspace],
                                        tmp_path: Path) -> None:
     c, ws = client
-    text = ("[属性描述]\n带号=39\n[地块坐标]\n5,,DK1,一号,面,,,,@\n"
-            "J1,1,3168400.000,39311000.000\nJ2,1,3168400.000,39311400.000\n"
-            "J3,1,3168800.000,39311400.000\nJ4,1,3168800.000,39311000.000\n"
-            "J1,1,3168400.000,39311000.000\n")
+    x0, y0 = 39_400_000.0, 3_169_000.0  # zone 39, inside the test world (≈115.98°E 28.63°N)
+    corners = [(x0, y0), (x0 + 400, y0), (x0 + 400, y0 + 400), (x0, y0 + 400), (x0, y0)]
+    names = ["J1", "J2", "J3", "J4", "J1"]
+    text = "[属性描述]\n带号=39\n[地块坐标]\n5,,DK1,一号,面,,,,@\n" + "".join(
+        f"{n},1,{y:.3f},{x:.3f}\n" for n, (x, y) in zip(names, corners, strict=True))
     resp = c.post("/reviews", files={"file": ("site.txt", text.encode("gbk"), "text/plain")},
                   headers=token_for(ws, "nanchang"))
     assert resp.status_code == 201, resp.text
     review = SiteReview.model_validate(resp.json())
     assert review.parcels[0].parcel_id == "DK1"
     assert review.area_m2 == pytest.approx(160_000, rel=2e-3)  # 400 m × 400 m in zone 39
+    assert review.landuse and review.totals.uncovered_m2 == 0.0
 
 
 def test_bad_upload_names_the_line_and_stores_nothing(client: tuple[TestClient, Workspace]

@@ -49,6 +49,7 @@ FIGURE_NAMES: frozenset[str] = frozenset({
     *AREA_KINDS.values(),
 })
 _MIN_AREA = 1e-6  # m²; smaller intersections are numerical dust
+_DUST_M2 = 0.01  # m²; remainders (area - covered) below this are rounding noise
 
 
 def check_parcels(parcels: gpd.GeoDataFrame) -> None:
@@ -131,7 +132,7 @@ def _landuse(fig: ParcelFigures, geom: shapely.Geometry, dltb: gpd.GeoDataFrame)
         fig.landuse[FIELD_RIDGE] = fig.landuse.get(FIELD_RIDGE, 0.0) + float(ridge.sum())
     fig.landuse = dict(sorted(fig.landuse.items()))
     fig.uncovered_m2 = max(0.0, fig.area_m2 - float(gross.sum()))
-    if fig.uncovered_m2 < 1e-3:
+    if fig.uncovered_m2 < _DUST_M2:
         fig.uncovered_m2 = 0.0
     fig.paddy_m2 = fig.landuse.get(PADDY, 0.0)
     fig.irrigated_m2 = fig.landuse.get(IRRIGATED, 0.0)
@@ -182,7 +183,7 @@ def _controls(fig: ParcelFigures, geom: shapely.Geometry,
             fig.related[kind] = ids
     if "udb" in layers:
         fig.udb_outside_m2 = max(0.0, fig.area_m2 - fig.overlaps["udb"])
-        if fig.udb_outside_m2 < 1e-3:
+        if fig.udb_outside_m2 < _DUST_M2:
             fig.udb_outside_m2 = 0.0
     if RESERVE in layers:
         sub = _hits(geom, layers[RESERVE])

@@ -211,6 +211,9 @@ class ReviewService:
                    for pid, name, geom in zip(parcels["parcel_id"], parcels["name"],
                                               parcels.geometry.to_numpy(), strict=True)]
         totals = sum_parcels(figures)
+        if "dltb" in layers and totals.uncovered_m2 >= totals.area_m2 - 1e-6:
+            raise SiteRejected("the site lies outside the workspace's land-use data "
+                               "(用地范围不在本工作空间数据范围内)")
         for county in totals.counties:
             actor.require(county, "the site")
         missing = [k for k in REQUIRED_KINDS if k not in layers] + withheld
