@@ -32,6 +32,9 @@ MIN_PATCH_M2, MIN_WIDTH_M = 600.0, 20.0
 BASE_COUNTS = {"urban_growth_legal": 3, "illegal_construction_farmland": 2,
                "illegal_construction_pbf": 2, "construction_in_redline": 1, "farmland_out": 3,
                "farmland_in": 2, "reclamation": 1, "mining_beyond_license": 1}
+CARVE_M2 = {"farmland_out": (5_000, 60_000), "farmland_in": (5_000, 60_000),
+            "reclamation": (3_000, 30_000)}
+CARVE_M2 = {k: CARVE_M2.get(k, (2_000, 30_000)) for k in BASE_COUNTS}
 LEGAL_BY_TYPE = {"urban_growth_legal": True, "illegal_construction_farmland": False,
                  "illegal_construction_pbf": False, "construction_in_redline": False,
                  "farmland_in": True, "reclamation": True, "mining_beyond_license": False}
@@ -104,8 +107,8 @@ def carve(geom: shapely.Geometry, target_m2: float, rng: np.random.Generator,
     angle = float(rng.uniform(0, 90))
     rect = shapely.affinity.rotate(rect, angle, origin=(cx, cy))
     cutter = from_local(rect)
-    piece = shapely.intersection(geom, cutter, grid_size=GRID)
-    rest = shapely.difference(geom, cutter, grid_size=GRID)
+    piece = shapely.intersection(geom, cutter)  # exact: border vertices stay on the border
+    rest = shapely.difference(geom, cutter)
     if piece.geom_type != "Polygon" or not _clean_piece(piece):
         return None
     parts = [p for p in shapely.get_parts(rest) if not p.is_empty]
@@ -174,7 +177,25 @@ class _Editor:
                                       zip(out.DLBM.iloc[changed], out.CZCSXM.iloc[changed],
                                           strict=True)]
         out["SJNF"] = np.int64(2020)
+        return _reconcile(out, changed, cal)
+
+
+def _reconcile(out: gpd.GeoDataFrame, changed: np.ndarray, cal: Calibration) -> gpd.GeoDataFrame:
+    """Node edited polygons and their neighbours consistently (edge-matched coverage)."""
+    if len(changed) == 0:
         return out
+    geoms = out.geometry.to_numpy()
+    tree = shapely.STRtree(geoms)
+    _, near = tree.query(geoms[changed], predicate="intersects")
+    subset = np.unique(np.concatenate([changed, near]))
+    cleaned = shapely.coverage_clean(geoms[subset], snapping_distance=0.0)
+    geoms = geoms.copy()
+    geoms[subset] = cleaned
+    out = out.set_geometry(list(geoms), crs=CRS)
+    part = recompute_areas(out.iloc[subset], cal)
+    for col in ("TBMJ", "KCMJ", "TBDLMJ"):
+        out.loc[subset, col] = part[col].to_numpy()
+    return out
 
 
 def _czcs(code: str, old: str) -> str:
@@ -226,11 +247,11 @@ def make_changes(base: CountyBase, controls: Controls, cal: Calibration,
         ("illegal_construction_pbf", farm & pbf_full, ["0702", "0601"], "carve"),
         ("construction_in_redline", red & np.char.startswith(codes, "03"),
          ["05H1", "0601", "0702"], "carve"),
-        ("farmland_out", farm & ~touch_udb, ["0201", "0301", "1104"], "whole"),
+        ("farmland_out", farm & ~touch_udb, ["0201", "0301", "1104"], "carve"),
         ("farmland_in", np.isin(codes, ["0201", "0204", "0307", "1104"]) & ~red & ~touch_udb
-         & (d._slope.to_numpy() < cal.slope_grade_edges[1]), ["0101", "0103"], "whole"),
+         & (d._slope.to_numpy() < cal.slope_grade_edges[1]), ["0101", "0103"], "carve"),
         ("reclamation", np.isin(codes, ["0404", "1206", "1201", "0702"]) & ~red & ~touch_udb,
-         ["0103", "0101"], "whole"),
+         ["0103", "0101"], "carve"),
     ]
     records: list[dict] = []
     cs = ChangeSet(dltb=d, truth=gpd.GeoDataFrame())
@@ -240,6 +261,10 @@ def make_changes(base: CountyBase, controls: Controls, cal: Calibration,
         order = _candidates(ed, mask)
         if ctype == "reclamation":  # prefer genuinely unused land
             order.sort(key=lambda i: codes[i] == "0702")
+        if ctype == "farmland_out":  # mostly legal (outside PBF), one in PBF per county
+            order.sort(key=lambda i: bool(pbf_any[i]))
+            outside = sum(1 for i in order if not pbf_any[i])
+            order = order[: max(outside, 0) + 1]
         for i in order:
             if done >= want:
                 break
@@ -250,7 +275,7 @@ def make_changes(base: CountyBase, controls: Controls, cal: Calibration,
                     continue
                 piece, new_bsm = ed.whole(i, to)
             else:
-                cut = carve(ed.geoms[i], float(rng.uniform(2_000, 30_000)), rng)
+                cut = carve(ed.geoms[i], float(rng.uniform(*CARVE_M2[ctype])), rng)
                 if cut is None:
                     continue
                 piece, rest = cut

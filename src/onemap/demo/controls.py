@@ -82,10 +82,12 @@ def make_udb(base: CountyBase, mean_cell_m: float) -> shapely.Geometry:
     return shapely.MultiPolygon(parts) if parts else shapely.Polygon()
 
 
-def make_reserves(base: CountyBase, rng: np.random.Generator,
-                  mean_cell_m: float) -> tuple[list[dict], list, set[str]]:
+def make_reserves(base: CountyBase, rng: np.random.Generator, mean_cell_m: float,
+                  udb: shapely.Geometry) -> tuple[list[dict], list, set[str]]:
     """自然保护地: a mountain reserve (core + general) and Poyang Lake's where it applies."""
     d = base.dltb
+    if not udb.is_empty:
+        d = d[~shapely.intersects(d.geometry.to_numpy(), udb)]
     records, geoms, members = [], [], set()
     forest = d[d.DLBM.str.startswith("03")]
     if len(forest) and forest._elev.max() > 350:
@@ -120,18 +122,29 @@ def _short(rng: np.random.Generator) -> str:
 
 
 def make_redline(base: CountyBase, threshold: float, reserve_bsm: set[str],
-                 rng: np.random.Generator) -> tuple[list[dict], list, set[str]]:
-    """生态保护红线: high forest and lake wetland above the province threshold, plus reserves."""
+                 rng: np.random.Generator, udb: shapely.Geometry) -> tuple[list[dict], list,
+                                                                          set[str]]:
+    """生态保护红线: high forest and lake wetland above the province threshold, plus reserves.
+
+    Polygons touching the urban development boundary are left out (the lines don't overlap).
+    """
     d = base.dltb
     score = redline_score(d._elev.to_numpy(), d.DLBM.to_numpy().astype(str))
     chosen = d[(score >= threshold) | d.BSM.isin(reserve_bsm)]
+    if not udb.is_empty:
+        chosen = chosen[~shapely.intersects(chosen.geometry.to_numpy(), udb)]
     parts = _dissolve_parts(list(chosen.geometry), 5e4)
     records = []
     for i, _ in enumerate(parts):
         lx = str(rng.choice(["水源涵养", "生物多样性维护", "水土保持"], p=[0.45, 0.35, 0.2]))
         records.append({"HXMC": f"{base.name}生态保护红线{i + 1:02d}", "HXLX": lx,
                         "XZQDM": base.code})
-    return records, parts, set(chosen.BSM)
+    kept = set()
+    if parts:
+        reps = shapely.point_on_surface(chosen.geometry.to_numpy())
+        hit, _ = shapely.STRtree(parts).query(reps, predicate="within")
+        kept = set(chosen.BSM.iloc[np.unique(hit)])
+    return records, parts, kept
 
 
 def make_pbf(base: CountyBase, udb: shapely.Geometry,
@@ -255,9 +268,9 @@ def make_controls(base: CountyBase, rng: np.random.Generator, redline_threshold:
     udb_geoms = list(shapely.get_parts(udb)) if not udb.is_empty else []
     c.layers["udb"] = _frame([{"MC": f"{base.name}中心城区城镇开发边界", "XZQDM": base.code}
                               for _ in udb_geoms], udb_geoms, base.code)
-    rec, geo, reserve_bsm = make_reserves(base, rng, mean_cell_m)
+    rec, geo, reserve_bsm = make_reserves(base, rng, mean_cell_m, udb)
     c.layers["nature_reserve"] = _frame(rec, geo, base.code)
-    rec, geo, c.redline_bsm = make_redline(base, redline_threshold, reserve_bsm, rng)
+    rec, geo, c.redline_bsm = make_redline(base, redline_threshold, reserve_bsm, rng, udb)
     c.layers["eco_redline"] = _frame(rec, geo, base.code)
     rec, geo, c.pbf_bsm, c.pbf_any_bsm = make_pbf(base, udb, rng)
     c.layers["pbf"] = _frame(rec, geo, base.code)

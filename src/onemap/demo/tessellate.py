@@ -58,7 +58,7 @@ def voronoi_cells(county: shapely.Geometry, pts: npt.NDArray[np.float64]) -> lis
     inside = shapely.contains(county, cells)
     out = list(cells[inside])
     edge = cells[~inside]
-    clipped = shapely.intersection(edge, county, grid_size=GRID)
+    clipped = shapely.intersection(edge, county)  # exact: new vertices stay on the border
     out.extend(_polygon_parts(clipped))
     return out
 
@@ -74,7 +74,7 @@ def cut_strips(cells: list, strips: dict[str, shapely.Geometry],
     pieces = list(cells)
     kinds = [""] * len(pieces)
     for kind, strip in strips.items():
-        parts = _polygon_parts([shapely.intersection(strip, county, grid_size=GRID)])
+        parts = _polygon_parts([shapely.intersection(strip, county)])
         if not parts:
             continue
         local = shapely.MultiPolygon(parts)
@@ -84,8 +84,8 @@ def cut_strips(cells: list, strips: dict[str, shapely.Geometry],
         new_pieces, new_kinds = [], []
         hit_set = set(hit)
         for i in hit:
-            inter = shapely.intersection(pieces[i], local, grid_size=GRID)
-            rest = shapely.difference(pieces[i], local, grid_size=GRID)
+            inter = shapely.intersection(pieces[i], local)
+            rest = shapely.difference(pieces[i], local)
             for p in _polygon_parts([rest]):
                 new_pieces.append(p)
                 new_kinds.append("")
@@ -114,7 +114,7 @@ def eliminate_small(pieces: list, kinds: list[str], min_area_m2: float,
         near = [int(j) for j in tree.query(geoms[i], predicate="intersects") if j != i]
         best, best_len = -1, 0.0
         for j in near:
-            shared = shapely.length(shapely.intersection(geoms[i], geoms[j], grid_size=GRID))
+            shared = shapely.length(shapely.intersection(geoms[i], geoms[j]))
             bonus = 0.0 if small[j] else 1e-3  # prefer a big neighbour
             if shared + bonus > best_len:
                 best, best_len = j, shared + bonus
@@ -141,7 +141,7 @@ def eliminate_small(pieces: list, kinds: list[str], min_area_m2: float,
         if i in merged:
             continue
         if i in groups:
-            g = shapely.union_all([g, *geoms[groups[i]]], grid_size=GRID)
+            g = shapely.union_all([g, *geoms[groups[i]]])
             parts = _polygon_parts([g])
             g = parts[0] if len(parts) == 1 else shapely.MultiPolygon(parts)
         out.append(g)
