@@ -118,14 +118,21 @@ def build_synthetic(root: Path, counties: int, cell_m: float, seed: int) -> Work
 
 
 def random_sites(ws: Workspace, n: int, seed: int, hectares: float = 50.0) -> list[shapely.Polygon]:
+    """Random 50-ha sites whose centres lie at least ~1 km inside the counties' area."""
     rng = np.random.default_rng(seed)
-    bounds = np.array([p.bbox for p in ws.partitions("dltb")])
-    minx, miny = bounds[:, 0].min(), bounds[:, 1].min()
-    maxx, maxy = bounds[:, 2].max(), bounds[:, 3].max()
+    admin = ws.read_layer("admin_county") if ws.has_layer("admin_county") else None
+    if admin is not None and len(admin):
+        area = shapely.union_all(admin.geometry.to_numpy()).buffer(-0.01)
+    else:
+        area = shapely.union_all([shapely.box(*p.bbox) for p in ws.partitions("dltb")])
+    shapely.prepare(area)
+    minx, miny, maxx, maxy = area.bounds
     r_m = np.sqrt(hectares * 10_000 / np.pi)
-    out = []
+    out: list[shapely.Polygon] = []
     while len(out) < n:
-        x, y = rng.uniform(minx + 0.02, maxx - 0.02), rng.uniform(miny + 0.02, maxy - 0.02)
+        x, y = rng.uniform(minx, maxx), rng.uniform(miny, maxy)
+        if not area.contains(shapely.Point(x, y)):
+            continue
         g = blob(rng, x, y, r_m, 24)
         scale = np.sqrt(hectares * 10_000 / ellipsoidal_area(g)[0])
         out.append(shapely.affinity.scale(g, scale, scale))
