@@ -10,6 +10,7 @@ import shapely
 
 import zoo
 from onemap.geometry.area import ellipsoidal_area
+from onemap.geometry.intersection_area import intersection_areas
 from onemap.geometry.overlay import (
     area_by_class,
     intersect_pairs,
@@ -113,7 +114,7 @@ def test_zoo_crossing_a_control_edge() -> None:
 
 def test_invalid_bowtie_is_repaired_when_clipped() -> None:
     cut = shapely.box(zoo.X0 - 0.01, zoo.Y0 - 0.01, zoo.X0 + 100 * M, zoo.Y0 + 0.02)
-    pairs = intersect_pairs([zoo.BOWTIE, zoo.SQUARE], [cut])
+    pairs = intersect_pairs([zoo.BOWTIE, zoo.SQUARE], [cut], assume_valid=False)
     expected = zoo.geographiclib_area(shapely.make_valid(zoo.BOWTIE).intersection(cut))
     assert pairs.area[0] == pytest.approx(expected, rel=1e-9)
     assert pairs.area[1] == pytest.approx(zoo.geographiclib_area(zoo.SQUARE.intersection(cut)))
@@ -146,3 +147,26 @@ def test_partitioned_tables_merge_to_the_whole() -> None:
 def test_summarise_pairs_groups_by_class_and_key() -> None:
     t = summarise_pairs(["b", "a", "b", "a"], ["y", "x", "y", "y"], [1.0, 2.0, 3.0, 4.0])
     assert t.values.tolist() == [["a", "x", 2.0, 1], ["a", "y", 4.0, 1], ["b", "y", 4.0, 2]]
+
+
+@pytest.mark.parametrize("seed", [7, 8])
+def test_boundary_integral_matches_geos_intersection(seed: int) -> None:
+    left, _, right, _ = small_layers(seed)
+    fast = intersect_pairs(left, right)  # areas by boundary integral
+    geos = intersect_pairs(left, right, with_geometry=True)  # areas of GEOS pieces
+    np.testing.assert_array_equal(fast.left, geos.left)
+    np.testing.assert_allclose(fast.area, geos.area, rtol=1e-9, atol=1e-6)
+    assert (~fast.inside).sum() > 10
+
+
+def test_shared_boundaries_fall_back_to_geos() -> None:
+    left, _, _, _ = small_layers(9)
+    block = shapely.union_all(left[[13, 14, 25, 26]])  # shares the cells' edges exactly
+    pairs_l, pairs_r = np.arange(len(left)), np.zeros(len(left), dtype=np.intp)
+    _, done = intersection_areas(left, np.array([block]), pairs_l, pairs_r)
+    touching = np.flatnonzero(shapely.touches(left, block) | shapely.within(left, block))
+    assert not done[touching].any()
+    pairs = intersect_pairs(left, [block])
+    expected = [zoo.geographiclib_area(left[i].intersection(block)) for i in pairs.left]
+    np.testing.assert_allclose(pairs.area, expected, rtol=1e-9, atol=1e-3)
+    assert pairs.area.sum() == pytest.approx(ellipsoidal_area([block])[0], rel=1e-9)
