@@ -240,3 +240,15 @@ def test_export_gbk_shapefile_and_xlsx_cells(ws_dir: Path, tmp_path: Path,
     assert "DKMC" in header and "WKT" in header
     names = sorted(sheet.cell(row=r, column=header.index("DKMC") + 1).value for r in (2, 3))
     assert names == sorted(["南昌县地块一", "带洞地块"])
+
+
+def test_chinese_field_names_map_onto_the_schema(ws_dir: Path, tmp_path: Path) -> None:
+    frame = make_fixtures.dltb_frame().rename(columns={
+        "BSM": "标识码", "DLBM": "地类编码", "DLMC": "地类名称", "ZLDWDM": "坐落单位代码",
+        "TBMJ": "图斑面积"})
+    frame["备注"] = "x"
+    pyogrio.write_dataframe(frame, tmp_path / "zh.gpkg")
+    report = ImportReport.model_validate(_ok(["import", ws_dir, tmp_path / "zh.gpkg",
+                                              "--kind", "dltb", "--vintage", "2020"]))
+    assert report.field_mapping["地类编码"] == "DLBM" and report.field_mapping["标识码"] == "BSM"
+    assert report.ignored_fields == ["备注"] and report.features_imported == 5

@@ -163,3 +163,10 @@ def test_write_read_round_trip(items: list[TxtParcel], encoding: str) -> None:
         assert got.point_count == sum(len(r.points) for r in got.rings)
         assert shapely.equals(shapely.normalize(got.geometry), shapely.normalize(wrote.geometry))
         assert got.geometry.area == pytest.approx(wrote.geometry.area, rel=1e-12)
+
+
+def test_six_degree_zones_and_the_fendai_key_variant() -> None:
+    text = make_fixtures.two_parcels_txt().replace("几度分带=3", "分带=6度带")
+    text = text.replace("带号=39", "带号=20").replace("39392", "20392").replace("39391", "20391")
+    doc = parse_coordinate_txt(text)
+    assert (doc.zone, doc.zone_width, doc.epsg) == (20, 6, 4498)
