@@ -158,7 +158,7 @@ def make_pbf(base: CountyBase, udb: shapely.Geometry,
     if not udb.is_empty:
         hit = shapely.intersects(geoms, udb)
         geoms = geoms.copy()
-        geoms[hit] = shapely.difference(geoms[hit], udb, grid_size=GRID)
+        geoms[hit] = shapely.difference(geoms[hit], udb)
     ok = ~shapely.is_empty(geoms) & (shapely.area(geoms) > 0)
     farm, geoms = farm[ok], geoms[ok]
     inside = set(farm.BSM[~shapely.intersects(farm.geometry.to_numpy(), udb)]) \

@@ -53,9 +53,25 @@ def generate_base(ctx: ProvinceContext, code: str, scale: str) -> CountyBase:
     codes = classify(f, ctx.calibration).astype(object)
     for kind, strip_code in STRIP_CODES.items():
         codes[np.array([k == kind for k in kinds], dtype=bool)] = strip_code
+    _ensure_quarry(codes, geoms, f["elev"])
     units = make_admin_units(code, name, geom, (seat.lon, seat.lat), county_rng(ctx.seed, code, 2))
     loc = units.locate(lon, lat)
     city_county = seat.city or name.endswith("区")
     dltb = build_dltb(code, city_county, list(geoms), codes.astype(str), f, ctx.calibration,
                       loc, 2019)
     return CountyBase(code, name, geom, units, dltb, city_county, (seat.lon, seat.lat))
+
+
+def _ensure_quarry(codes: np.ndarray, geoms: np.ndarray, elev: np.ndarray) -> None:
+    """Give a hilly county without mining land one quarry (its smallest upland forest patch).
+
+    Almost every Jiangxi county has quarries; at coarse scales the mining share
+    (0.3 %) can leave a county without any, and the mining register would be empty.
+    """
+    if (codes == "0602").any():
+        return
+    upland = np.flatnonzero(np.char.startswith(codes.astype(str), "03") & (elev > 150))
+    if len(upland) == 0:
+        return
+    areas = shapely.area(geoms[upland])
+    codes[upland[int(np.argmin(areas))]] = "0602"
