@@ -281,17 +281,17 @@ def evaluate_series(ind: Indicator, series: Mapping[int, float], year: int, *,
     common.update(value=v, value_year=vy, remaining_years=int(proj["remaining"] or 0),
                   projection_linear=proj["linear"], projection_trend=proj["trend"],
                   projection_used=basis, pace_recent=proj["slope"])
-    if target is not None and baseline is not None and target != baseline:
-        common["progress"] = (v - baseline) / (target - baseline)
-        common["expected"] = baseline + (target - baseline) * min(
-            max(vy - ind.baseline_year, 0) / max(ind.target_year - ind.baseline_year, 1), 1.0)
-    if target is not None and proj["remaining"]:
-        common["pace_needed"] = (target - v) / proj["remaining"]
     if ind.target_kind == "info":
         return _final(common, "none", "info", {}, basis, lang)
     if target is None:
         return _final(common, "none", "no_target", {}, basis, lang)
     family = _family(ind, baseline, target)
+    if family == "progress" and baseline is not None and target != baseline:
+        common["progress"] = (v - baseline) / (target - baseline)
+        common["expected"] = baseline + (target - baseline) * min(
+            max(vy - ind.baseline_year, 0) / max(ind.target_year - ind.baseline_year, 1), 1.0)
+        if proj["remaining"]:
+            common["pace_needed"] = (target - v) / proj["remaining"]
     if family == "progress":
         warning, rule_id, figures = _progress_rule(v, vy, ind, baseline, target, proj)
         if rule_id in ("on_pace", "behind") and proj["slope"] is None:

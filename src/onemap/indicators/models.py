@@ -193,3 +193,35 @@ class EvaluationSet(BaseModel):
         for e in self.evaluations:
             out[e.warning] += 1
         return out
+
+
+class ValueEntry(BaseModel):
+    """A value entered (or corrected) by a user through the API."""
+
+    id: str = Field(max_length=64, description="indicator or statistic input id")
+    region: str = Field(pattern=r"^\d{6}$", description="行政区划代码")
+    year: int = Field(ge=1949, le=2100)
+    value: float | None = Field(allow_inf_nan=False)
+    note: str = Field(default="", max_length=500, description="reason of a correction")
+
+
+class QuotaEntry(BaseModel):
+    """A national quota / target given to a region, entered through the API."""
+
+    id: str = Field(max_length=64)
+    region: str = Field(pattern=r"^\d{6}$")
+    value: float = Field(allow_inf_nan=False)
+
+
+class IndicatorEdit(BaseModel):
+    """Editable fields of a catalog entry (None leaves a field unchanged)."""
+
+    name_zh: str | None = None
+    name_en: str | None = None
+    unit: str | None = None
+    baseline_year: int | None = Field(default=None, ge=1949, le=2100)
+    baseline_value: float | None = Field(default=None, allow_inf_nan=False)
+    target_year: int | None = Field(default=None, ge=1949, le=2100)
+    target_value: float | None = Field(default=None, allow_inf_nan=False)
+    target_kind: TargetKind | None = None
+    regions: list[str] | None = None

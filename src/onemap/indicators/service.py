@@ -273,6 +273,15 @@ def _series_by_region(ind: Indicator, values: dict[Key, IndicatorValue],
     return out
 
 
+def _default_target(ind: Indicator, code: str, root: str) -> float | None:
+    """The plan's target applies to the province; rates (non-additive) apply to every region."""
+    if ind.uses_quota:
+        return ind.target_value if code == root else None
+    if code == root or not ind.computation.additive:
+        return ind.target_value
+    return None
+
+
 def evaluate(ws: Workspace, year: int, *, actor: Actor, indicator: str | None = None,
              region: str | None = None, level: str | None = None, mode: ReportMode = "annual",
              lang: str = "zh") -> EvaluationSet:
@@ -299,7 +308,7 @@ def evaluate(ws: Workspace, year: int, *, actor: Actor, indicator: str | None = 
             if not any(code.startswith(r.rstrip("0")[:2]) for r in ind.regions):
                 continue
             quota = quotas.get((ind.id, code))
-            target = quota.value if quota else (ind.target_value if code == root else None)
+            target = quota.value if quota else _default_target(ind, code, root)
             baseline = None
             if code == root and ind.baseline_year not in series.get(code, {}):
                 baseline = ind.baseline_value

@@ -1,0 +1,194 @@
+"""``onemap indicators``: plan indicators, warnings, statistics entry and health-check reports.
+
+``onemap indicators DIR --year YEAR [--json]`` lists every indicator × region with its
+value, target, warning and the rule that decided it; the sub-commands ``import``,
+``set``, ``quota``, ``refresh``, ``catalog`` and ``report`` record inputs and write the
+annual health-check (一年一体检) or mid-term / final evaluation (五年一评估) report.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.table import Table
+from typer.core import TyperGroup
+
+from onemap.cli.output import emit_json, progress_bar, stderr, stdout
+from onemap.indicators.catalog import list_indicators, load_catalog
+from onemap.indicators.models import WARNING_ZH
+from onemap.indicators.service import evaluate, list_values, refresh_spatial_indicators
+from onemap.indicators.statistics import import_statistics, set_quota, set_value
+from onemap.reports.indicators import write_indicators_report
+from onemap.store.access import SYSTEM
+from onemap.store.workspace import Workspace
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
+Dir = Annotated[Path, typer.Argument(help="workspace folder")]
+SUBCOMMANDS = ("show", "import", "set", "quota", "refresh", "catalog", "values", "report")
+
+
+class _DefaultShow(TyperGroup):
+    """A group whose first argument may be the workspace: ``indicators DIR`` = ``show DIR``."""
+
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        if args and args[0] not in SUBCOMMANDS and args[0] not in ("--help", "-h"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+app = typer.Typer(cls=_DefaultShow, no_args_is_help=True,
+                  help="规划指标监测预警: indicators, warnings, statistics, health-check report.")
+STYLE = {"green": "green", "yellow": "yellow", "red": "bold red", "none": "dim"}
+
+
+@app.command("show")
+def show(directory: Dir,
+         year: Annotated[int, typer.Option(help="evaluation year (体检年度)")],
+         indicator: Annotated[str | None, typer.Option(help="only this indicator id")] = None,
+         region: Annotated[str | None, typer.Option(help="only this region code")] = None,
+         level: Annotated[str | None, typer.Option(help="province | city | county")] = None,
+         lang: Annotated[str, typer.Option(help="zh | en")] = "zh",
+         json_: JsonOpt = False) -> None:
+    """List every indicator × region: value, target, warning and the rule applied."""
+    ws = Workspace.open(directory)
+    evs = evaluate(ws, year, actor=SYSTEM, indicator=indicator, region=region, level=level,
+                   lang=lang)
+    if json_:
+        emit_json(evs.evaluations)
+        return
+    table = Table(title=f"{year} 年规划指标体检 (红 {evs.counts()['red']} / 黄 "
+                        f"{evs.counts()['yellow']} / 绿 {evs.counts()['green']})")
+    for col in ("指标 id", "区域", "年度", "现状值", "目标值", "预警", "规则 rule"):
+        table.add_column(col, overflow="fold")
+    for e in evs.evaluations:
+        table.add_row(e.id, f"{e.region} {e.region_name}", str(e.value_year or "-"),
+                      "-" if e.value is None else f"{e.value:,.4g}",
+                      "-" if e.target is None else f"{e.target:,.4g}",
+                      f"[{STYLE[e.warning]}]{WARNING_ZH[e.warning]}[/]", e.rule)
+    stdout.print(table)
+
+
+@app.command("import")
+def import_(directory: Dir, file: Annotated[Path, typer.Argument(help="CSV or XLSX")],
+            by: Annotated[str | None, typer.Option("--by", help="who supplied the data")] = None,
+            json_: JsonOpt = False) -> None:
+    """Import statistics (columns id, region, year, value) for indicators or inputs (gdp)."""
+    result = import_statistics(Workspace.open(directory), file, actor=SYSTEM, entered_by=by)
+    if json_:
+        emit_json(result)
+        return
+    stderr.print(f"已导入 imported {result.rows} 行 ({result.added} 新值) from {result.file}")
+
+
+@app.command("set")
+def set_(directory: Dir, indicator: Annotated[str, typer.Argument(help="indicator / input id")],
+         region: Annotated[str, typer.Argument(help="6-digit region code")],
+         year: Annotated[int, typer.Argument()], value: Annotated[float, typer.Argument()],
+         by: Annotated[str, typer.Option("--by", help="who entered the value (填报人)")],
+         note: Annotated[str, typer.Option(help="reason of a correction")] = "",
+         json_: JsonOpt = False) -> None:
+    """Enter or correct one value; the previous value is kept in the history."""
+    v = set_value(Workspace.open(directory), indicator, region, year, value, actor=SYSTEM,
+                  entered_by=by, note=note)
+    if json_:
+        emit_json(v)
+        return
+    stderr.print(f"{v.id} {v.region} {v.year} = {v.value} (by {by}; "
+                 f"{len(v.history)} earlier value(s) kept)")
+
+
+@app.command("quota")
+def quota(directory: Dir, indicator: Annotated[str, typer.Argument()],
+          region: Annotated[str, typer.Argument()], value: Annotated[float, typer.Argument()],
+          json_: JsonOpt = False) -> None:
+    """Record the national quota / target of an indicator for a region."""
+    q = set_quota(Workspace.open(directory), indicator, region, value, actor=SYSTEM)
+    if json_:
+        emit_json(q)
+        return
+    stderr.print(f"{q.id} {q.region} quota = {q.value}")
+
+
+@app.command("refresh")
+def refresh(directory: Dir,
+            kind: Annotated[str | None, typer.Option(help="layer kind loaded, e.g. dltb")] = None,
+            vintage: Annotated[int | None, typer.Option(help="vintage loaded")] = None,
+            json_: JsonOpt = False) -> None:
+    """Recompute the spatial indicators from the layers (after loading a vintage)."""
+    with progress_bar("指标计算 indicators", enabled=not json_) as progress:
+        added = refresh_spatial_indicators(Workspace.open(directory), kind, vintage,
+                                           actor=SYSTEM, progress=progress)
+    if json_:
+        emit_json({"rows_added": added})
+        return
+    stderr.print(f"{added} 个新值 values recorded")
+
+
+@app.command("catalog")
+def catalog(directory: Dir,
+            load: Annotated[Path | None, typer.Option(help="load this plan-indicator CSV")] = None,
+            replace: Annotated[bool, typer.Option(help="overwrite edited entries")] = False,
+            json_: JsonOpt = False) -> None:
+    """Show the indicator catalog (optionally load a plan table CSV first)."""
+    ws = Workspace.open(directory)
+    items = load_catalog(ws, load, actor=SYSTEM, replace=replace) if load or replace \
+        else list_indicators(ws)
+    if not items:
+        items = load_catalog(ws, actor=SYSTEM)
+    if json_:
+        emit_json(items)
+        return
+    table = Table(title="指标体系 indicator catalog")
+    for col in ("id", "名称", "单位", "基期", "目标", "类型", "计算方式"):
+        table.add_column(col, overflow="fold")
+    for i in items:
+        table.add_row(i.id, i.name_zh, i.unit, f"{i.baseline_year}: {i.baseline_value}",
+                      f"{i.target_year}: {i.target_value}", i.target_kind,
+                      f"{i.computation.method} {','.join(i.computation.layers)}")
+    stdout.print(table)
+
+
+@app.command("values")
+def values(directory: Dir, indicator: Annotated[str | None, typer.Option()] = None,
+           region: Annotated[str | None, typer.Option()] = None,
+           year: Annotated[int | None, typer.Option()] = None, json_: JsonOpt = False) -> None:
+    """List recorded values with their source and correction history."""
+    out = list_values(Workspace.open(directory), actor=SYSTEM, indicator=indicator,
+                      region=region, year=year)
+    if json_:
+        emit_json(out)
+        return
+    table = Table(title="指标值 values")
+    for col in ("id", "区域", "年度", "数值", "来源", "更正"):
+        table.add_column(col)
+    for v in out:
+        table.add_row(v.id, v.region, str(v.year), "-" if v.value is None else f"{v.value:,.4f}",
+                      v.source.kind + (f" {v.source.entered_by}" if v.source.entered_by else ""),
+                      str(len(v.history)))
+    stdout.print(table)
+
+
+@app.command("report")
+def report(directory: Dir, year: Annotated[int, typer.Option(help="evaluation year")],
+           out: Annotated[Path, typer.Option(help="report.pdf, report.html or values.xlsx")],
+           mode: Annotated[str, typer.Option(help="annual | midterm | final")] = "annual",
+           lang: Annotated[str, typer.Option(help="zh | en")] = "zh",
+           json_: JsonOpt = False) -> None:
+    """Write the annual health-check report (or the mid-term / final evaluation)."""
+    if mode not in ("annual", "midterm", "final"):
+        raise typer.BadParameter("--mode must be annual, midterm or final")
+    if lang not in ("zh", "en"):
+        raise typer.BadParameter("--lang must be zh or en")
+    path = write_indicators_report(Workspace.open(directory), year, out, actor=SYSTEM,
+                                   mode=mode, lang=lang)  # type: ignore[arg-type]
+    if json_:
+        emit_json({"path": str(path), "year": year, "mode": mode, "lang": lang})
+        return
+    stderr.print(f"已写出 written {path}")
+
+
+def register(root: typer.Typer) -> None:
+    """Add the ``indicators`` command group to ``root``."""
+    root.add_typer(app, name="indicators")
