@@ -22,6 +22,7 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.tiles",
     "onemap.api.routers.review",
     "onemap.api.routers.stats",
+    "onemap.api.routers.indicators",
     "onemap.api.routers.pages",
 ]
 

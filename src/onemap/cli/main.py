@@ -19,6 +19,7 @@ COMMAND_MODULES = [
     "onemap.cli.config",
     "onemap.cli.io",
     "onemap.cli.review",
+    "onemap.cli.indicators",
     "onemap.cli.demo",
 ]
 
