@@ -147,3 +147,35 @@ def test_admin_routes_need_admin(env) -> None:
                headers=t["admin"])
     assert r.status_code == 201
     assert ws.audit_log(5, action="user.create")[0].actor == "admin"
+
+
+def _site(county: str) -> dict[str, object]:
+    x, y = COUNTIES[county]
+    ring = [[x + 0.01, y + 0.01], [x + 0.03, y + 0.01], [x + 0.03, y + 0.03],
+            [x + 0.01, y + 0.03], [x + 0.01, y + 0.01]]
+    return {"type": "Polygon", "coordinates": [ring]}
+
+
+def test_statistics_stay_inside_scope(env) -> None:
+    _ws, c, t = env
+    rows = c.get("/stats?level=county", headers=t["qingshanhu"]).json()
+    assert {r["admin_code"] for r in rows} == {"360111"}
+    assert c.get(f"/stats?level=county&county={OTHER}",
+                 headers=t["qingshanhu"]).status_code == 403
+    csv = c.get("/stats/export?format=csv", headers=t["qingshanhu"]).text
+    assert OTHER not in csv and "360111" in csv
+
+
+def test_reviews_stay_inside_scope(env) -> None:
+    _ws, c, t = env
+    geo = {"Content-Type": "application/geo+json"}
+    assert c.post("/reviews", json=_site(OTHER),
+                  headers={**t["qingshanhu"], **geo}).status_code == 403
+    mine = c.post("/reviews", json=_site("360111"), headers={**t["qingshanhu"], **geo})
+    assert mine.status_code == 201
+    theirs = c.post("/reviews", json=_site(OTHER), headers={**t["admin"], **geo}).json()
+    rid = theirs["review_id"]
+    for path in (f"/reviews/{rid}", f"/reviews/{rid}/report.pdf", f"/reviews/{rid}/report.html"):
+        assert c.get(path, headers=t["qingshanhu"]).status_code == 403, path
+    listed = c.get("/reviews", headers=t["qingshanhu"]).json()
+    assert rid not in {r.get("review_id") for r in listed}
