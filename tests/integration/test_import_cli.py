@@ -252,3 +252,34 @@ def test_chinese_field_names_map_onto_the_schema(ws_dir: Path, tmp_path: Path) -
                                               "--kind", "dltb", "--vintage", "2020"]))
     assert report.field_mapping["地类编码"] == "DLBM" and report.field_mapping["标识码"] == "BSM"
     assert report.ignored_fields == ["备注"] and report.features_imported == 5
+
+
+def test_region_scope_and_role_are_enforced(ws_dir: Path, tmp_path: Path,
+                                            fixtures: dict[str, Path]) -> None:
+    from onemap.errors import ScopeViolation
+    from onemap.store.access import Actor, Role
+    from onemap.store.exporter import export_layer
+    from onemap.store.importer import import_file
+
+    shp = fixtures["dltb_gbk_nocpg.shp"]
+    county_analyst = Actor(username="nc", role=Role.ANALYST, regions=["360121"])
+    ws = Workspace.open(ws_dir)
+    try:
+        with pytest.raises(ScopeViolation) as info:
+            import_file(ws, shp, "dltb", vintage=2019, actor=county_analyst)
+        assert "360111" in info.value.reason
+        with pytest.raises(ScopeViolation):
+            import_file(ws, shp, "dltb", vintage=2019,
+                        actor=Actor(username="ro", role=Role.READONLY))
+        assert ws.list_layers() == []
+        import_file(ws, shp, "dltb", vintage=2019)
+        report = export_layer(ws, "dltb", 2019, tmp_path / "mine.gpkg", actor=county_analyst)
+        assert report.features == 2  # only the two polygons of 360121
+        with pytest.raises(ScopeViolation):
+            export_layer(ws, "dltb", 2019, tmp_path / "x.gpkg", counties=["360111"],
+                         actor=county_analyst)
+        with pytest.raises(ScopeViolation):
+            export_layer(ws, "dltb", 2019, tmp_path / "p.gpkg",
+                         actor=Actor(username="anon", role=Role.PUBLIC))
+    finally:
+        ws.close()

@@ -13,11 +13,13 @@ from pathlib import Path
 import pandas as pd
 from pyproj import CRS
 
-from onemap.errors import CrsError, NotFound
+from onemap.errors import CrsError, NotFound, ScopeViolation
 from onemap.standards.crs import crs_from_user
+from onemap.store.access import SYSTEM, Actor
 from onemap.store.formats.base import format_for_path, get_format
 from onemap.store.formats.features import write_features
 from onemap.store.formats.models import ExportReport
+from onemap.store.kinds import get_kind
 from onemap.store.workspace import Workspace
 
 
@@ -32,11 +34,29 @@ def export_layer(
     encoding: str | None = None,
     counties: list[str] | None = None,
     layer: str | None = None,
-    actor: str = "system",
+    actor: Actor = SYSTEM,
 ) -> ExportReport:
-    """Write layer ``kind``/``vintage`` (latest when None) to ``out`` in ``format``."""
+    """Write layer ``kind``/``vintage`` (latest when None) to ``out`` in ``format``.
+
+    Only counties inside ``actor``'s region scope are exported (asking for others raises
+    :class:`onemap.errors.ScopeViolation`); public users get public layers only, without
+    the kind's sensitive fields.
+    """
     info = ws.layer(kind, vintage)
-    frame = ws.read_layer(kind, info.vintage, counties=counties)
+    if actor.is_public and info.classification != "public":
+        raise ScopeViolation(f"layer {kind} is {info.classification}",
+                             user_message="该图层不对公众开放 (layer not public)")
+    held = [p.county for p in ws.partitions(kind, info.vintage)]
+    for county in counties or []:
+        actor.require(county, f"layer {kind}")
+    allowed = [c for c in (counties or held) if actor.covers(c)]
+    if not allowed and held:
+        raise ScopeViolation(f"{actor.username} may not export any county of layer {kind}",
+                             user_message="无权导出该图层 (outside your region scope)")
+    frame = ws.read_layer(kind, info.vintage, counties=allowed)
+    if actor.is_public:
+        frame = frame.drop(columns=[f.name for f in get_kind(kind).fields
+                                    if f.sensitive and f.name in frame.columns])
     if frame.empty:
         raise NotFound(f"layer {kind}/{info.vintage} has no features to export"
                        + (f" in counties {', '.join(counties)}" if counties else ""))
@@ -49,7 +69,7 @@ def export_layer(
     used = target or "EPSG:4490"
     if fmt.name == "coordinate_txt" and target is None:
         used = "zone-prefixed Gauss–Krüger (from longitude)"
-    ws.audit(actor, "layer.export", f"{kind}/{info.vintage}",
+    ws.audit(actor.username, "layer.export", f"{kind}/{info.vintage}",
              {"path": str(out), "format": fmt.name, "crs": used, "features": len(frame)})
     return ExportReport(kind=kind, vintage=info.vintage, format=fmt.name, path=str(out),
                         files=[str(f) for f in files], features=len(frame), crs=str(used),

@@ -26,8 +26,10 @@ import pandas as pd
 import shapely
 from sqlalchemy import select
 
-from onemap.errors import ImportRejected, InvalidInput
+from onemap.errors import ImportRejected, InvalidInput, ScopeViolation
 from onemap.standards.landuse import land_classes
+from onemap.store.access import SYSTEM, Actor
+from onemap.store.counties import assign_counties
 from onemap.store.formats.features import LoadedFeatures, load_features
 from onemap.store.formats.models import ImportReport, RejectedFeature, RepairedFeature
 from onemap.store.kinds import COUNTY_COLUMN, FieldSpec, LayerKind, get_kind
@@ -53,12 +55,19 @@ def import_file(
     aliases: dict[str, str] | None = None,
     skip_invalid: bool = False,
     replace: bool = False,
-    actor: str = "system",
+    actor: Actor = SYSTEM,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Import ``path`` as layer ``kind``/``vintage`` of ``ws`` (see the module docstring)."""
+    """Import ``path`` as layer ``kind``/``vintage`` of ``ws`` (see the module docstring).
+
+    ``actor`` must be allowed to write and its region scope must cover every county the
+    features fall in (else :class:`onemap.errors.ScopeViolation`, nothing written).
+    """
     spec = get_kind(kind)
     p = Path(path)
+    if not actor.can_write:
+        raise ScopeViolation(f"{actor.username} ({actor.role}) may not import layers",
+                             user_message="无权导入数据 (your role cannot change data)")
     if spec.versioned and vintage is None:
         raise ImportRejected(f"layer kind {kind} needs a vintage (年度), e.g. --vintage 2020",
                              path=str(p))
@@ -82,20 +91,34 @@ def import_file(
         raise _rejection(p, rejected, len(frame))
     keep = np.ones(len(frame), dtype=bool)
     keep[[r.index for r in rejected]] = False
-    good = frame[keep]
+    good = frame[keep].copy()
     if good.empty:
         raise ImportRejected("no feature left to import", path=str(p),
                              rejected=[r.model_dump() for r in rejected])
+    good[COUNTY_COLUMN] = _counties(ws, spec, good)
+    counties = sorted(str(c) for c in good[COUNTY_COLUMN].unique())
+    for county in counties:
+        actor.require(county, f"layer {kind}")
     info = ws.write_layer(kind, vintage, good, replace=replace, source_path=str(p.resolve()),
                           source_crs=loaded.source.crs, source_encoding=loaded.source.encoding,
-                          source_checksum=fingerprint, actor=actor, progress=progress)
-    ws.audit(actor, "layer.import", f"{kind}/{info.vintage}", {
+                          source_checksum=fingerprint, actor=actor.username,
+                          progress=progress)
+    ws.audit(actor.username, "layer.import", f"{kind}/{info.vintage}", {
         "path": str(p), "features": int(keep.sum()), "rejected": len(rejected),
         "repaired": len(repaired), "crs": loaded.source.crs,
         "encoding": loaded.source.encoding})
     return ImportReport(**base, features_imported=int(keep.sum()), rejected=rejected,
-                        repaired=repaired, layer=info,
-                        counties=sorted(x.county for x in ws.partitions(kind, info.vintage)))
+                        repaired=repaired, layer=info, counties=counties)
+
+
+def _counties(ws: Workspace, spec: LayerKind, frame: gpd.GeoDataFrame) -> pd.Series:
+    """County of every feature, as the workspace will partition it (checked against scope)."""
+    admin = None
+    has_codes = COUNTY_COLUMN in frame.columns or any(
+        f in frame.columns for f in spec.county_fields)
+    if spec.name != "admin_county" and not has_codes and ws.has_layer("admin_county"):
+        admin = ws.read_layer("admin_county", columns=["XZQDM"])
+    return assign_counties(frame, spec, admin, ws.config.root_region)
 
 
 def _stored_fingerprint(ws: Workspace, kind: str, year: int) -> str | None:
