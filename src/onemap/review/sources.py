@@ -28,6 +28,11 @@ from onemap.store.tables import LayerRow
 from onemap.store.workspace import Workspace
 
 BBox = tuple[float, float, float, float]
+# Columns the review reads from the large layers (others keep every column).
+REVIEW_COLUMNS: dict[str, list[str]] = {
+    "dltb": ["DLBM", "KCDLBM", "KCXS", "GDDB", "ZLDWDM", "county"],
+    "pbf": ["XZQDM", "county"],
+}
 
 
 @dataclass
@@ -56,15 +61,22 @@ class PartitionCache:
         self._items: OrderedDict[tuple[str, str], _Indexed] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, path: Path, checksum: str) -> _Indexed:
-        """Return the decoded partition at ``path``, reading and indexing it on a miss."""
+    def get(self, path: Path, checksum: str, columns: list[str] | None = None) -> _Indexed:
+        """Return the decoded partition at ``path``, reading and indexing it on a miss.
+
+        Text columns are held as numpy object arrays (row selection on Arrow-backed
+        strings costs a compute call per column and query).
+        """
         key = (str(path), checksum)
         with self._lock:
             hit = self._items.get(key)
             if hit is not None:
                 self._items.move_to_end(key)
                 return hit
-        frame = read_partition(path)
+        frame = read_partition(path, columns=columns)
+        for name in frame.columns:
+            if name != "geometry" and not pd.api.types.is_numeric_dtype(frame[name]):
+                frame[name] = frame[name].astype(object)
         geoms = frame.geometry.to_numpy()
         item = _Indexed(frame=frame, geoms=geoms, tree=shapely.STRtree(geoms))
         with self._lock:
@@ -107,7 +119,7 @@ def read_near(ws: Workspace, cache: PartitionCache, state: _LayerState,
     for county, rel, pbox, checksum in state.parts:
         if not _hits(pbox, bbox):
             continue
-        item = cache.get(ws.root / rel, checksum)
+        item = cache.get(ws.root / rel, checksum, REVIEW_COLUMNS.get(state.kind))
         idx = item.tree.query(box)
         used.append((county, checksum))
         if len(idx):
