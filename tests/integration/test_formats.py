@@ -278,3 +278,26 @@ def test_committed_fixtures_match_the_generator(fixtures: dict[str, Path]) -> No
                 assert b.drop(columns="geometry").equals(a.drop(columns="geometry")), name
     readme = (DATA / "README.md").read_text(encoding="utf-8")
     assert all(f"`{name}`" in readme or f"`{name}` (" in readme for name in fixtures)
+
+
+def test_zipped_shapefile_and_zip_errors(fixtures: dict[str, Path], tmp_path: Path) -> None:
+    import zipfile
+
+    shp = fixtures["dltb_gbk_nocpg.shp"]
+    with zipfile.ZipFile(tmp_path / "site.zip", "w") as zf:
+        for f in shp.parent.glob("dltb_gbk_nocpg.*"):
+            zf.write(f, f"交付成果/{f.name}")
+        zf.writestr("../../evil.dat", "not extracted outside")
+        zf.writestr("说明.doc", "ignored: not a supported format")
+    got = read_features(tmp_path / "site.zip")
+    assert got["DLMC"].tolist()[0] == "水田" and got.attrs["source"].encoding == "GB18030"
+    assert got.attrs["source"].path.endswith("!交付成果/dltb_gbk_nocpg.shp")
+    assert not (tmp_path.parent / "evil.dat").exists()
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as zf:
+        zf.write(shp, "a.shp")
+        zf.write(fixtures["parcels_two_with_hole.txt"], "b.txt")
+    with pytest.raises(ImportRejected, match="exactly one supported file"):
+        read_features(tmp_path / "two.zip")
+    (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 broken")
+    with pytest.raises(ImportRejected, match="ZIP"):
+        read_features(tmp_path / "bad.zip")

@@ -36,7 +36,7 @@ def _parse_aliases(values: list[str]) -> dict[str, str]:
 def import_(
     directory: Annotated[Path, typer.Argument(help="workspace folder")],
     file: Annotated[Path, typer.Argument(help="file to import (.shp .gpkg .geojson .fgb .gdb "
-                                               ".parquet .txt .csv .xlsx)")],
+                                               ".parquet .txt .csv .xlsx, or a .zip of one)")],
     kind: Annotated[str, typer.Option("--kind", help="layer kind, e.g. dltb")],
     vintage: Annotated[int | None, typer.Option("--vintage", help="年度, e.g. 2020")] = None,
     encoding: EncodingOpt = None,

@@ -8,6 +8,10 @@
     gdf = read_features("site.txt")               # one feature per TXT parcel
     gdf = read_features("x.shp", crs=4527)        # file without .prj: say its CRS
 
+A ``.zip`` holding one supported file (a Shapefile with its sidecars, a GeoPackage, a
+coordinate TXT, a ``.gdb`` folder...) is unpacked to a temporary folder and read the same
+way (web uploads of Shapefiles come zipped).
+
 CRS rules: ``crs`` (the user's word) wins; otherwise the file's own CRS (``.prj``,
 GeoPackage/GeoJSON/GeoParquet metadata, the TXT's 带号/zone prefix). A file without
 either is refused with a hint guessed from the coordinates (e.g. "eastings carry zone
@@ -18,6 +22,9 @@ features outside China after reprojection) are refused as a wrong CRS.
 
 from __future__ import annotations
 
+import shutil
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -25,7 +32,7 @@ import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
-from onemap.errors import CrsError, InvalidInput
+from onemap.errors import CrsError, ImportRejected, InvalidInput
 from onemap.standards.crs import (
     CGCS2000_GEOGRAPHIC,
     crs_from_user,
@@ -60,6 +67,14 @@ def load_features(path: str | Path, *, encoding: str | None = None,
                   format: str | None = None) -> LoadedFeatures:
     """Read ``path`` (any supported format) into EPSG:4490 features; see the module doc."""
     p = Path(path)
+    if p.suffix.lower() == ".zip" and format is None:
+        with tempfile.TemporaryDirectory(prefix="onemap-zip-") as tmp:
+            inner = _unzip(p, Path(tmp))
+            loaded = load_features(inner, encoding=encoding, crs=crs, layer=layer)
+        name = f"{p}!{inner.relative_to(tmp)}"
+        loaded.source = loaded.source.model_copy(update={"path": name})
+        loaded.frame.attrs["source"] = loaded.source
+        return loaded
     fmt = get_format(format) if format else format_for_path(p)
     raw = fmt.read(p, encoding=encoding, layer=layer)
     frame = raw.frame
@@ -78,6 +93,43 @@ def load_features(path: str | Path, *, encoding: str | None = None,
         encoding_origin=raw.encoding_origin, features=len(out), notes=notes)
     out.attrs["source"] = source
     return LoadedFeatures(out, source, native.geometry, raw.lines, notes)
+
+
+ZIP_MAX_BYTES = 4 * 1024**3  # refuse archives that unpack to more than 4 GB
+
+
+def _unzip(archive: Path, target: Path) -> Path:
+    """Unpack ``archive`` safely and return the one supported file (or .gdb folder) in it."""
+    try:
+        with zipfile.ZipFile(archive) as zf:
+            members = [m for m in zf.infolist() if not m.is_dir()]
+            if sum(m.file_size for m in members) > ZIP_MAX_BYTES:
+                raise ImportRejected("the archive unpacks to more than 4 GB", path=str(archive))
+            for m in members:
+                parts = [x for x in Path(m.filename).parts if x not in ("..", "/", "\\")]
+                if not parts or parts[0].startswith("__MACOSX"):
+                    continue
+                dest = target.joinpath(*parts)
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                with zf.open(m) as src, dest.open("wb") as out:
+                    shutil.copyfileobj(src, out)
+    except zipfile.BadZipFile as exc:
+        raise ImportRejected(f"not a readable ZIP archive: {exc}", path=str(archive)) from None
+    found: list[Path] = []
+    for candidate in sorted(target.rglob("*")):
+        if any(parent.suffix.lower() == ".gdb" for parent in candidate.parents):
+            continue
+        try:
+            fmt = format_for_path(candidate)
+        except InvalidInput:
+            continue
+        if fmt.is_directory == candidate.is_dir():
+            found.append(candidate)
+    if len(found) != 1:
+        listed = ", ".join(str(f.relative_to(target)) for f in found) or "none"
+        raise ImportRejected(f"the archive must hold exactly one supported file; found {listed}",
+                             path=str(archive))
+    return found[0]
 
 
 def read_features(path: str | Path, encoding: str | None = None,
