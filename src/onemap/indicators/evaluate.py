@@ -270,9 +270,8 @@ def evaluate_series(ind: Indicator, series: Mapping[int, float], year: int, *,
               "baseline_year": ind.baseline_year, "baseline": baseline,
               "target_year": ind.target_year, "target": target,
               "target_kind": ind.target_kind, "history": points}
-    if not points or (acc and points[-1][0] == ind.baseline_year and len(data) == 1
-                      and not series):
-        return _final(common, "none", "no_value", {}, "none", lang)
+    if not points or (acc and len(points) == 1):
+        return _final({**common, "value": None}, "none", "no_value", {}, "none", lang)
     vy, v = points[-1]
     proj = _projections(points, ind.baseline_year, baseline, ind.target_year)
     basis = "trend" if proj["trend"] is not None else ("linear" if proj["linear"] is not None
