@@ -40,12 +40,12 @@ import pandas as pd
 import shapely
 
 sys.path.insert(0, os.path.dirname(__file__))
-from common import parcels, controls, timed  # noqa: E402
+from common import controls, parcels, timed
 
-from onemap.compute.kernels import AreaByClassTask, run_area_by_class  # noqa: E402
-from onemap.compute.local import ProcessExecutor  # noqa: E402
-from onemap.geometry.area import ellipsoidal_area  # noqa: E402
-from onemap.geometry.overlay import merge_area_tables, summarise_pairs  # noqa: E402
+from onemap.compute.kernels import AreaByClassTask, run_area_by_class
+from onemap.compute.local import ProcessExecutor
+from onemap.geometry.area import ellipsoidal_area
+from onemap.geometry.overlay import merge_area_tables, summarise_pairs
 
 
 def make_tasks(polys: np.ndarray, codes: np.ndarray, ctrl: np.ndarray, keys: np.ndarray,

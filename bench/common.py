@@ -28,7 +28,9 @@ CLASS_CODES = np.array(["0101", "0102", "0103", "0201", "0301", "0305", "0307", 
 CLASS_WEIGHTS = np.array([20, 2, 6, 4, 30, 3, 4, 2, 2, 1, 8, 1, 2, 2, 3, 3, 2, 1, 4], float)
 
 
-def parcels(nx: int, ny: int, cell_m: float = 200.0, seed: int = 1) -> tuple[np.ndarray, np.ndarray]:
+def parcels(
+    nx: int, ny: int, cell_m: float = 200.0, seed: int = 1
+) -> tuple[np.ndarray, np.ndarray]:
     """Return (polygons, class codes) for an ``nx`` × ``ny`` jittered grid of cells."""
     rng = np.random.default_rng(seed)
     jit = 0.2 * cell_m
