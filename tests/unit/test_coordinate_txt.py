@@ -170,3 +170,13 @@ def test_six_degree_zones_and_the_fendai_key_variant() -> None:
     text = text.replace("带号=39", "带号=20").replace("39392", "20392").replace("39391", "20391")
     doc = parse_coordinate_txt(text)
     assert (doc.zone, doc.zone_width, doc.epsg) == (20, 6, 4498)
+
+
+def test_mixed_utf8_and_gbk_lines_are_refused() -> None:
+    text = make_fixtures.two_parcels_txt()
+    lines = text.splitlines(keepends=True)
+    data = "".join(lines[:13]).encode("utf-8") + "".join(lines[13:]).encode("gbk")
+    with pytest.raises(CoordinateFileError, match="mixed text encodings") as info:
+        decode_text(data, path="m.txt")
+    assert info.value.line == 19  # the DK02 header, first GBK line with Chinese
+    assert "line 1 is UTF-8" in info.value.reason

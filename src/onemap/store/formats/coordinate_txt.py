@@ -39,6 +39,7 @@ import shapely
 from onemap.errors import CoordinateFileError, CrsError
 from onemap.store.formats.base import FileFormat, RawFeatures
 from onemap.store.formats.models import CoordinateTxt, TxtParcel, TxtPoint, TxtRing
+from onemap.store.formats.text import decode_text as decode_any
 from onemap.store.formats.txt_geometry import build_parcel_geometry, rings_of_geometry
 
 COORDINATE_SECTION = "地块坐标"
@@ -65,25 +66,10 @@ DEFAULT_ATTRIBUTES: dict[str, str] = {
 def decode_text(data: bytes, encoding: str | None = None, *, path: str = "") -> tuple[str, str]:
     """Decode file bytes: the given encoding, else UTF-8 (BOM or not), else GB18030.
 
-    Returns ``(text, encoding)``. A file that is neither valid UTF-8 nor GB18030 is
-    rejected with the line of the first undecodable byte.
+    Returns ``(text, encoding)``. A file mixing UTF-8 and GBK lines, or neither, is
+    rejected naming the line.
     """
-    candidates = [encoding] if encoding else ["utf-8-sig", "gb18030"]
-    furthest = 0
-    for enc in candidates:
-        try:
-            text = data.decode(enc)
-        except LookupError:
-            raise CoordinateFileError(f"unknown text encoding {encoding!r}", path=path) from None
-        except UnicodeDecodeError as exc:
-            furthest = max(furthest, exc.start)
-            continue
-        name = {"utf-8-sig": "UTF-8", "gb18030": "GB18030"}.get(enc, enc)
-        return text.lstrip("\ufeff"), name
-    line = data[:furthest].count(b"\n") + 1
-    tried = encoding or "UTF-8 or GBK/GB18030"
-    raise CoordinateFileError(f"text is not valid {tried} (mixed or unknown encoding)",
-                              path=path, line=line)
+    return decode_any(data, encoding, path=path, error=CoordinateFileError)
 
 
 def read_coordinate_txt(path: str | Path, encoding: str | None = None) -> CoordinateTxt:

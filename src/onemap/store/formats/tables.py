@@ -18,21 +18,11 @@ import shapely
 
 from onemap.errors import ImportRejected, InvalidInput
 from onemap.store.formats.base import FileFormat, RawFeatures
+from onemap.store.formats.text import decode_text
 
 WKT_COLUMNS = ("WKT", "wkt", "geometry", "GEOMETRY", "geom", "SHAPE")
 LONLAT_COLUMNS = (("经度", "纬度"), ("lon", "lat"), ("LON", "LAT"), ("longitude", "latitude"))
 XLSX_CELL_LIMIT = 32_767
-
-
-def _decode(data: bytes, encoding: str | None, path: Path) -> tuple[str, str]:
-    for enc in [encoding] if encoding else ["utf-8-sig", "gb18030"]:
-        try:
-            return data.decode(enc), {"utf-8-sig": "UTF-8", "gb18030": "GB18030"}.get(enc, enc)
-        except UnicodeDecodeError as exc:
-            last = exc
-    line = data[: last.start].count(b"\n") + 1
-    raise ImportRejected("text is neither UTF-8 nor GB18030 (mixed or unknown encoding)",
-                         path=str(path), line=line)
 
 
 def read_table(path: str | Path, *, encoding: str | None = None) -> tuple[pd.DataFrame, str]:
@@ -42,7 +32,7 @@ def read_table(path: str | Path, *, encoding: str | None = None) -> tuple[pd.Dat
         raise ImportRejected("file not found", path=str(p))
     if p.suffix.lower() == ".xlsx":
         return _read_xlsx(p), "UTF-8"
-    text, enc = _decode(p.read_bytes(), encoding, p)
+    text, enc = decode_text(p.read_bytes(), encoding, path=str(p))
     try:
         frame = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
