@@ -15,7 +15,7 @@ from onemap.reports.maps import render_workspace_landuse
 from onemap.store.workspace import Workspace
 
 
-def _picture(result: DemoResult) -> DemoResult:
+def _picture(result: DemoResult, run: bool = False) -> DemoResult:
     ws = Workspace.open(result.workspace)
     try:
         path = render_workspace_landuse(
@@ -23,6 +23,12 @@ def _picture(result: DemoResult) -> DemoResult:
             title="江西省土地利用现状图（演示数据 2019）",
             subtitle=f"合成数据 synthetic · 真实行政区划 · seed {result.seed} · {result.scale}"
                      f" · {result.polygons_2019:,} 图斑")
+        if run:  # a county close-up with second-level classes and townships
+            code = "360121" if "360121" in result.county_codes else result.county_codes[0]
+            render_workspace_landuse(
+                ws, Path(result.workspace) / "outputs" / f"landuse-{code}.png", vintage=2019,
+                title=f"{code} 土地利用现状图（演示数据 2019）", counties=[code],
+                by_level1=False)
     finally:
         ws.close()
     result.picture_path = str(path)
@@ -52,7 +58,7 @@ def demo(
     draw = picture if picture is not None else (run or result.polygons_2019
                                                 <= PICTURE_MAX_POLYGONS)
     if draw:
-        result = _picture(result)
+        result = _picture(result, run)
     if json_:
         emit_json(result)
         return

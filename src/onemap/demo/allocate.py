@@ -135,7 +135,7 @@ def density_factor(f: Features) -> Array:
 
 
 def density_features(terrain: Terrain, seats: list[Seat], lon: Array, lat: Array) -> Features:
-    """The few fields :func:`density_factor` needs (cheaper than :func:`features`)."""
+    """Compute the few fields :func:`density_factor` needs (cheaper than :func:`features`)."""
     lon, lat = np.asarray(lon, float), np.asarray(lat, float)
     return {"elev": terrain.elevation(lon, lat), "pull": seat_pull(seats, lon, lat),
             "density": terrain.noise["density"](lon, lat),

@@ -17,8 +17,8 @@ import shapely
 import shapely.affinity
 import shapely.ops
 
-from onemap.demo.attributes import CONSTRUCTION_GROUPS, bsm, recompute_areas
 from onemap.demo.allocate import Calibration
+from onemap.demo.attributes import CONSTRUCTION_GROUPS, bsm, recompute_areas
 from onemap.demo.boundaries import CRS, GRID
 from onemap.demo.context import COS0, from_local, metres_to_local, to_local
 from onemap.demo.controls import URBAN_USE, Controls

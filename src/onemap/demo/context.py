@@ -93,7 +93,7 @@ def _strips(terrain: Terrain, seats: list[Seat], b: Boundaries) -> dict[str, sha
                 edges.add((a, c))
     lines = [shapely.LineString([(seats[a].lon, seats[a].lat), (seats[c].lon, seats[c].lat)])
              for a, c in sorted(edges)]
-    lines = [terrain._wiggle(ln, 0.6, 0.02) for ln in lines]  # noqa: SLF001 - same module family
+    lines = [terrain._wiggle(ln, 0.6, 0.02) for ln in lines]
     roads = shapely.union_all([_wiggled_buffer(terrain, ln, ROAD_WIDTH_M) for ln in lines])
     roads = shapely.intersection(roads, province, grid_size=GRID)
     roads = shapely.difference(roads, shapely.union(lake, rivers, grid_size=GRID), grid_size=GRID)
@@ -101,7 +101,7 @@ def _strips(terrain: Terrain, seats: list[Seat], b: Boundaries) -> dict[str, sha
     rails = []
     for route in RAIL_LINES:
         coords = [(seat_of[c].lon, seat_of[c].lat) for c in route]
-        rails.append(terrain._wiggle(shapely.LineString(coords), 0.8, 0.02))  # noqa: SLF001
+        rails.append(terrain._wiggle(shapely.LineString(coords), 0.8, 0.02))
     rail = shapely.union_all([_wiggled_buffer(terrain, ln, RAIL_WIDTH_M) for ln in rails])
     rail = shapely.intersection(rail, province, grid_size=GRID)
     rail = shapely.difference(rail, shapely.union_all([lake, rivers, roads], grid_size=GRID),

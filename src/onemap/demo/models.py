@@ -8,12 +8,15 @@ from pydantic import BaseModel, Field
 
 Scale = Literal["tiny", "small", "medium", "province"]
 
-# Polygons per km² at each scale (average over the province, 166 900 km²).
+# Point density per km² at each scale (average over the province, 166 900 km²). Strips
+# (rivers, roads, railways) add pieces, most at coarse scales, so the polygon counts are
+# measured, not these × area: tiny ≈ 12k, small ≈ 50k, medium ≈ 1M, province ≈ 11.5M
+# (the real 三调 count for Jiangxi: 1151 万 图斑).
 SCALE_DENSITY: dict[str, float] = {
-    "tiny": 0.06,  # ≈ 10k polygons for the province
-    "small": 0.30,  # ≈ 50k
-    "medium": 6.0,  # ≈ 1 million
-    "province": 69.0,  # ≈ 11.5 million (the real 三调 count for Jiangxi: 1151万)
+    "tiny": 0.035,
+    "small": 0.21,
+    "medium": 5.5,
+    "province": 66.0,
 }
 
 
@@ -60,6 +63,7 @@ class DemoResult(BaseModel):
     scale: Scale
     seed: int
     counties: int
+    county_codes: list[str] = Field(default_factory=list)
     polygons_2019: int
     polygons_2020: int
     changes: int

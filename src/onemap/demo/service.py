@@ -130,6 +130,7 @@ def build_demo(path: str | Path, options: DemoOptions,
     ws.close()
     result = DemoResult(
         workspace=str(ws.root), scale=options.scale, seed=options.seed, counties=len(codes),
+        county_codes=codes,
         polygons_2019=counts.get("dltb/2019", 0), polygons_2020=counts.get("dltb/2020", 0),
         changes=sum(len(t) for t in truths), layers=counts,
         class_shares=group_shares(code_areas), seconds=round(time.perf_counter() - t0, 2),

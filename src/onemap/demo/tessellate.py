@@ -135,7 +135,7 @@ def eliminate_small(pieces: list, kinds: list[str], min_area_m2: float,
             groups.setdefault(r, []).append(i)
     merged = set()
     out, out_kinds = [], []
-    for r, members in groups.items():
+    for members in groups.values():
         merged.update(members)
     for i, g in enumerate(geoms):
         if i in merged:

@@ -22,10 +22,10 @@ from onemap.standards.landuse import land_classes, level1_groups
 
 if TYPE_CHECKING:
     import geopandas as gpd
-
-    from onemap.store.workspace import Workspace
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from onemap.store.workspace import Workspace
 
 CJK_FONTS = ["Noto Sans CJK SC", "Noto Sans CJK JP", "Noto Serif CJK SC", "WenQuanYi Zen Hei",
              "SimHei", "Microsoft YaHei", "DejaVu Sans"]
@@ -239,8 +239,11 @@ def render_landuse_map(
     extra = plot_layers(ax, layers)
     handles = landuse_legend_handles(list(dltb[code_column].astype(str).unique()),
                                      by_level1=legend_level1, lang=lang)
-    ax.legend(handles=handles + extra, loc="lower right", fontsize=8, frameon=True,
-              title="图例" if lang == "zh" else "Legend", title_fontsize=9)
+    many = len(handles) + len(extra) > 14
+    ax.legend(handles=handles + extra, fontsize=8, frameon=True,
+              title="图例" if lang == "zh" else "Legend", title_fontsize=9,
+              **({"loc": "upper left", "bbox_to_anchor": (1.01, 1.0)} if many
+                 else {"loc": "lower right"}))
     ax.set_title(title, fontsize=14, pad=16 if subtitle else 6)
     if subtitle:
         ax.text(0.5, 1.005, subtitle, transform=ax.transAxes, ha="center", va="bottom",
@@ -264,15 +267,23 @@ def render_workspace_landuse(
     title: str = "土地利用现状图",
     subtitle: str | None = None,
     counties: list[str] | None = None,
+    by_level1: bool = True,
 ) -> Path:
-    """Render a workspace's DLTB (first-level colours) with city and county outlines."""
+    """Render a workspace's DLTB with city and county outlines (and townships for one county).
+
+    ``by_level1`` colours first-level groups (province overviews); otherwise each
+    second-level class has its own colour and legend entry (county maps).
+    """
     dltb = ws.read_layer("dltb", vintage, counties=counties, columns=["DLBM"])
     outlines = []
-    for kind, color, width in (("admin_county", "#4d4d4d", 0.25), ("admin_city", "#111111", 0.8)):
+    kinds = [("admin_county", "#4d4d4d", 0.25), ("admin_city", "#111111", 0.8)]
+    if counties:
+        kinds = [("admin_township", "#666666", 0.4), ("admin_county", "#111111", 1.0)]
+    for kind, color, width in kinds:
         if ws.has_layer(kind):
-            frame = ws.read_layer(kind)
+            frame = ws.read_layer(kind, counties=counties)
             lines = frame.boundary.to_frame("geometry").set_geometry("geometry")
             outlines.append(MapLayer(lines, edgecolor=color, linewidth=width, zorder=5))
     sub = subtitle if subtitle is not None else f"{len(dltb):,} 图斑"
-    return render_landuse_map(dltb, path, title=title, outlines=outlines, by_level1=True,
-                              subtitle=sub)
+    return render_landuse_map(dltb, path, title=title, outlines=outlines, by_level1=by_level1,
+                              legend_level1=by_level1, subtitle=sub)
