@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
-from api_helpers import PASSWORD, build_workspace, live_server  # noqa: E402
+from api_helpers import PASSWORD, build_workspace, live_server
 
 pytestmark = pytest.mark.e2e
 
@@ -106,12 +106,27 @@ def test_login_map_identify_and_review(server: str, browser) -> None:
                                " return [p.x, p.y]; })()")
         page.mouse.click(box["x"] + px, box["y"] + py)
     page.click("#draw-finish")
-    verdict = page.wait_for_selector("#review-verdict", timeout=60_000)
+    page.wait_for_function("!document.getElementById('review-result').textContent"
+                           ".includes('正在审查')", timeout=90_000)
+    assert page.query_selector("#review-result .error") is None, page.inner_text("#review-result")
+    verdict = page.wait_for_selector("#review-verdict", timeout=5_000)
     assert "审查结论" in verdict.inner_text()
     pdf = page.get_attribute("#review-pdf", "href")
     assert pdf and pdf.endswith("report.pdf")
     shot = page.screenshot(path=str(SHOTS / "review.png"))
     assert _not_blank(shot) > 10
+    # statistics table and indicators dashboard
+    page.click("button[data-tab='stats']")
+    page.click("#stats-load")
+    page.wait_for_selector("#stats-body table", timeout=30_000)
+    assert "青山湖区" in page.inner_text("#stats-body")
+    page.click("button[data-tab='indicators']")
+    page.wait_for_function("document.getElementById('ind-body') &&"
+                           " !document.getElementById('ind-body').textContent.includes('加载中')",
+                           timeout=60_000)
+    assert page.query_selector("#indicators-body .error") is None, \
+        page.inner_text("#indicators-body")
+    page.screenshot(path=str(SHOTS / "indicators.png"))
     # English switch
     page.click("#lang-btn")
     page.wait_for_function("document.querySelector('[data-tab=layers]').textContent === 'Layers'")

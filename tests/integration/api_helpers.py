@@ -44,7 +44,15 @@ def dltb_frame(per_side: int = 6, seed: int = 1) -> gpd.GeoDataFrame:
                                       "0702": "农村宅基地", "1001": "铁路用地",
                                       "1101": "河流水面"}[code],
                              "QSXZ": "30", "QSDWDM": f"{county}001001", "QSDWMC": "某村民委员会",
-                             "ZLDWDM": f"{county}001001", "ZLDWMC": "某村", "TBMJ": 1000.0})
+                             "ZLDWDM": f"{county}001001", "ZLDWMC": "某村", "TBMJ": 1000.0,
+                             "KCDLBM": "1203" if code.startswith("01") else None,
+                             "KCXS": 0.05 if code.startswith("01") else 0.0,
+                             "KCMJ": 50.0 if code.startswith("01") else 0.0,
+                             "TBDLMJ": 950.0 if code.startswith("01") else 1000.0,
+                             "GDLX": "TT" if code.startswith("01") else None,
+                             "GDPDJB": "2" if code.startswith("01") else None,
+                             "GDDB": 5 if code.startswith("01") else None,
+                             "CZCSXM": None, "SJNF": 2020})
     return gpd.GeoDataFrame(rows, geometry=geoms, crs=4490)
 
 

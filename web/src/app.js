@@ -84,7 +84,7 @@ function setupTabs() {
       for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b === btn);
       for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${btn.dataset.tab}`;
       if (btn.dataset.tab === "cases") loadCases($("cases-body"), map);
-      if (btn.dataset.tab === "indicators") loadIndicators($("indicators-body"));
+      if (btn.dataset.tab === "indicators") loadIndicators($("indicators-body"), currentLang());
     });
   }
 }

@@ -87,15 +87,28 @@ function showCaseOnMap(map, geom) {
   map.addLayer({ id: "case-line", type: "line", source: "case", paint: { "line-color": "#ff00ff", "line-width": 3 } });
 }
 
-export async function loadIndicators(el) {
+const WARN = { green: "#2e7d32", yellow: "#f9a825", red: "#c62828", none: "#9e9e9e" };
+
+export async function loadIndicators(el, lang) {
   const paths = await routes();
-  if (!paths["/indicators"]) { el.innerHTML = `<p>${t("not_available")}</p>`; return; }
-  el.innerHTML = t("loading");
+  if (!paths["/indicators/evaluations"]) { el.innerHTML = `<p>${t("not_available")}</p>`; return; }
+  const year = Number(el.dataset.year || new Date().getFullYear() - 1);
+  el.innerHTML = `<label>${t("year")} <input id="ind-year" type="number" value="${year}" style="width:6em"></label>
+    <a id="ind-pdf" href="/indicators/report.pdf?year=${year}&lang=${lang}" target="_blank">${t("pdf_report")}</a>
+    <div id="ind-body">${t("loading")}</div>`;
+  el.querySelector("#ind-year").onchange = (ev) => { el.dataset.year = ev.target.value; loadIndicators(el, lang); };
+  const body = el.querySelector("#ind-body");
   try {
-    const body = await getJSON("/indicators");
-    const rows = Array.isArray(body) ? body : body.indicators || body.rows || body.items || [];
-    el.innerHTML = table(rows);
+    const rows = await getJSON(`/indicators/evaluations?year=${year}&lang=${lang}`);
+    body.innerHTML = rows.length ? `<table class="data"><tr><th>${t("indicator")}</th><th>${t("admin")}</th>
+      <th>${t("value")}</th><th>${t("target")}</th><th>${t("progress")}</th><th>${t("warning")}</th></tr>` +
+      rows.map((r) => `<tr><td>${esc(r.name)}</td><td>${esc(r.region_name || r.region)}</td>
+        <td>${r.value == null ? "-" : Number(r.value).toFixed(2)} ${esc(r.unit)}</td>
+        <td>${r.target == null ? "-" : Number(r.target).toFixed(2)}</td>
+        <td>${r.progress == null ? "-" : (100 * r.progress).toFixed(0) + "%"}</td>
+        <td title="${esc(r.rule)}"><span class="sw" style="background:${WARN[r.warning] || "#999"}"></span>${esc(r.warning)}</td></tr>`).join("") +
+      "</table>" : `<p>${t("none")}</p>`;
   } catch (err) {
-    el.innerHTML = `<p class="error">${esc(err.message)}</p>`;
+    body.innerHTML = `<p class="error">${esc(err.message)}</p>`;
   }
 }
