@@ -283,3 +283,18 @@ def test_region_scope_and_role_are_enforced(ws_dir: Path, tmp_path: Path,
                          actor=Actor(username="anon", role=Role.PUBLIC))
     finally:
         ws.close()
+
+
+def test_a_county_gdb_picks_its_dltb_feature_class(ws_dir: Path, tmp_path: Path) -> None:
+    gdb = tmp_path / "360111.gdb"
+    frame = make_fixtures.dltb_frame()
+    pyogrio.write_dataframe(frame, gdb, driver="OpenFileGDB", layer="DLTB")
+    county = gpd.GeoDataFrame({"XZQDM": ["360111"], "XZQMC": ["青山湖区"]},
+                              geometry=[frame.union_all().envelope], crs=frame.crs)
+    pyogrio.write_dataframe(county, gdb, driver="OpenFileGDB", layer="XZQ")
+    report = ImportReport.model_validate(_ok(["import", ws_dir, gdb, "--kind", "dltb",
+                                              "--vintage", "2019"]))
+    assert report.features_imported == 5 and report.source.format == "filegdb"
+    county_report = ImportReport.model_validate(_ok(["import", ws_dir, gdb, "--kind",
+                                                     "admin_county"]))
+    assert county_report.features_imported == 1 and county_report.vintage == 0

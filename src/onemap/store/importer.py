@@ -32,6 +32,7 @@ from onemap.store.access import SYSTEM, Actor
 from onemap.store.counties import assign_counties
 from onemap.store.formats.features import LoadedFeatures, load_features
 from onemap.store.formats.models import ImportReport, RejectedFeature, RepairedFeature
+from onemap.store.formats.vector import list_layer_names
 from onemap.store.kinds import COUNTY_COLUMN, FieldSpec, LayerKind, get_kind
 from onemap.store.tables import LayerRow
 from onemap.store.workspace import Workspace
@@ -41,6 +42,16 @@ CODE_FIELDS = ("DLBM", "KCDLBM")  # land-use code fields checked against the 三
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _PUNTAL = ("Point", "MultiPoint")
 MAX_LISTED = 5
+# Feature-class names in national deliverables (三调 county databases, 三区三线 results).
+STANDARD_LAYERS: dict[str, tuple[str, ...]] = {
+    "dltb": ("DLTB",),
+    "admin_county": ("XJXZQ", "XZQ"),
+    "admin_township": ("XZQ", "XZJXZQ"),
+    "pbf": ("YJJBNT", "YJJBNTBHTB", "YJJBNTTB"),
+    "eco_redline": ("STBHHX", "STHX"),
+    "udb": ("CZKFBJ",),
+    "nature_reserve": ("ZRBHD", "ZRBHDGNFQ"),
+}
 
 
 def import_file(
@@ -75,6 +86,7 @@ def import_file(
     options = {"kind": kind, "vintage": year, "encoding": encoding, "crs": str(crs or ""),
                "layer": layer, "aliases": aliases or {}, "skip_invalid": skip_invalid,
                "replace": replace}
+    layer = layer or standard_layer_name(p, kind)
     loaded = load_features(p, encoding=encoding, crs=crs, layer=layer)
     fingerprint = source_fingerprint(p, options)
     mapping, ignored = map_fields(list(loaded.frame.columns.drop(loaded.frame.geometry.name)),
@@ -119,6 +131,20 @@ def _counties(ws: Workspace, spec: LayerKind, frame: gpd.GeoDataFrame) -> pd.Ser
     if spec.name != "admin_county" and not has_codes and ws.has_layer("admin_county"):
         admin = ws.read_layer("admin_county", columns=["XZQDM"])
     return assign_counties(frame, spec, admin, ws.config.root_region)
+
+
+def standard_layer_name(path: Path, kind: str) -> str | None:
+    """Pick the kind's standard feature class (e.g. DLTB) in a multi-layer GDB/GeoPackage."""
+    if path.suffix.lower() not in (".gdb", ".gpkg"):
+        return None
+    names = list_layer_names(path)
+    if len(names) < 2:
+        return None
+    by_upper = {n.upper(): n for n in names}
+    for wanted in STANDARD_LAYERS.get(kind, ()):
+        if wanted in by_upper:
+            return by_upper[wanted]
+    return None
 
 
 def _stored_fingerprint(ws: Workspace, kind: str, year: int) -> str | None:

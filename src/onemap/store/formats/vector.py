@@ -49,6 +49,14 @@ def _pick_layer(path: Path, layer: str | None) -> str | None:
                          "choose one with --layer", path=str(path))
 
 
+def list_layer_names(path: Path) -> list[str]:
+    """Return the layer names of a multi-layer source (empty if it cannot be listed)."""
+    try:
+        return [str(n) for n, _ in pyogrio.list_layers(path)]
+    except _GDAL_ERRORS:
+        return []
+
+
 def _gdal_reason(exc: BaseException) -> str:
     return str(exc).replace("\n", " ").strip() or type(exc).__name__
 
