@@ -115,7 +115,7 @@ def _as_geometry_array(geoms: npt.ArrayLike) -> npt.NDArray[np.object_]:
 
 def _geodesic_kernel(arr: npt.NDArray[np.object_]) -> FloatArray:
     r = _rings(arr)
-    return r.reduce(path_edge_area(r.lon, r.lat), len(arr))
+    return r.reduce(path_edge_area(r.lon, r.lat, breaks=r.start[1:-1] - 1), len(arr))
 
 
 def ellipsoidal_area(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:

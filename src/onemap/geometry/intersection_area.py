@@ -73,7 +73,7 @@ class _Edges:
         self.x2, self.y2 = r.lon[idx + 1], r.lat[idx + 1]
         self.ring = ring_of[idx]
         self.owner = r.geom[self.ring]
-        s12 = path_edge_area(r.lon, r.lat)[idx] if n else np.zeros(0)
+        s12 = path_edge_area(r.lon, r.lat, breaks=r.start[1:-1] - 1)[idx] if n else np.zeros(0)
         ring_sum = np.bincount(self.ring, weights=s12, minlength=len(r.geom))
         # factor that makes Σ factor·S12 = +|exterior| and −|hole|
         self.orient = r.sign * np.where(ring_sum < 0, -1.0, 1.0)
