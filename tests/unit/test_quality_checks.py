@@ -97,3 +97,23 @@ def test_invalid_geometry_reason_and_repair_for_coverage() -> None:
                                     onemap.quality.geometry_checks, onemap.quality.location])
 def test_doctests(module) -> None:
     assert doctest.testmod(module).failed == 0
+
+
+def test_coverage_validation_shortcut_finds_the_same_overlaps_and_gaps() -> None:
+    rng = np.random.default_rng(5)
+    cells = [shapely.box(X0 + i * 0.001, Y0 + j * 0.001, X0 + (i + 1) * 0.001,
+                         Y0 + (j + 1) * 0.001) for i in range(20) for j in range(20)]
+    geoms = np.array(cells, dtype=object)
+    grow = rng.choice(len(geoms), 8, replace=False)
+    geoms[grow] = shapely.buffer(geoms[grow], 0.0001, join_style="mitre")
+    geoms = np.concatenate([geoms, [shapely.box(X0 + 0.0052, Y0 + 0.0052, X0 + 0.0058,
+                                                Y0 + 0.0058), cells[3]]])  # inside + twin
+    keep = np.setdiff1d(np.arange(len(geoms)), rng.choice(len(cells), 5, replace=False))
+    geoms = geoms[keep]
+    ids = [str(i) for i in range(len(geoms))]
+    every = np.ones(len(geoms), dtype=bool)
+    fast = find_overlaps(ids, geoms, "x")
+    assert fast == find_overlaps(ids, geoms, "x", suspects=every)
+    assert len(fast) > 8
+    county = shapely.box(X0, Y0, X0 + 0.02, Y0 + 0.02)
+    assert find_gaps(geoms, county, "x") == find_gaps(geoms, county, "x", suspects=every)

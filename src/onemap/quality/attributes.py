@@ -13,7 +13,7 @@ Rules (三调 database, TD/T 1057; tolerances in :class:`~onemap.quality.models.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 
 import numpy as np
 import numpy.typing as npt
@@ -69,12 +69,13 @@ def check_codes(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
 
 
 def _mismatch(rule: str, county: str, mask: npt.NDArray[np.bool_], ids: npt.NDArray[np.object_],
-              geoms: GeomArray, zh: Sequence[str], en: Sequence[str],
+              geoms: GeomArray, zh: Callable[[int], str], en: Callable[[int], str],
               areas: FloatArray | None = None) -> list[QcFinding]:
+    """Return findings for the rows in ``mask`` (messages formatted for those rows only)."""
     k = np.flatnonzero(mask)
     if not len(k):
         return []
-    return make_findings(rule, county, [zh[i] for i in k], [en[i] for i in k],
+    return make_findings(rule, county, [zh(i) for i in k], [en(i) for i in k],
                          feature_ids=list(ids[k]), geoms=geoms[k],
                          areas=None if areas is None else areas[k])
 
@@ -100,35 +101,30 @@ def check_area_fields(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
         return out
     kc = np.nan_to_num(kcmj) if kcmj is not None else np.zeros(len(frame))
     if tbdlmj is not None:
-        bad = ~np.isnan(tbdlmj) & (np.abs(tbmj - kc - tbdlmj) > tol)
+        d = tbdlmj
+        bad = ~np.isnan(d) & (np.abs(tbmj - kc - d) > tol)
         out += _mismatch("ATTR_TBDLMJ", county, bad, ids, geoms,
-                         [f"TBDLMJ={d:.2f} 应等于 TBMJ−KCMJ={t - c:.2f}"
-                          for t, c, d in zip(tbmj, kc, tbdlmj, strict=True)],
-                         [f"TBDLMJ={d:.2f} should equal TBMJ−KCMJ={t - c:.2f}"
-                          for t, c, d in zip(tbmj, kc, tbdlmj, strict=True)])
+                         lambda i: f"TBDLMJ={d[i]:.2f} 应等于 TBMJ−KCMJ={tbmj[i] - kc[i]:.2f}",
+                         lambda i: f"TBDLMJ={d[i]:.2f} should equal TBMJ−KCMJ="
+                                   f"{tbmj[i] - kc[i]:.2f}")
     if kcxs is not None and kcmj is not None:
-        expect = tbmj * np.nan_to_num(kcxs)
-        bad = np.abs(expect - kc) > tol
+        e = tbmj * np.nan_to_num(kcxs)
+        bad = np.abs(e - kc) > tol
         out += _mismatch("ATTR_KCMJ", county, bad, ids, geoms,
-                         [f"KCMJ={c:.2f} 应等于 TBMJ×KCXS={e:.2f}" for c, e in zip(kc, expect,
-                                                                                 strict=True)],
-                         [f"KCMJ={c:.2f} should equal TBMJ×KCXS={e:.2f}"
-                          for c, e in zip(kc, expect, strict=True)])
+                         lambda i: f"KCMJ={kc[i]:.2f} 应等于 TBMJ×KCXS={e[i]:.2f}",
+                         lambda i: f"KCMJ={kc[i]:.2f} should equal TBMJ×KCXS={e[i]:.2f}")
     farm = np.isin(_text(frame, "DLBM"), sorted(farmland_codes()))
     xs = np.nan_to_num(kcxs) if kcxs is not None else np.zeros(len(frame))
     bad = ~farm & ((xs != 0) | (kc != 0))
     out += _mismatch("ATTR_KC_NONFARM", county, bad, ids, geoms,
-                     [f"非耕地图斑 KCXS={x:g}, KCMJ={c:.2f} 应为 0" for x, c in zip(xs, kc,
-                                                                              strict=True)],
-                     [f"KCXS={x:g}, KCMJ={c:.2f} must be 0 outside farmland"
-                      for x, c in zip(xs, kc, strict=True)])
+                     lambda i: f"非耕地图斑 KCXS={xs[i]:g}, KCMJ={kc[i]:.2f} 应为 0",
+                     lambda i: f"KCXS={xs[i]:g}, KCMJ={kc[i]:.2f} must be 0 outside farmland")
     limit = np.maximum(options.tbmj_tolerance_rel * areas, options.attribute_tolerance_m2)
     bad = np.isnan(tbmj) | (np.abs(tbmj - areas) > limit + 1e-9)
     out += _mismatch("ATTR_TBMJ_AREA", county, bad, ids, geoms,
-                     [f"TBMJ={t:.2f} 与椭球面积 {a:.2f} 平方米不符" for t, a in zip(tbmj, areas,
-                                                                               strict=True)],
-                     [f"TBMJ={t:.2f} differs from the ellipsoidal area {a:.2f} m²"
-                      for t, a in zip(tbmj, areas, strict=True)], areas=areas)
+                     lambda i: f"TBMJ={tbmj[i]:.2f} 与椭球面积 {areas[i]:.2f} 平方米不符",
+                     lambda i: f"TBMJ={tbmj[i]:.2f} differs from the ellipsoidal area "
+                               f"{areas[i]:.2f} m²", areas=areas)
     return out
 
 

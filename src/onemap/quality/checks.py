@@ -8,7 +8,7 @@ import shapely
 
 from onemap.geometry.area import ellipsoidal_area
 from onemap.quality.attributes import check_area_fields, check_codes
-from onemap.quality.coverage import find_gaps, find_overlaps
+from onemap.quality.coverage import coverage_suspects, find_gaps, find_overlaps
 from onemap.quality.findings import make_findings
 from onemap.quality.geometry_checks import check_geometry, usable_geometries
 from onemap.quality.location import find_outside_county
@@ -57,10 +57,11 @@ def check_county(
     geoms = np.asarray(frame.geometry.to_numpy(), dtype=object)
     out = check_geometry(ids, geoms, county)
     fixed = usable_geometries(geoms)
+    suspects = coverage_suspects(fixed) if coverage else None
     if coverage:
         out += find_overlaps(ids, fixed, county, sliver_tolerance_m2=options.sliver_tolerance_m2,
                              sliver_width_m=options.sliver_width_m,
-                             wkt_decimals=options.wkt_decimals)
+                             wkt_decimals=options.wkt_decimals, suspects=suspects)
     if county_geom is None:
         out += make_findings("COUNTY_BOUNDARY_MISSING", county,
                              [f"县级行政区 {county} 无边界 (admin_county), 未检查缝隙与坐落"],
@@ -71,7 +72,7 @@ def check_county(
             out += find_gaps(fixed, county_geom, county,
                              sliver_tolerance_m2=options.sliver_tolerance_m2,
                              sliver_width_m=options.sliver_width_m,
-                             wkt_decimals=options.wkt_decimals)
+                             wkt_decimals=options.wkt_decimals, suspects=suspects)
         out += find_outside_county(ids, geoms, county_geom, county)
     if land_use:
         out += check_codes(frame, ids, geoms, county)

@@ -30,7 +30,12 @@ def find_outside_county(ids: Sequence[str], geoms: GeomArray, county_geom: shape
     k = np.flatnonzero(ok)
     if not len(k):
         return []
-    points = shapely.point_on_surface(shapely.make_valid(geoms[k]))
+    sub = geoms[k]
+    invalid = ~shapely.is_valid(sub)
+    if invalid.any():
+        sub = sub.copy()
+        sub[invalid] = shapely.make_valid(sub[invalid])
+    points = shapely.point_on_surface(sub)
     shapely.prepare(county_geom)
     outside = k[~shapely.contains(county_geom, points)]
     ids = np.asarray(ids, dtype=object)
