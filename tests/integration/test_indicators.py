@@ -9,6 +9,7 @@ import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from indicator_world import COUNTIES, build_indicator_demo, copy_demo
 from pyproj import Geod
 
 from onemap.indicators import service
@@ -19,8 +20,6 @@ from onemap.indicators.statistics import import_statistics, set_value
 from onemap.standards.landuse import construction_codes, farmland_codes
 from onemap.store.access import SYSTEM, Actor, Role
 from onemap.store.workspace import Workspace
-
-from indicator_world import COUNTIES, build_indicator_demo, copy_demo
 
 GEOD = Geod(a=6378137.0, f=1 / 298.257222101)  # CGCS2000
 M2_PER_WANMU = 10000 / 15 * 1e4
@@ -163,7 +162,7 @@ def test_scope_and_roles(ws: Workspace):
     analyst = Actor(username="a", role=Role.ANALYST, regions=["360111"])
     with pytest.raises(Exception, match="read-only"):
         set_value(ws, "gdp", "360121", 2021, 1.0, actor=viewer)
-    with pytest.raises(Exception, match="scope|region"):
+    with pytest.raises(Exception, match=r"scope|region"):
         set_value(ws, "gdp", "360121", 2021, 1.0, actor=analyst)
     load_demo_statistics(ws, seed=1)
     evs = service.evaluate(ws, 2023, actor=viewer)

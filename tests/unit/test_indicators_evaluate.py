@@ -1,4 +1,4 @@
-"""Warning rules on hand-made series: each boundary (on pace, just behind, breached, unreachable)."""
+"""Warning rules on hand-made series: on pace, just behind, breached, unreachable."""
 
 from __future__ import annotations
 

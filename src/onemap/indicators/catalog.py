@@ -93,7 +93,7 @@ def read_plan_table(path: str | Path | None = None) -> list[Indicator]:
             id=ind_id, name_zh=row["name_zh"], name_en=row["name_en"], unit=row["unit"],
             baseline_year=int(row["baseline_year"]), baseline_value=_num(row["baseline_value"]),
             target_year=int(row["target_year"]), target_value=_num(row["target_value"]),
-            target_kind=row["target_kind"].strip(),  # type: ignore[arg-type]
+            target_kind=row["target_kind"].strip(),
             computation=comps.get(ind_id, Computation(method="statistic")),
             source_note=row.get("computable_from", ""), seed_section=row.get("seed_section", "")))
     return out

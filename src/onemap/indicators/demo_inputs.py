@@ -21,6 +21,8 @@ The same seed gives the same inputs.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 import numpy as np
 from pydantic import BaseModel
 
@@ -41,6 +43,7 @@ PROVINCE_SERIES: dict[str, dict[int, float]] = {
     "pbf_reserve_area": {2020: 61.90},
 }
 MINES_PER_COUNTY = 1840 / 100
+Item = tuple[Key, float | None, ValueSource]
 
 
 class DemoStatistics(BaseModel):
@@ -67,7 +70,7 @@ def load_demo_statistics(ws: Workspace, seed: int = 2019, *, actor: Actor = SYST
     current = current_map(ws)
     src = ValueSource(kind="import", file=f"onemap demo statistics (seed {seed})",
                       entered_by=ENTERED_BY)
-    items: list[tuple[Key, float | None, ValueSource]] = []
+    items: list[Item] = []
     quotas: list[tuple[str, str, float]] = []
     codes = _county_codes(ws)
     for code in codes:
@@ -91,15 +94,15 @@ def load_demo_statistics(ws: Workspace, seed: int = 2019, *, actor: Actor = SYST
                           quotas=len(quotas) + len(totals), spatial_rows=spatial)
 
 
-def _construction_m2(current: dict[Key, object], code: str) -> float:
+def _construction_m2(current: Mapping[Key, object], code: str) -> float:
     farmland = current.get(("farmland_retained", code, 2019))
     value = getattr(farmland, "value", None) or 10.0
     return float(value) * 0.15 * 666_666.67 * 10.0  # ≈ 15 % of the farmland, in m²
 
 
-def _county_series(code: str, current: dict[Key, object], rng: np.random.Generator,
-                   years: tuple[int, ...], src: ValueSource) -> list[tuple[Key, float, ValueSource]]:
-    out: list[tuple[Key, float, ValueSource]] = []
+def _county_series(code: str, current: Mapping[Key, object], rng: np.random.Generator,
+                   years: tuple[int, ...], src: ValueSource) -> list[Item]:
+    out: list[Item] = []
     gdp = _construction_m2(current, code) / 1e5 * rng.uniform(0.9, 1.6)  # 亿元
     water = gdp * rng.uniform(15, 30) / 1e4 * 10  # 亿 m³ ≈ m³ per 万元 × GDP
     for y in sorted(years):
@@ -116,12 +119,12 @@ def _county_series(code: str, current: dict[Key, object], rng: np.random.Generat
     return out
 
 
-def _value(current: dict[Key, object], ind: str, code: str, year: int) -> float | None:
+def _value(current: Mapping[Key, object], ind: str, code: str, year: int) -> float | None:
     v = current.get((ind, code, year))
     return getattr(v, "value", None)
 
 
-def _county_quotas(code: str, current: dict[Key, object],
+def _county_quotas(code: str, current: Mapping[Key, object],
                    rng: np.random.Generator) -> list[tuple[str, str, float]]:
     out = [("abandoned_open_pit_mines_restored", code, MINES_PER_COUNTY)]
     factors = {"farmland_retained": (0.97, 1.01), "pbf_area": (0.98, 1.0),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
+import pandas as pd
 import pyarrow.parquet as pq
 
 from onemap.indicators import compute as k
@@ -41,7 +42,7 @@ def _ref(ws: Workspace, kind: str, vintage: int) -> LayerRef:
     return LayerRef(kind=kind, vintage=vintage, revision=ws.layer(kind, vintage).revision)
 
 
-def _attrs(ws: Workspace, path: str, columns: list[str]) -> object:
+def _attrs(ws: Workspace, path: str, columns: list[str]) -> pd.DataFrame:
     file = ws.root / path
     names = pq.read_schema(file).names
     return pq.read_table(file, columns=[c for c in columns if c in names]).to_pandas()
@@ -64,7 +65,7 @@ def county_amounts(ws: Workspace, ind: Indicator, year: int) -> tuple[dict[str, 
     refs = [_ref(ws, kind, year)]
     if comp.method in ("class_area", "intensity_decline"):
         for part in ws.partitions(kind, year):
-            out[part.county] = k.class_area_m2(_attrs(ws, part.path, DLTB_COLUMNS),  # type: ignore[arg-type]
+            out[part.county] = k.class_area_m2(_attrs(ws, part.path, DLTB_COLUMNS),
                                                comp.classes)
     elif comp.method == "layer_area":
         for part in ws.partitions(kind, year):
@@ -125,10 +126,11 @@ def compute_items(ws: Workspace, ind: Indicator, years: Iterable[int],
         values = values if values is not None else current_map(ws, comp.statistics)
         wanted = [y for y in spatial_years(ws, ind) if y in set(years) or
                   y == ind.baseline_year]
-        amounts, refs = {}, {}
+        amounts: dict[int, dict[str, float]] = {}
+        used: dict[int, list[LayerRef]] = {}
         for y in wanted:
-            amounts[y], refs[y] = county_amounts(ws, ind, y)
-        return _intensity_items(ind, amounts, _stat_series(values, comp.statistics[0]), refs)
+            amounts[y], used[y] = county_amounts(ws, ind, y)
+        return _intensity_items(ind, amounts, _stat_series(values, comp.statistics[0]), used)
     items: list[Item] = []
     for year in years:
         county_m2, refs = county_amounts(ws, ind, year)
@@ -274,7 +276,10 @@ def _series_by_region(ind: Indicator, values: dict[Key, IndicatorValue],
 
 
 def _default_target(ind: Indicator, code: str, root: str) -> float | None:
-    """The plan's target applies to the province; rates (non-additive) apply to every region."""
+    """Return the plan's target for a region without a quota.
+
+    The plan's target applies to the province; rates (non-additive) to every region.
+    """
     if ind.uses_quota:
         return ind.target_value if code == root else None
     if code == root or not ind.computation.additive:

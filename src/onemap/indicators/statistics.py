@@ -47,15 +47,14 @@ def _require_writer(actor: Actor) -> None:
 
 def _check(ws: Workspace, actor: Actor, ids: dict[str, str], series: str, region: str,
            year: int, value: float | None, line: int | None = None) -> None:
-    where = {"line": line} if line is not None else {}
     if series not in ids:
-        raise IndicatorInputError(f"unknown indicator or statistic {series!r}", **where)
+        raise IndicatorInputError(f"unknown indicator or statistic {series!r}", line=line)
     if len(region) != 6 or not region.isdigit():
-        raise IndicatorInputError(f"region must be a 6-digit code, got {region!r}", **where)
+        raise IndicatorInputError(f"region must be a 6-digit code, got {region!r}", line=line)
     if not 1949 <= year <= 2100:
-        raise IndicatorInputError(f"year out of range: {year}", **where)
+        raise IndicatorInputError(f"year out of range: {year}", line=line)
     if value is not None and not math.isfinite(value):
-        raise IndicatorInputError(f"value is not a finite number: {value}", **where)
+        raise IndicatorInputError(f"value is not a finite number: {value}", line=line)
     actor.require(region, f"indicator {series}")
 
 

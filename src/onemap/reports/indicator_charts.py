@@ -57,7 +57,9 @@ def indicator_chart_png(ev: Evaluation, lang: str = "zh") -> bytes:
     ax.set_xlim(min([ev.baseline_year - 1, *[h[0] for h in ev.history]]), ev.target_year + 0.5)
     ax.set_title(f"{ev.name}（{ev.unit}）· {ev.region_name or ev.region}", fontsize=9)
     ax.tick_params(labelsize=7)
-    ax.xaxis.get_major_locator().set_params(integer=True)
+    from matplotlib.ticker import MaxNLocator
+
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(fontsize=6.5, loc="best")
     ax.grid(alpha=0.3)
     return _png(fig)

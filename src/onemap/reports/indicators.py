@@ -34,12 +34,14 @@ LABELS: dict[str, dict[str, str]] = {
     "zh": {"year": "体检年度", "generated": "生成时间", "summary": "一、指标总体情况",
            "counts": "预警统计", "indicator": "指标", "unit": "单位", "region": "区域",
            "value": "现状值", "value_year": "数据年度", "baseline": "基期值", "target": "目标值",
-           "target_year": "目标年", "progress": "完成进度", "pace": "每年所需", "recent": "近期年均",
+           "target_year": "目标年", "progress": "完成进度", "pace": "每年所需",
+           "recent": "近期年均",
            "projection": "推算目标年值", "warning": "预警", "rule": "判定规则",
            "charts": "二、分指标监测图", "maps": "三、分县预警分布图（空间指标）",
            "alerts": "四、红色、黄色预警事项", "no_alerts": "无红色或黄色预警。",
            "compare": "五、与2020年基期比较", "change": "较基期变化",
-           "rules": "预警规则说明", "footer": "本报告由 onemap 国土空间一张图根据图层与统计数据自动生成。",
+           "rules": "预警规则说明",
+           "footer": "本报告由 onemap 国土空间一张图根据图层与统计数据自动生成。",
            "green": "绿色", "yellow": "黄色", "red": "红色", "none": "无",
            "rules_text": "绿色：进度正常或守住底线/上限；黄色：近期速度低于剩余年份每年所需速度，"
                          "或按趋势推算至目标年将突破下达指标；红色：已突破下达指标、目标年未完成，"
