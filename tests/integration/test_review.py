@@ -342,3 +342,17 @@ def test_reviews_are_recorded_on_postgresql(tmp_path: Path, postgres_url: str) -
     assert service.get(r.review_id, SYSTEM) == r
     assert service.history(SYSTEM)[0].review_id == r.review_id
     ws.close()
+
+
+def test_background_cache_gives_the_same_answer_cold_and_warm(world: Workspace) -> None:
+    from onemap.review.sources import PartitionCache
+
+    site = _site(SITES["hole_farmland"], SITES["half_redline"])
+    sync = ReviewService(world).review(site, SYSTEM, record=False)
+    server = ReviewService(world, PartitionCache(background=True))
+    cold = server.review(site, SYSTEM, record=False)  # answered from bbox reads
+    server.cache.wait()
+    warm = server.review(site, SYSTEM, record=False)  # answered from the cached trees
+    for r in (cold, warm):
+        assert r.review_id == sync.review_id
+        assert r.model_dump(exclude={"reviewed_at"}) == sync.model_dump(exclude={"reviewed_at"})

@@ -41,7 +41,13 @@ from onemap.review.models import (
     SiteReview,
 )
 from onemap.review.rules import decide_verdict, evaluate_rules, parse_rules
-from onemap.review.sources import BBox, PartitionCache, latest_layers, read_near
+from onemap.review.sources import (
+    REVIEW_COLUMNS,
+    BBox,
+    PartitionCache,
+    latest_layers,
+    read_near,
+)
 from onemap.review.tables import ReviewRow
 from onemap.store.access import SYSTEM, Actor, Role
 from onemap.store.partitions import GEOGRAPHIC_CRS
@@ -192,6 +198,22 @@ class ReviewService:
                 layers[kind], vintage = read_near(self.ws, self.cache, states[kind], bbox)
                 vintages.append(vintage)
         return layers, vintages, withheld
+
+    def warm(self, counties: list[str] | None = None) -> int:
+        """Load every review layer's partitions (of ``counties``) into the cache.
+
+        Call once when a server starts so that the first reviews are warm; returns
+        the number of partitions held.
+        """
+        states = latest_layers(self.ws, REVIEW_KINDS)
+        wanted = set(counties) if counties is not None else None
+        loaded = 0
+        for kind, state in states.items():
+            for county, rel, _, checksum in state.parts:
+                if wanted is None or county in wanted:
+                    self.cache.get(self.ws.root / rel, checksum, REVIEW_COLUMNS.get(kind))
+                    loaded += 1
+        return loaded
 
     def review(self, parcels: gpd.GeoDataFrame, actor: Actor, *,
                project: ProjectInfo | None = None, site_name: str = "", source: str = "",

@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -54,12 +55,47 @@ class _LayerState:
 
 
 class PartitionCache:
-    """A bounded LRU cache of decoded partitions keyed by (file, checksum); thread-safe."""
+    """A bounded LRU cache of decoded partitions keyed by (file, checksum); thread-safe.
 
-    def __init__(self, max_partitions: int = 256) -> None:
+    With ``background=True`` (servers) a miss is answered from a bbox-filtered read
+    of the partition while the whole partition is loaded and indexed on a worker
+    thread, so a cold query costs no more than a plain bbox read and the next ones
+    are warm.
+    """
+
+    def __init__(self, max_partitions: int = 256, *, background: bool = False) -> None:
         self.max_partitions = max_partitions
+        self.background = background
         self._items: OrderedDict[tuple[str, str], _Indexed] = OrderedDict()
         self._lock = threading.Lock()
+        self._pending: dict[tuple[str, str], Future[_Indexed]] = {}
+        self._pool: ThreadPoolExecutor | None = None
+
+    def peek(self, path: Path, checksum: str) -> _Indexed | None:
+        """Return the cached partition or None (no read)."""
+        key = (str(path), checksum)
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None:
+                self._items.move_to_end(key)
+            return hit
+
+    def prefetch(self, path: Path, checksum: str, columns: list[str] | None = None) -> None:
+        """Load a partition on the worker thread unless it is cached or already loading."""
+        key = (str(path), checksum)
+        with self._lock:
+            if key in self._items or key in self._pending:
+                return
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(1, thread_name_prefix="review-cache")
+            self._pending[key] = self._pool.submit(self.get, path, checksum, columns)
+
+    def wait(self) -> None:
+        """Block until every background load has finished (benchmarks, tests)."""
+        with self._lock:
+            pending = list(self._pending.values())
+        for fut in pending:
+            fut.exception()
 
     def get(self, path: Path, checksum: str, columns: list[str] | None = None) -> _Indexed:
         """Return the decoded partition at ``path``, reading and indexing it on a miss.
@@ -81,12 +117,14 @@ class PartitionCache:
         item = _Indexed(frame=frame, geoms=geoms, tree=shapely.STRtree(geoms))
         with self._lock:
             self._items[key] = item
+            self._pending.pop(key, None)
             while len(self._items) > self.max_partitions:
                 self._items.popitem(last=False)
         return item
 
     def clear(self) -> None:
         """Forget every cached partition (cold start)."""
+        self.wait()
         with self._lock:
             self._items.clear()
 
@@ -119,9 +157,18 @@ def read_near(ws: Workspace, cache: PartitionCache, state: _LayerState,
     for county, rel, pbox, checksum in state.parts:
         if not _hits(pbox, bbox):
             continue
-        item = cache.get(ws.root / rel, checksum, REVIEW_COLUMNS.get(state.kind))
-        idx = item.tree.query(box)
+        path, columns = ws.root / rel, REVIEW_COLUMNS.get(state.kind)
         used.append((county, checksum))
+        item = cache.peek(path, checksum)
+        if item is None and cache.background:
+            cache.prefetch(path, checksum, columns)
+            near = read_partition(path, bbox=bbox, columns=columns)
+            if len(near):
+                frames.append(near.reset_index(drop=True))
+            continue
+        if item is None:
+            item = cache.get(path, checksum, columns)
+        idx = item.tree.query(box)
         if len(idx):
             frames.append(item.frame.iloc[np.sort(idx)])
     digest = hashlib.sha256("|".join(f"{c}:{s}" for c, s in used).encode()).hexdigest()

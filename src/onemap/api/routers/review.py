@@ -10,6 +10,7 @@ from onemap.api.deps import AppContext, current_actor
 from onemap.errors import InvalidInput, OnemapError
 from onemap.review.models import ProjectInfo, ReviewRecord, SiteReview
 from onemap.review.service import ReviewService
+from onemap.review.sources import PartitionCache
 from onemap.store.access import Actor
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -57,7 +58,8 @@ async def _upload(request: Request, folder: Path) -> Path:
 def build_router(ctx: AppContext) -> APIRouter:
     """Return the /reviews routes bound to the workspace in ``ctx``."""
     router = APIRouter(prefix="/reviews", tags=["review 用地审查"])
-    service: ReviewService = ctx.extras.setdefault("review_service", ReviewService(ctx.workspace))
+    service: ReviewService = ctx.extras.setdefault(
+        "review_service", ReviewService(ctx.workspace, PartitionCache(background=True)))
 
     @router.post("", response_model=SiteReview, status_code=201, openapi_extra=_BODY_DOC)
     async def create_review(
