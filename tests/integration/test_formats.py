@@ -301,3 +301,18 @@ def test_zipped_shapefile_and_zip_errors(fixtures: dict[str, Path], tmp_path: Pa
     (tmp_path / "bad.zip").write_bytes(b"PK\x03\x04 broken")
     with pytest.raises(ImportRejected, match="ZIP"):
         read_features(tmp_path / "bad.zip")
+
+
+def test_hand_written_prj_is_identified_and_old_datums_refused(tmp_path: Path) -> None:
+    make_fixtures.write_gbk_shapefile_without_cpg(tmp_path / "tm.shp")
+    (tmp_path / "tm.prj").write_text(  # a bare TM on GRS80 as some tools write it
+        'PROJCS["custom",GEOGCS["GCS_GRS_1980",DATUM["D_GRS_1980",SPHEROID["GRS_1980",'
+        '6378137.0,298.257222101]],PRIMEM["Greenwich",0.0],UNIT["Degree",0.0174532925199433]],'
+        'PROJECTION["Transverse_Mercator"],PARAMETER["False_Easting",39500000.0],'
+        'PARAMETER["False_Northing",0.0],PARAMETER["Central_Meridian",117.0],'
+        'PARAMETER["Scale_Factor",1.0],PARAMETER["Latitude_Of_Origin",0.0],UNIT["Meter",1.0]]')
+    assert read_features(tmp_path / "tm.shp").attrs["source"].crs == "EPSG:4527"
+    xian = make_fixtures.dltb_frame().set_crs(2384, allow_override=True)  # Xian 1980 CM 117E
+    pyogrio.write_dataframe(xian, tmp_path / "xian.gpkg")
+    with pytest.raises(CrsError, match="Xian 1980"):
+        read_features(tmp_path / "xian.gpkg")

@@ -170,6 +170,49 @@ def _is_cgcs2000_geographic(crs: CRS) -> bool:
     return crs.to_epsg() == CGCS2000_GEOGRAPHIC
 
 
+_OTHER_DATUMS = ("Xian 1980", "Beijing 1954", "Xian_1980", "Beijing_1954", "Xi'an")
+_GRS80 = (6_378_137.0, 298.257222101)
+
+
+def identify_crs(crs: CRS, path: str = "") -> CRS:
+    """Return the EPSG CRS a file's CRS denotes (ESRI or hand-written .prj), refusing old datums.
+
+    A Transverse Mercator on the CGCS2000/GRS80 ellipsoid with a central meridian on a
+    3° zone and false easting 500 000 m (or zone × 10⁶ + 500 000) becomes its EPSG
+    Gauss–Krüger code. Xian 1980 and Beijing 1954 need transformation parameters PROJ
+    does not have, so they are refused rather than shifted by tens of metres.
+    """
+    epsg = crs.to_epsg(min_confidence=70)
+    datum = crs.datum.name if crs.datum else ""
+    if any(d in datum or d in crs.name for d in _OTHER_DATUMS):
+        raise CrsError(f"{crs.name}: {datum} coordinates cannot be converted to CGCS2000 "
+                       "without local transformation parameters; convert the file first "
+                       "(or give --crs if the coordinates are in fact CGCS2000)", path=path)
+    if epsg:
+        return CRS.from_epsg(epsg)
+    op = crs.coordinate_operation if crs.is_projected else None
+    ell = crs.ellipsoid
+    if op is None or ell is None or "Transverse Mercator" not in op.method_name:
+        return crs
+    if (abs(ell.semi_major_metre - _GRS80[0]) > 1e-3
+            or abs(ell.inverse_flattening - _GRS80[1]) > 1e-6):
+        return crs
+    params = {p.name.lower(): float(p.value) for p in op.params
+              if isinstance(p.value, int | float)}
+    lon0 = params.get("longitude of natural origin")
+    fe = params.get("false easting")
+    if lon0 is None or fe is None or params.get("scale factor at natural origin", 1.0) != 1.0:
+        return crs
+    if params.get("latitude of natural origin", 0.0) != 0.0 or lon0 % 3 != 0:
+        return crs
+    zone = int(lon0 // 3)
+    if fe == 500_000.0:
+        return CRS.from_epsg(gauss_kruger_epsg(zone, prefixed=False))
+    if fe == zone * 1_000_000 + 500_000.0:
+        return CRS.from_epsg(gauss_kruger_epsg(zone, prefixed=True))
+    return crs
+
+
 def _source_crs(frame: gpd.GeoDataFrame, user: str | int | None, origin: str, path: str,
                 notes: list[str]) -> tuple[CRS, str]:
     if user not in (None, ""):
@@ -177,9 +220,9 @@ def _source_crs(frame: gpd.GeoDataFrame, user: str | int | None, origin: str, pa
         if frame.crs is not None and not CRS(frame.crs).equals(given, ignore_axis_order=True):
             notes.append(f"--crs {_crs_label(given)} overrides the file's "
                          f"{_crs_label(CRS(frame.crs))}")
-        return given, "user"
+        return identify_crs(given, path), "user"
     if frame.crs is not None:
-        return CRS(frame.crs), origin
+        return identify_crs(CRS(frame.crs), path), origin
     raise CrsError("the file declares no coordinate reference system (no .prj or CRS "
                    f"metadata); {suggest_crs(frame)}", path=path)
 
