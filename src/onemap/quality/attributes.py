@@ -29,13 +29,15 @@ FloatArray = npt.NDArray[np.float64]
 def _num(frame: pd.DataFrame, name: str) -> FloatArray | None:
     if name not in frame.columns:
         return None
-    return pd.to_numeric(frame[name], errors="coerce").to_numpy(dtype=np.float64, na_value=np.nan)
+    values = pd.to_numeric(frame[name], errors="coerce")
+    return np.asarray(values.to_numpy(dtype=np.float64, na_value=np.nan), dtype=np.float64)
 
 
 def _text(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
     if name not in frame.columns:
         return np.full(len(frame), "", dtype=object)
-    return frame[name].astype("string").fillna("").str.strip().to_numpy(dtype=object)
+    text = frame[name].astype("string").fillna("").str.strip()
+    return np.asarray(text.to_numpy(dtype=object), dtype=object)
 
 
 def check_codes(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
@@ -49,7 +51,7 @@ def check_codes(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
     ['2']
     """
     known = set(land_classes())
-    ids = np.asarray(ids, dtype=object)
+    id_arr = np.asarray(ids, dtype=object)
     out: list[QcFinding] = []
     for field, zh in (("DLBM", "地类编码"), ("KCDLBM", "扣除地类编码")):
         if field not in frame.columns:
@@ -64,7 +66,7 @@ def check_codes(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
                 "LANDCLASS_UNKNOWN", county,
                 [f"{zh} {field}={v!r} 不在三调工作分类中" for v in values[k]],
                 [f"{field}={v!r} is not a 三调 working land-use code" for v in values[k]],
-                feature_ids=list(ids[k]), geoms=geoms[k])
+                feature_ids=list(id_arr[k]), geoms=geoms[k])
     return out
 
 
@@ -75,7 +77,7 @@ def _mismatch(rule: str, county: str, mask: npt.NDArray[np.bool_], ids: npt.NDAr
     k = np.flatnonzero(mask)
     if not len(k):
         return []
-    return make_findings(rule, county, [zh(i) for i in k], [en(i) for i in k],
+    return make_findings(rule, county, [zh(int(i)) for i in k], [en(int(i)) for i in k],
                          feature_ids=list(ids[k]), geoms=geoms[k],
                          areas=None if areas is None else areas[k])
 
@@ -93,7 +95,7 @@ def check_area_fields(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
     >>> [(f.rule, f.feature_id) for f in got]
     [('ATTR_KC_NONFARM', '2')]
     """
-    ids = np.asarray(ids, dtype=object)
+    id_arr = np.asarray(ids, dtype=object)
     tol = options.attribute_tolerance_m2 + 1e-9
     tbmj, kcxs, kcmj, tbdlmj = (_num(frame, c) for c in ("TBMJ", "KCXS", "KCMJ", "TBDLMJ"))
     out: list[QcFinding] = []
@@ -103,25 +105,25 @@ def check_area_fields(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
     if tbdlmj is not None:
         d = tbdlmj
         bad = ~np.isnan(d) & (np.abs(tbmj - kc - d) > tol)
-        out += _mismatch("ATTR_TBDLMJ", county, bad, ids, geoms,
+        out += _mismatch("ATTR_TBDLMJ", county, bad, id_arr, geoms,
                          lambda i: f"TBDLMJ={d[i]:.2f} 应等于 TBMJ−KCMJ={tbmj[i] - kc[i]:.2f}",
                          lambda i: f"TBDLMJ={d[i]:.2f} should equal TBMJ−KCMJ="
                                    f"{tbmj[i] - kc[i]:.2f}")
     if kcxs is not None and kcmj is not None:
         e = tbmj * np.nan_to_num(kcxs)
         bad = np.abs(e - kc) > tol
-        out += _mismatch("ATTR_KCMJ", county, bad, ids, geoms,
+        out += _mismatch("ATTR_KCMJ", county, bad, id_arr, geoms,
                          lambda i: f"KCMJ={kc[i]:.2f} 应等于 TBMJ×KCXS={e[i]:.2f}",
                          lambda i: f"KCMJ={kc[i]:.2f} should equal TBMJ×KCXS={e[i]:.2f}")
     farm = np.isin(_text(frame, "DLBM"), sorted(farmland_codes()))
     xs = np.nan_to_num(kcxs) if kcxs is not None else np.zeros(len(frame))
     bad = ~farm & ((xs != 0) | (kc != 0))
-    out += _mismatch("ATTR_KC_NONFARM", county, bad, ids, geoms,
+    out += _mismatch("ATTR_KC_NONFARM", county, bad, id_arr, geoms,
                      lambda i: f"非耕地图斑 KCXS={xs[i]:g}, KCMJ={kc[i]:.2f} 应为 0",
                      lambda i: f"KCXS={xs[i]:g}, KCMJ={kc[i]:.2f} must be 0 outside farmland")
     limit = np.maximum(options.tbmj_tolerance_rel * areas, options.attribute_tolerance_m2)
     bad = np.isnan(tbmj) | (np.abs(tbmj - areas) > limit + 1e-9)
-    out += _mismatch("ATTR_TBMJ_AREA", county, bad, ids, geoms,
+    out += _mismatch("ATTR_TBMJ_AREA", county, bad, id_arr, geoms,
                      lambda i: f"TBMJ={tbmj[i]:.2f} 与椭球面积 {areas[i]:.2f} 平方米不符",
                      lambda i: f"TBMJ={tbmj[i]:.2f} differs from the ellipsoidal area "
                                f"{areas[i]:.2f} m²", areas=areas)

@@ -20,7 +20,8 @@ ID_FIELD = "BSM"
 def feature_ids(frame: pd.DataFrame) -> list[str]:
     """Return the BSM of each feature, or its row number (``#n``) when the layer has no BSM."""
     if ID_FIELD in frame.columns:
-        return frame[ID_FIELD].astype("string").fillna("").str.strip().tolist()
+        values: list[str] = frame[ID_FIELD].astype("string").fillna("").str.strip().tolist()
+        return values
     return [f"#{i}" for i in range(len(frame))]
 
 

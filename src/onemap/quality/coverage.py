@@ -150,15 +150,15 @@ def find_overlaps(
     part_area = ellipsoidal_area(parts)
     keep_part = _not_sliver(parts, part_area, 0.0, sliver_width_m)
     parts, pair, part_area = parts[keep_part], pair[keep_part], part_area[keep_part]
-    area = np.bincount(pair, weights=part_area, minlength=len(left))
+    area = np.bincount(pair, weights=part_area, minlength=len(left)).astype(np.float64)
     big = np.flatnonzero(area >= sliver_tolerance_m2)
     if not len(big):
         return []
     sel = np.isin(pair, big)
     polys = shapely.multipolygons(parts[sel], indices=np.searchsorted(big, pair[sel]))
     polys = np.array([p if len(p.geoms) > 1 else p.geoms[0] for p in polys], dtype=object)
-    ids = np.asarray(ids, dtype=object)
-    a, b, ar = ids[left[big]], ids[right[big]], area[big]
+    id_arr = np.asarray(ids, dtype=object)
+    a, b, ar = id_arr[left[big]], id_arr[right[big]], area[big]
     return make_findings(
         "COVERAGE_OVERLAP", county,
         [f"图斑 {x} 与 {y} 重叠 {m:.2f} 平方米" for x, y, m in zip(a, b, ar, strict=True)],

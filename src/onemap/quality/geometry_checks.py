@@ -20,21 +20,21 @@ def check_geometry(ids: Sequence[str], geoms: GeomArray, county: str) -> list[Qc
     >>> [f.rule for f in check_geometry(["1", "2"], np.array([bowtie, None]), "360111")]
     ['GEOM_EMPTY', 'GEOM_INVALID']
     """
-    ids = np.asarray(ids, dtype=object)
+    id_arr = np.asarray(ids, dtype=object)
     empty = shapely.is_missing(geoms) | shapely.is_empty(geoms)
     out = []
     if empty.any():
         k = np.flatnonzero(empty)
         out += make_findings("GEOM_EMPTY", county, ["几何为空"] * len(k),
                              ["geometry is missing or empty"] * len(k),
-                             feature_ids=list(ids[k]))
+                             feature_ids=list(id_arr[k]))
     invalid = ~empty & ~shapely.is_valid(geoms)
     if invalid.any():
         k = np.flatnonzero(invalid)
         reasons = shapely.is_valid_reason(geoms[k])
         out += make_findings("GEOM_INVALID", county, [f"几何无效: {r}" for r in reasons],
                              [f"invalid geometry: {r}" for r in reasons],
-                             feature_ids=list(ids[k]), geoms=geoms[k])
+                             feature_ids=list(id_arr[k]), geoms=geoms[k])
     return out
 
 

@@ -38,9 +38,9 @@ def find_outside_county(ids: Sequence[str], geoms: GeomArray, county_geom: shape
     points = shapely.point_on_surface(sub)
     shapely.prepare(county_geom)
     outside = k[~shapely.contains(county_geom, points)]
-    ids = np.asarray(ids, dtype=object)
+    id_arr = np.asarray(ids, dtype=object)
     return make_findings(
         "LOCATION_OUTSIDE_COUNTY", county,
         [f"图斑位于坐落单位所在县 {county} 之外"] * len(outside),
         [f"feature lies outside county {county} named by its ZLDWDM"] * len(outside),
-        feature_ids=list(ids[outside]), geoms=geoms[outside])
+        feature_ids=list(id_arr[outside]), geoms=geoms[outside])

@@ -40,7 +40,8 @@ class XlsxSheet:
 
 def _records(rows: Iterable[Mapping[str, Any]] | pd.DataFrame) -> Iterable[Mapping[str, Any]]:
     if isinstance(rows, pd.DataFrame):
-        return rows.to_dict("records")
+        records: list[dict[str, Any]] = rows.to_dict("records")
+        return records
     return rows
 
 
