@@ -99,3 +99,11 @@ def test_default_rules_give_the_right_verdicts(figures: dict[str, float], verdic
     assert decide_verdict(triggered) == verdict
     for t in triggered:
         assert set(t.values) <= FIGURE_NAMES
+
+
+def test_every_figure_is_documented() -> None:
+    from pathlib import Path
+
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "review.md").read_text("utf-8")
+    for name in FIGURE_NAMES:
+        assert f"`{name}`" in doc, name
