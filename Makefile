@@ -40,6 +40,8 @@ src/onemap/api/static/dist/.built: web/package.json $(wildcard web/src/*) $(wild
 
 demo: setup
 	$(ONEMAP) demo $(DEMO_DIR) --scale $(DEMO_SCALE) --run
+	$(ONEMAP) stats $(DEMO_DIR) --vintage 2020 --out $(DEMO_DIR)/outputs/landuse-stats-2020.xlsx
+	$(ONEMAP) qc $(DEMO_DIR) --kind dltb --vintage 2020 --out $(DEMO_DIR)/outputs/qc-dltb-2020.html
 	$(ONEMAP) serve $(DEMO_DIR)
 
 test: setup
