@@ -21,6 +21,7 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.ogc_features",
     "onemap.api.routers.tiles",
     "onemap.api.routers.review",
+    "onemap.api.routers.files",
     "onemap.api.routers.stats",
     "onemap.api.routers.indicators",
     "onemap.api.routers.pages",

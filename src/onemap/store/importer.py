@@ -68,11 +68,13 @@ def import_file(
     replace: bool = False,
     actor: Actor = SYSTEM,
     progress: Progress | None = None,
+    source_name: str | None = None,
 ) -> ImportReport:
     """Import ``path`` as layer ``kind``/``vintage`` of ``ws`` (see the module docstring).
 
     ``actor`` must be allowed to write and its region scope must cover every county the
     features fall in (else :class:`onemap.errors.ScopeViolation`, nothing written).
+    ``source_name`` is recorded as the layer's source instead of ``path`` (uploads).
     """
     spec = get_kind(kind)
     p = Path(path)
@@ -91,7 +93,7 @@ def import_file(
     fingerprint = source_fingerprint(p, options)
     mapping, ignored = map_fields(list(loaded.frame.columns.drop(loaded.frame.geometry.name)),
                                   spec, aliases or {}, path=str(p))
-    base = {"path": str(p), "kind": kind, "vintage": year, "source": loaded.source,
+    base = {"path": source_name or str(p), "kind": kind, "vintage": year, "source": loaded.source,
             "features_read": len(loaded.frame), "field_mapping": mapping,
             "ignored_fields": ignored, "fingerprint": fingerprint}
     if _stored_fingerprint(ws, kind, year) == fingerprint:
@@ -111,7 +113,8 @@ def import_file(
     counties = sorted(str(c) for c in good[COUNTY_COLUMN].unique())
     for county in counties:
         actor.require(county, f"layer {kind}")
-    info = ws.write_layer(kind, vintage, good, replace=replace, source_path=str(p.resolve()),
+    info = ws.write_layer(kind, vintage, good, replace=replace,
+                          source_path=source_name or str(p.resolve()),
                           source_crs=loaded.source.crs, source_encoding=loaded.source.encoding,
                           source_checksum=fingerprint, actor=actor.username,
                           progress=progress)

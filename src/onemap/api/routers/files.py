@@ -1,0 +1,114 @@
+"""Routes for users' files: ``POST /files/area`` (check a deliverable) and ``POST /imports``.
+
+Both take a multipart upload: one file (coordinate TXT, GeoJSON, GeoPackage, FlatGeobuf,
+GeoParquet, CSV/XLSX, a ``.zip`` of any of them) or the files of one Shapefile
+(.shp/.shx/.dbf/.prj/.cpg).
+"""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from onemap.api.deps import AppContext, current_actor
+from onemap.errors import InvalidInput, OnemapError
+from onemap.store.access import Actor
+from onemap.store.formats.areas import measure_features
+from onemap.store.formats.models import FeatureArea, ImportReport
+from onemap.store.importer import import_file
+
+from fastapi import APIRouter, Depends, Query, Request
+from fastapi.concurrency import run_in_threadpool
+
+Me = Annotated[Actor, Depends(current_actor)]
+MAX_UPLOAD = 500 * 1024 * 1024
+_MAIN_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json", ".fgb", ".parquet", ".txt",
+                  ".csv", ".xlsx")
+_UPLOAD_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                 "description": "one file, a .zip, or a Shapefile's .shp/.shx/.dbf/.prj/.cpg"}
+    }}}}}}
+EncodingQ = Annotated[str | None, Query(max_length=32, description="text encoding (default: "
+                                                                    "detect UTF-8 / GBK)")]
+CrsQ = Annotated[str | None, Query(max_length=64, description="source CRS, e.g. 4527")]
+LayerQ = Annotated[str | None, Query(max_length=128, description="layer of a GPKG/GDB")]
+
+
+async def _save_upload(request: Request, folder: Path) -> Path:
+    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
+        raise InvalidInput("upload the file as multipart/form-data")
+    form = await request.form()
+    saved: list[Path] = []
+    for _, value in form.multi_items():
+        if isinstance(value, str) or not getattr(value, "filename", None):
+            continue
+        name = Path(str(value.filename)).name
+        data = await value.read()
+        if len(data) > MAX_UPLOAD:
+            raise InvalidInput(f"upload {name} is larger than {MAX_UPLOAD // 2**20} MB")
+        (folder / name).write_bytes(data)
+        saved.append(folder / name)
+    for suffix in _MAIN_SUFFIXES:
+        for path in saved:
+            if path.suffix.lower() == suffix:
+                return path
+    raise InvalidInput("no supported file in the upload (" + " ".join(_MAIN_SUFFIXES) + ")")
+
+
+def _rename_temp(exc: OnemapError, path: Path) -> None:
+    """Name the uploaded file in errors, not the server's temporary folder."""
+    folder = str(path.parent) + "/"
+    if exc.path:
+        exc.path = exc.path.replace(folder, "")
+    exc.user_message = exc.user_message.replace(folder, "")
+
+
+def build_router(ctx: AppContext) -> APIRouter:
+    """Return the /files and /imports routes bound to the workspace in ``ctx``."""
+    router = APIRouter(tags=["files 数据导入"])
+
+    @router.post("/files/area", response_model=list[FeatureArea], openapi_extra=_UPLOAD_DOC)
+    async def file_area(request: Request, actor: Me, encoding: EncodingQ = None,
+                        crs: CrsQ = None, layer: LayerQ = None) -> list[FeatureArea]:
+        """Ellipsoidal area of every feature or parcel of an uploaded file (CGCS2000)."""
+        with tempfile.TemporaryDirectory(prefix="onemap-area-") as tmp:
+            path = await _save_upload(request, Path(tmp))
+            try:
+                return await run_in_threadpool(measure_features, path, encoding=encoding,
+                                               crs=crs, layer=layer)
+            except OnemapError as exc:
+                _rename_temp(exc, path)
+                raise
+
+    @router.post("/imports", response_model=ImportReport, status_code=201,
+                 openapi_extra=_UPLOAD_DOC)
+    async def import_upload(
+        request: Request, actor: Me,
+        kind: Annotated[str, Query(max_length=64, description="layer kind, e.g. dltb")],
+        vintage: Annotated[int | None, Query(ge=1900, le=2200, description="年度")] = None,
+        encoding: EncodingQ = None, crs: CrsQ = None, layer: LayerQ = None,
+        alias: Annotated[list[str] | None, Query(max_length=200,
+                                                 description="SRC=FIELD")] = None,
+        skip_invalid: bool = False,
+    ) -> ImportReport:
+        """Import an uploaded file as layer ``kind``/``vintage`` (writers, within scope)."""
+        aliases = {}
+        for item in alias or []:
+            src, sep, dst = item.partition("=")
+            if not sep:
+                raise InvalidInput(f"alias expects SRC=FIELD, got {item!r}")
+            aliases[src.strip()] = dst.strip()
+        with tempfile.TemporaryDirectory(prefix="onemap-import-") as tmp:
+            path = await _save_upload(request, Path(tmp))
+            try:
+                return await run_in_threadpool(
+                    import_file, ctx.workspace, path, kind, vintage=vintage, encoding=encoding,
+                    crs=crs, layer=layer, aliases=aliases, skip_invalid=skip_invalid,
+                    actor=actor, source_name=path.name)
+            except OnemapError as exc:
+                _rename_temp(exc, path)
+                raise
+
+    return router
