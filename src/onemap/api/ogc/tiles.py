@@ -100,12 +100,16 @@ def _merc(lonlat: np.ndarray) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-def tile_fields(kind: str, public: bool) -> list[str]:
+STYLE_FIELDS = ("DLBM", "ZONE", "FXDJ")  # what the map styles by
+DETAIL_ZOOM = 10  # below it tiles carry only the styling fields (identify fetches the rest)
+
+
+def tile_fields(kind: str, public: bool, z: int = DETAIL_ZOOM) -> list[str]:
     """Attributes carried in tiles: a few key fields (identify fetches the rest)."""
     spec = get_kind(kind)
     hidden = set(sensitive_fields(kind)) if public else set()
-    keys = [f.name for f in spec.fields if f.name not in hidden][:4]
-    for must in ("DLBM", "ZONE", "FXDJ"):
+    keys = [] if z < DETAIL_ZOOM else [f.name for f in spec.fields if f.name not in hidden][:4]
+    for must in STYLE_FIELDS:
         if spec.spec(must) is not None and must not in keys:
             keys.append(must)
     return keys
@@ -151,7 +155,7 @@ def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_byte
     budget = (np.cumsum(shapely.get_num_coordinates(geoms[order])) <= max_vertices) & (
         cost <= max_bytes)
     keep = order[budget] if not budget.all() else order
-    fields = tile_fields(kind, data.actor.is_public)
+    fields = tile_fields(kind, data.actor.is_public, addr.z)
     while True:
         blob = _mvt(entry.collection_id, _features(chunks, which, geoms, np.sort(keep), fields))
         if len(blob) <= max_bytes or len(keep) <= 1:
