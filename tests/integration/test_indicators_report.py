@@ -162,4 +162,7 @@ def test_api_scope_and_corrections(ws_root: Path):
     assert client.get("/indicators/nope", headers=hdr("ro")).status_code == 404
     r = client.get("/indicators/report.html", params={"year": 2023}, headers=hdr("nc"))
     assert r.status_code == 200 and "体检" in r.text
+    r = client.get("/indicators/dashboard", params={"year": 2023}, headers=hdr("nc"))
+    assert r.status_code == 200 and "规划指标监测预警" in r.text and "耕地保有量" in r.text
+    assert "360203" not in r.text  # outside the analyst's scope
     ws.close()

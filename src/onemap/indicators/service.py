@@ -204,6 +204,7 @@ def stale_indicators(ws: Workspace) -> list[tuple[str, int]]:
     ensure_catalog(ws)
     current = current_map(ws)
     province = ws.config.root_region
+    revisions = {(info.kind, info.vintage): info.revision for info in ws.list_layers()}
     out = []
     for ind in list_indicators(ws):
         comp = ind.computation
@@ -214,9 +215,8 @@ def stale_indicators(ws: Workspace) -> list[tuple[str, int]]:
             if comp.method == "intensity_decline" and not stored:
                 continue  # needs GDP statistics: absent values are not stale
             wanted = {(r.kind, r.vintage): r.revision for v in stored for r in v.source.layers}
-            fresh = bool(stored) and all(
-                ws.has_layer(kd, vt) and ws.layer(kd, vt).revision == rev
-                for (kd, vt), rev in wanted.items())
+            fresh = bool(stored) and all(revisions.get(key) == rev
+                                         for key, rev in wanted.items())
             if not fresh or not any(v.region == province for v in stored):
                 out.append((ind.id, year))
     return out

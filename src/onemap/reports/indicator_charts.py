@@ -12,6 +12,7 @@ if TYPE_CHECKING:
 
     from onemap.indicators.models import Evaluation
 
+MAX_LABELLED = 30  # county values are written on the map up to this many counties
 WARNING_COLORS = {"green": "#2e8b57", "yellow": "#f2c12e", "red": "#c0392b", "none": "#bbbbbb"}
 LABELS = {
     "zh": {"history": "监测值", "target": "目标值", "linear": "线性推算", "trend": "近期趋势推算",
@@ -77,8 +78,9 @@ def warning_map_png(counties: gpd.GeoDataFrame, evaluations: list[Evaluation], t
                       for c in frame.XZQDM.astype(str)]
     fig, ax = new_map_figure(4.6, 4.2)
     plot_layers(ax, [MapLayer(frame, color_column="color", edgecolor="#444", linewidth=0.5)])
+    labelled = len(by_code) <= MAX_LABELLED
     for geom, code in zip(frame.geometry, frame.XZQDM.astype(str), strict=True):
-        if code in by_code and by_code[code].value is not None:
+        if labelled and code in by_code and by_code[code].value is not None:
             p = geom.representative_point()
             ax.annotate(f"{by_code[code].value:,.4g}", (p.x, p.y), fontsize=6, ha="center",
                         va="center", zorder=20)

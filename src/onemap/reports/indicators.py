@@ -199,3 +199,29 @@ def write_indicators_report(ws: Workspace, year: int, out: str | Path, *, actor:
     ws.audit(actor.username, "indicators.report", str(out.name),
              {"year": year, "mode": mode, "lang": lang})
     return out
+
+
+def dashboard_rows(evs: EvaluationSet, root: str) -> list[dict[str, Any]]:
+    """Return one row per indicator: the root-region evaluation and warnings by sub-region."""
+    rows: dict[str, dict[str, Any]] = {}
+    for e in evs.evaluations:
+        row = rows.setdefault(e.id, {"id": e.id, "name": e.name, "unit": e.unit, "top": None,
+                                     "counts": {"green": 0, "yellow": 0, "red": 0, "none": 0}})
+        if e.region == root:
+            row["top"] = _row(e)
+        else:
+            row["counts"][e.warning] += 1
+    return list(rows.values())
+
+
+def render_dashboard_html(ws: Workspace, evs: EvaluationSet, lang: str = "zh") -> str:
+    """Return the indicator dashboard page (指标监测预警看板) for the web platform."""
+    from jinja2 import Environment, PackageLoader, select_autoescape
+
+    env = Environment(loader=PackageLoader("onemap.reports", "templates"),
+                      autoescape=select_autoescape(["html", "j2"]))
+    lang = "en" if lang == "en" else "zh"
+    return env.get_template("indicators_dashboard.html.j2").render(
+        t=LABELS[lang], lang=lang, evs=evs, counts=evs.counts(),
+        rows=dashboard_rows(evs, ws.config.root_region),
+        title="规划指标监测预警" if lang == "zh" else "Plan indicators and warnings")

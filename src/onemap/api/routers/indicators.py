@@ -20,6 +20,7 @@ from onemap.indicators.models import (
 )
 from onemap.indicators.statistics import ImportResult
 from onemap.reports.indicators import (
+    render_dashboard_html,
     render_indicators_html,
     render_indicators_pdf,
     write_indicators_xlsx,
@@ -103,6 +104,12 @@ def build_router(ctx: AppContext) -> APIRouter:
                     lang: Lang = "zh") -> HTMLResponse:
         evs = service.evaluate(ws, year, actor=actor, mode=mode, lang=lang)
         return HTMLResponse(render_indicators_html(ws, evs, lang))
+
+    @router.get("/dashboard", response_class=HTMLResponse)
+    def dashboard(actor: Me, year: Year, lang: Lang = "zh") -> HTMLResponse:
+        """Show the indicator dashboard (看板): warnings per indicator, links to reports."""
+        evs = service.evaluate(ws, year, actor=actor, lang=lang)
+        return HTMLResponse(render_dashboard_html(ws, evs, lang))
 
     @router.get("/values.xlsx", response_class=Response)
     def values_xlsx(actor: Me, year: Year) -> Response:
