@@ -60,9 +60,14 @@ def _boxes_meet(
 
 
 class _Edges:
-    """The edges of a set of polygons: end points, ring, owner and ring orientation."""
+    """The edges of a set of polygons: end points, ring, owner and ring orientation.
 
-    def __init__(self, geoms: GeomArray) -> None:
+    ``s12`` (every edge's S12) is computed only when asked for; ring
+    orientation comes from the planar shoelace sum in longitude/latitude,
+    whose sign is the geodesic ring's for rings this small.
+    """
+
+    def __init__(self, geoms: GeomArray, *, with_s12: bool) -> None:
         r = _rings(geoms)
         n = len(r.lon)
         ring_of = np.repeat(np.arange(len(r.geom)), np.diff(r.start))
@@ -73,58 +78,58 @@ class _Edges:
         self.x2, self.y2 = r.lon[idx + 1], r.lat[idx + 1]
         self.ring = ring_of[idx]
         self.owner = r.geom[self.ring]
-        s12 = path_edge_area(r.lon, r.lat, breaks=r.start[1:-1] - 1)[idx] if n else np.zeros(0)
-        ring_sum = np.bincount(self.ring, weights=s12, minlength=len(r.geom))
-        # factor that makes Σ factor·S12 = +|exterior| and −|hole|
-        self.orient = r.sign * np.where(ring_sum < 0, -1.0, 1.0)
-        self.s12 = s12
+        x0, y0 = r.lon[r.start[:-1]][self.ring], r.lat[r.start[:-1]][self.ring]
+        cross = (self.x1 - x0) * (self.y2 - y0) - (self.x2 - x0) * (self.y1 - y0)
+        shoelace = np.bincount(self.ring, weights=cross, minlength=len(r.geom))
+        # factor that makes Σ factor·S12 = +|exterior| and −|hole| (S12 sums are
+        # clockwise-positive, i.e. of the opposite sign to the shoelace sum)
+        self.orient = r.sign * np.where(shoelace > 0, -1.0, 1.0)
+        self.s12 = (
+            path_edge_area(r.lon, r.lat, breaks=r.start[1:-1] - 1)[idx] if with_s12 and n else None
+        )
         self.ring_first = r.start[:-1]
         self.lon, self.lat = r.lon, r.lat
         self.ring_owner = r.geom
 
 
 def _sub_edge_area(
-    x1: FloatArray,
-    y1: FloatArray,
-    x2: FloatArray,
-    y2: FloatArray,
-    edge: IntArray,
-    t: FloatArray,
+    edges: tuple[FloatArray, FloatArray, FloatArray, FloatArray],
+    full_s12: FloatArray | None,
     start_inside: BoolArray,
-    full_s12: FloatArray,
+    crossings: tuple[IntArray, FloatArray, FloatArray, FloatArray],
 ) -> tuple[IntArray, FloatArray]:
-    """S12 of the inside pieces of edges split at parameters ``t`` (edge ids ``edge``).
+    """S12 of the inside pieces of edges split at their crossings.
 
-    Returns (edge id, S12) per edge with any inside part. Edges without
-    crossings reuse ``full_s12``.
+    ``edges`` are (x1, y1, x2, y2); ``crossings`` are (edge id, parameter t
+    along the edge, x, y). The crossing coordinates are shared by both
+    polygons' pieces, so the boundary of the overlap closes exactly. Returns
+    (edge id, S12) for every inside piece; uncrossed edges reuse ``full_s12``
+    if given.
     """
-    n_edges = len(x1)
-    crossed = np.bincount(edge, minlength=n_edges) > 0
+    x1, y1, x2, y2 = edges
+    edge, t, cx, cy = crossings
+    crossed = np.bincount(edge, minlength=len(x1)) > 0
     whole = np.flatnonzero(~crossed & start_inside)
-    # events: edge start (t = 0), crossings, edge end (t = 1) for crossed edges
+    # events along each crossed edge: its start, its crossings (by t), its end
     ce = np.flatnonzero(crossed)
     ev_edge = np.concatenate([ce, edge, ce])
-    ev_t = np.concatenate([np.zeros(len(ce)), t, np.ones(len(ce))])
+    ev_t = np.concatenate([np.full(len(ce), -1.0), t, np.full(len(ce), 2.0)])
+    ev_x = np.concatenate([x1[ce], cx, x2[ce]])
+    ev_y = np.concatenate([y1[ce], cy, y2[ce]])
     order = np.lexsort((ev_t, ev_edge))
-    ev_edge, ev_t = ev_edge[order], ev_t[order]
-    px = np.where(
-        ev_t == 0.0,
-        x1[ev_edge],
-        np.where(ev_t == 1.0, x2[ev_edge], x1[ev_edge] + ev_t * (x2[ev_edge] - x1[ev_edge])),
-    )
-    py = np.where(
-        ev_t == 0.0,
-        y1[ev_edge],
-        np.where(ev_t == 1.0, y2[ev_edge], y1[ev_edge] + ev_t * (y2[ev_edge] - y1[ev_edge])),
-    )
-    # piece j of an edge (between events j and j+1) is inside iff start XOR (j odd)
+    ev_edge, ev_x, ev_y = ev_edge[order], ev_x[order], ev_y[order]
+    # piece j of an edge (events j → j+1) is inside iff start_inside XOR (j odd)
+    n = len(ev_edge)
     first = np.r_[True, ev_edge[1:] != ev_edge[:-1]]
-    j = np.arange(len(ev_edge)) - np.maximum.accumulate(np.where(first, np.arange(len(ev_edge)), 0))
-    piece = np.flatnonzero(~np.r_[first[1:], True])  # event k starts a piece to k+1
-    inside = start_inside[ev_edge[piece]] ^ (j[piece] % 2 == 1)
-    k = piece[inside]
-    s = edge_area(px[k], py[k], px[k + 1], py[k + 1])
-    return np.concatenate([whole, ev_edge[k]]), np.concatenate([full_s12[whole], s])
+    j = np.arange(n) - np.maximum.accumulate(np.where(first, np.arange(n), 0))
+    piece = np.flatnonzero(~np.r_[first[1:], True])  # event k starts a piece to k + 1
+    k = piece[start_inside[ev_edge[piece]] ^ (j[piece] % 2 == 1)]
+    s = edge_area(ev_x[k], ev_y[k], ev_x[k + 1], ev_y[k + 1])
+    if full_s12 is None:
+        s_whole = edge_area(x1[whole], y1[whole], x2[whole], y2[whole])
+    else:
+        s_whole = full_s12[whole]
+    return np.concatenate([whole, ev_edge[k]]), np.concatenate([s_whole, s])
 
 
 def intersection_areas(
@@ -162,9 +167,9 @@ def intersection_areas(
     done = np.zeros(n_pairs, dtype=bool)
     if n_pairs == 0:
         return area, done
-    A = _Edges(left_geoms[left_idx])  # owner = pair number
+    A = _Edges(left_geoms[left_idx], with_s12=False)  # owner = pair number
     ub, b_of_pair = np.unique(right_idx, return_inverse=True)
-    B = _Edges(right_geoms[ub])  # owner = position in ub
+    B = _Edges(right_geoms[ub], with_s12=True)  # owner = position in ub
 
     # candidate (pair, B edge): an edge of the pair's right polygon whose box meets
     # A's box. Found through runs of _RUN consecutive edges (few tree objects).
@@ -238,11 +243,19 @@ def intersection_areas(
     parity = (before - before[ring_start_edge][A.ring]) % 2 == 1
     a_start_in = first_in[A.ring] ^ parity
 
-    a_edge, a_s = _sub_edge_area(A.x1, A.y1, A.x2, A.y2, ea[cross], t[cross], a_start_in, A.s12)
+    # crossing points, computed once and shared by the pieces of both polygons
+    tc, uc = t[cross], u[cross]
+    cx, cy = px[cross] + tc * rx[cross], py[cross] + tc * ry[cross]
+    a_edge, a_s = _sub_edge_area(
+        (A.x1, A.y1, A.x2, A.y2), None, a_start_in, (ea[cross], tc, cx, cy)
+    )
     # B pieces are per candidate (the same B edge may serve several pairs)
     cb = cand_edge
     b_edge, b_s = _sub_edge_area(
-        B.x1[cb], B.y1[cb], B.x2[cb], B.y2[cb], combo_cand[cross], u[cross], b_start_in, B.s12[cb]
+        (B.x1[cb], B.y1[cb], B.x2[cb], B.y2[cb]),
+        None if B.s12 is None else B.s12[cb],
+        b_start_in,
+        (combo_cand[cross], uc, cx, cy),
     )
     total = np.zeros(n_pairs)
     total += np.bincount(A.owner[a_edge], weights=a_s * A.orient[A.ring[a_edge]], minlength=n_pairs)
