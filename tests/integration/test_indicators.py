@@ -206,3 +206,17 @@ def test_partition_files_are_plain_geoparquet(ws: Workspace):
     # the independent computations above read the files directly; make sure they are whole
     part = ws.partitions("dltb", 2020)[0]
     assert {"DLBM", "TBDLMJ", "geometry"} <= set(pq.read_schema(ws.root / part.path).names)
+
+
+def test_process_executor_gives_the_same_values(ws: Workspace):
+    from onemap.compute import get_executor
+    from onemap.indicators.catalog import ensure_catalog, get_indicator
+
+    ensure_catalog(ws)
+    for ind_id, year in (("farmland_retained", 2020), ("pbf_area", 2020),
+                         ("new_construction_land", 2020)):
+        ind = get_indicator(ws, ind_id)
+        local, _ = service.county_amounts(ws, ind, year)
+        with get_executor("processes", workers=2) as pool:
+            remote, _ = service.county_amounts(ws, ind, year, pool)
+        assert remote == local and len(local) == len(COUNTIES)

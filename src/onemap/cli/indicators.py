@@ -15,6 +15,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
+from onemap.cli.executors import open_executor
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.indicators.catalog import list_indicators, load_catalog
 from onemap.indicators.models import WARNING_ZH
@@ -115,11 +116,15 @@ def quota(directory: Dir, indicator: Annotated[str, typer.Argument()],
 def refresh(directory: Dir,
             kind: Annotated[str | None, typer.Option(help="layer kind loaded, e.g. dltb")] = None,
             vintage: Annotated[int | None, typer.Option(help="vintage loaded")] = None,
+            executor: Annotated[str, typer.Option(
+                help="threads (default: in this process) | inprocess | processes | dask")
+            ] = "threads",
             json_: JsonOpt = False) -> None:
     """Recompute the spatial indicators from the layers (after loading a vintage)."""
-    with progress_bar("指标计算 indicators", enabled=not json_) as progress:
+    with open_executor(executor) as pool, \
+            progress_bar("指标计算 indicators", enabled=not json_) as progress:
         added = refresh_spatial_indicators(Workspace.open(directory), kind, vintage,
-                                           actor=SYSTEM, progress=progress)
+                                           actor=SYSTEM, progress=progress, executor=pool)
     if json_:
         emit_json({"rows_added": added})
         return

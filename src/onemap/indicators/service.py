@@ -12,10 +12,12 @@ Statistics (import, entry, quotas) are in :mod:`onemap.indicators.statistics`.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from pathlib import Path
 
-import pandas as pd
 import pyarrow.parquet as pq
 
+from onemap.compute.base import Executor
 from onemap.indicators import compute as k
 from onemap.indicators.catalog import ensure_catalog, list_indicators
 from onemap.indicators.errors import UnknownIndicator
@@ -31,6 +33,7 @@ from onemap.indicators.models import (
 )
 from onemap.indicators.records import Key, append_values, current_map, now, read_quotas, read_values
 from onemap.store.access import SYSTEM, Actor
+from onemap.store.partitions import read_partition
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -42,12 +45,6 @@ def _ref(ws: Workspace, kind: str, vintage: int) -> LayerRef:
     return LayerRef(kind=kind, vintage=vintage, revision=ws.layer(kind, vintage).revision)
 
 
-def _attrs(ws: Workspace, path: str, columns: list[str]) -> pd.DataFrame:
-    file = ws.root / path
-    names = pq.read_schema(file).names
-    return pq.read_table(file, columns=[c for c in columns if c in names]).to_pandas()
-
-
 def spatial_years(ws: Workspace, ind: Indicator) -> list[int]:
     """Return the years a spatial indicator can be computed for from the layers held."""
     vintages = ws.vintages(ind.computation.layers[0])
@@ -56,32 +53,57 @@ def spatial_years(ws: Workspace, ind: Indicator) -> list[int]:
     return vintages
 
 
-def county_amounts(ws: Workspace, ind: Indicator, year: int) -> tuple[dict[str, float],
-                                                                       list[LayerRef]]:
-    """Return the indicator's area per county in m² for ``year``, and the layers read."""
+@dataclass(frozen=True)
+class CountyJob:
+    """One county's input to :func:`county_kernel` (picklable, file paths only)."""
+
+    method: str
+    classes: tuple[str, ...]
+    path: str
+    prev_path: str = ""
+
+
+def county_kernel(job: CountyJob) -> float:
+    """Return one county's indicator area in m² (runs in any executor)."""
+    if job.method in ("class_area", "intensity_decline"):
+        names = pq.read_schema(job.path).names
+        attrs = pq.read_table(job.path, columns=[c for c in DLTB_COLUMNS if c in names])
+        return k.class_area_m2(attrs.to_pandas(), job.classes)
+    cur = read_partition(Path(job.path), columns=["DLBM"] if job.prev_path else [])
+    if job.method == "layer_area":
+        return k.polygon_area_m2(cur.geometry)
+    prev = read_partition(Path(job.prev_path), columns=["DLBM"])
+    return k.class_change_m2(prev.geometry, prev.DLBM, cur.geometry, cur.DLBM, job.classes)
+
+
+def county_amounts(ws: Workspace, ind: Indicator, year: int,
+                   executor: Executor | None = None) -> tuple[dict[str, float], list[LayerRef]]:
+    """Return the indicator's area per county in m² for ``year``, and the layers read.
+
+    The per-county kernel runs in ``executor`` (in this process when None).
+    """
     comp = ind.computation
     kind = comp.layers[0]
-    out: dict[str, float] = {}
     refs = [_ref(ws, kind, year)]
-    if comp.method in ("class_area", "intensity_decline"):
-        for part in ws.partitions(kind, year):
-            out[part.county] = k.class_area_m2(_attrs(ws, part.path, DLTB_COLUMNS),
-                                               comp.classes)
-    elif comp.method == "layer_area":
-        for part in ws.partitions(kind, year):
-            out[part.county] = k.polygon_area_m2(ws.read_partition(part, columns=[]).geometry)
-    elif comp.method == "class_change":
+    classes = tuple(comp.classes)
+    jobs: list[CountyJob] = []
+    counties: list[str] = []
+    if comp.method == "class_change":
         prev_year = max(v for v in ws.vintages(kind) if v < year)
         refs.insert(0, _ref(ws, kind, prev_year))
         prev = {p.county: p for p in ws.partitions(kind, prev_year)}
         for part in ws.partitions(kind, year):
-            if part.county not in prev:
-                continue
-            a = ws.read_partition(prev[part.county], columns=["DLBM"])
-            b = ws.read_partition(part, columns=["DLBM"])
-            out[part.county] = k.class_change_m2(a.geometry, a.DLBM, b.geometry, b.DLBM,
-                                                 comp.classes)
-    return out, refs
+            if part.county in prev:
+                jobs.append(CountyJob(comp.method, classes, str(ws.root / part.path),
+                                      str(ws.root / prev[part.county].path)))
+                counties.append(part.county)
+    else:
+        for part in ws.partitions(kind, year):
+            jobs.append(CountyJob(comp.method, classes, str(ws.root / part.path)))
+            counties.append(part.county)
+    values = executor.map(county_kernel, jobs) if executor is not None else [
+        county_kernel(j) for j in jobs]
+    return dict(zip(counties, values, strict=True)), refs
 
 
 def _stat_series(values: dict[Key, IndicatorValue], stat: str) -> dict[tuple[str, int], float]:
@@ -118,7 +140,8 @@ def _intensity_items(ind: Indicator, amounts: dict[int, dict[str, float]],
 
 
 def compute_items(ws: Workspace, ind: Indicator, years: Iterable[int],
-                  values: dict[Key, IndicatorValue] | None = None) -> list[Item]:
+                  values: dict[Key, IndicatorValue] | None = None,
+                  executor: Executor | None = None) -> list[Item]:
     """Compute a spatial indicator for ``years`` at county, city and province level."""
     comp = ind.computation
     years = sorted(set(years))
@@ -129,11 +152,11 @@ def compute_items(ws: Workspace, ind: Indicator, years: Iterable[int],
         amounts: dict[int, dict[str, float]] = {}
         used: dict[int, list[LayerRef]] = {}
         for y in wanted:
-            amounts[y], used[y] = county_amounts(ws, ind, y)
+            amounts[y], used[y] = county_amounts(ws, ind, y, executor)
         return _intensity_items(ind, amounts, _stat_series(values, comp.statistics[0]), used)
     items: list[Item] = []
     for year in years:
-        county_m2, refs = county_amounts(ws, ind, year)
+        county_m2, refs = county_amounts(ws, ind, year, executor)
         for region, m2 in k.reduce_regions(county_m2).items():
             src = ValueSource(kind="layers", layers=refs)
             items.append(((ind.id, region, year), k.from_m2(m2, ind.unit), src))
@@ -142,7 +165,8 @@ def compute_items(ws: Workspace, ind: Indicator, years: Iterable[int],
 
 def refresh_spatial_indicators(ws: Workspace, kind: str | None = None,
                                vintage: int | None = None, *, actor: Actor = SYSTEM,
-                               progress: Progress | None = None) -> int:
+                               progress: Progress | None = None,
+                               executor: Executor | None = None) -> int:
     """Recompute the spatial indicators that read ``kind`` (all when None); return rows added.
 
     Call it after loading a new vintage of a source layer. With ``vintage`` only the
@@ -163,8 +187,8 @@ def refresh_spatial_indicators(ws: Workspace, kind: str | None = None,
             if ind.computation.method == "intensity_decline" and vintage == ind.baseline_year:
                 affected = set(years)
             years = [y for y in years if y in affected]
-        added += append_values(ws, compute_items(ws, ind, years), recorded_by=actor.username,
-                               note="recomputed from layers")
+        added += append_values(ws, compute_items(ws, ind, years, executor=executor),
+                               recorded_by=actor.username, note="recomputed from layers")
         added += refresh_derived(ws, actor=actor) if n == len(todo) - 1 else 0
         if progress:
             progress(n + 1, len(todo), ind.id)
