@@ -55,8 +55,7 @@ def demo(
     options = DemoOptions(scale=scale, seed=seed, counties=wanted)
     with progress_bar("生成演示省 demo province", enabled=not json_) as progress:
         result = build_demo(directory, options, progress=progress)
-    draw = picture if picture is not None else (run or result.polygons_2019
-                                                <= PICTURE_MAX_POLYGONS)
+    draw = picture if picture is not None else result.polygons_2019 <= PICTURE_MAX_POLYGONS
     if draw:
         result = _picture(result, run)
     if json_:
