@@ -100,9 +100,11 @@ def main() -> None:
               f"({time.perf_counter() - t0:.1f} s)")
         ours, n_rows = median_time(run_onemap, paths, args.repeat)
         base, n_groups = median_time(run_pandas, paths, args.repeat)
+        tab_only, _ = median_time(lambda ps: len(tabulate_files(ps)), paths, args.repeat)
     print(f"onemap stats (4 levels, 1st+2nd level classes, ha/mu reconciled): "
           f"{ours:.2f} s median of {args.repeat}, {n_rows:,} table rows, "
-          f"{args.rows / ours / 1e6:.2f} M rows/s")
+          f"{args.rows / ours / 1e6:.2f} M rows/s (of which reading + county tabulation "
+          f"{tab_only:.2f} s)")
     print(f"pandas groupby baseline (township × class sums only): {base:.2f} s median of "
           f"{args.repeat}, {n_groups:,} groups")
     print(f"ratio pandas / onemap = {base / ours:.2f}x  (aim: onemap under 10 s: "

@@ -118,3 +118,18 @@ def test_vectorised_reconciliation_equals_reconcile_rounded(groups) -> None:
     for i, g in enumerate(groups):
         expected = reconcile_rounded([c / 1e6 for c in g], int(totals[i]) / 100, 2)
         assert [v / 100 for v in got[gid == i]] == expected
+
+
+def test_dictionary_encoded_columns_give_the_same_tabulation(tmp_path) -> None:
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from onemap.stats.service import tabulate_file
+
+    df = attributes()
+    df.loc[1, "ZLDWDM"] = " 360111001002 "  # whitespace is trimmed either way
+    df.loc[2, "DLBM"] = None  # a missing code becomes the empty class
+    path = tmp_path / "part.parquet"
+    pq.write_table(pa.Table.from_pandas(df, preserve_index=False), path)
+    pd.testing.assert_frame_equal(tabulate_file(path), tabulate_partition(df))
+    assert "" in set(tabulate_file(path)["class_code"])

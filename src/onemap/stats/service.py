@@ -35,7 +35,8 @@ def tabulate_file(path: str | Path) -> pd.DataFrame:
     """
     schema = pq.read_schema(path)
     columns = [c for c in NEEDED_COLUMNS if c in schema.names]
-    return tabulate_partition(pq.read_table(path, columns=columns))
+    codes = [c for c in ("ZLDWDM", "DLBM") if c in columns]
+    return tabulate_partition(pq.read_table(path, columns=columns, read_dictionary=codes))
 
 
 def admin_names(ws: Workspace) -> dict[str, str]:

@@ -45,14 +45,37 @@ def _cents(column: pa.ChunkedArray | pa.Array | None, n: int) -> np.ndarray:
     return np.rint(np.asarray(values) * 100.0).astype(np.int64)
 
 
-def _codes(column: pa.ChunkedArray | pa.Array, digits: int | None = None) -> pa.DictionaryArray:
-    arr = pc.fill_null(pc.utf8_trim_whitespace(pc.cast(column, pa.string())), "")
+def _normalise(arr: pa.Array | pa.ChunkedArray, digits: int | None) -> pa.Array:
+    arr = pc.fill_null(pc.utf8_trim_whitespace(pc.cast(arr, pa.string())), "")
     if digits is not None:
         arr = pc.utf8_slice_codeunits(arr, 0, digits)
-    encoded = pc.dictionary_encode(arr)
+    return arr
+
+
+def _codes(column: pa.ChunkedArray | pa.Array,
+           digits: int | None = None) -> tuple[npt.NDArray[np.int64], list[str]]:
+    """Return (code index per row, distinct codes) of a text column, trimmed and cut to ``digits``.
+
+    Dictionary-encoded input (Parquet read with ``read_dictionary``) is normalised
+    on its small dictionary only, then the row indices are remapped.
+    """
+    if isinstance(column, pa.Array):
+        column = pa.chunked_array([column])
+    if pa.types.is_dictionary(column.type) and column.num_chunks:
+        unified = column.unify_dictionaries()
+        dictionary = unified.chunk(0).dictionary
+        missing = len(dictionary)  # null rows point past the dictionary, to ""
+        idx = np.concatenate([pc.fill_null(c.indices, missing).to_numpy(zero_copy_only=False)
+                              for c in unified.chunks]).astype(np.int64)
+        values = pa.concat_arrays([_normalise(dictionary, digits), pa.array([""])])
+        encoded = pc.dictionary_encode(values)
+        remap = encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+        return remap[idx], encoded.dictionary.to_pylist()
+    encoded = pc.dictionary_encode(_normalise(column, digits))
     if isinstance(encoded, pa.ChunkedArray):
         encoded = encoded.unify_dictionaries().combine_chunks()
-    return encoded
+    return (encoded.indices.to_numpy(zero_copy_only=False).astype(np.int64),
+            encoded.dictionary.to_pylist())
 
 
 def tabulate_partition(table: pa.Table | pd.DataFrame) -> pd.DataFrame:
@@ -91,10 +114,8 @@ def tabulate_partition(table: pa.Table | pd.DataFrame) -> pd.DataFrame:
         return pd.DataFrame({c: pd.Series(dtype=t) for c, t in
                              zip(TABULATION_COLUMNS, ("object", "object", "int64", "int64"),
                                  strict=True)})
-    units = _codes(table["ZLDWDM"], TOWNSHIP_DIGITS)
-    classes = _codes(table["DLBM"])
-    unit_idx = units.indices.to_numpy(zero_copy_only=False).astype(np.int64)
-    class_idx = classes.indices.to_numpy(zero_copy_only=False).astype(np.int64)
+    unit_idx, unit_list = _codes(table["ZLDWDM"], TOWNSHIP_DIGITS)
+    class_idx, class_names = _codes(table["DLBM"])
     col = dict(zip(table.column_names, table.columns, strict=True))
     tbmj = _cents(col["TBMJ"], n)
     kcmj = _cents(col.get("KCMJ"), n)
@@ -103,10 +124,9 @@ def tabulate_partition(table: pa.Table | pd.DataFrame) -> pd.DataFrame:
         tbdlmj = col["TBDLMJ"]
         valid = pc.is_valid(tbdlmj).to_numpy(zero_copy_only=False)
         main = np.where(valid, _cents(tbdlmj, n), main)
-    class_names = classes.dictionary.to_pylist()
     ridge = np.int64(len(class_names))  # an extra class slot for 1203 田坎
     n_class = len(class_names) + 1
-    n_unit = len(units.dictionary)
+    n_unit = len(unit_list)
     key = unit_idx * n_class + class_idx
     size = n_unit * n_class
     # float64 sums of integers stay exact below 2**53 cents (≈ 9e13 m²).
@@ -114,7 +134,7 @@ def tabulate_partition(table: pa.Table | pd.DataFrame) -> pd.DataFrame:
     counts = np.bincount(key, minlength=size)
     sums += np.bincount(unit_idx * n_class + ridge, weights=kcmj, minlength=size)
     hit = np.flatnonzero((counts > 0) | (sums != 0))
-    unit_names = np.asarray(units.dictionary.to_pylist(), dtype=object)
+    unit_names = np.asarray(unit_list, dtype=object)
     all_classes = np.asarray([*class_names, FIELD_RIDGE], dtype=object)
     out = pd.DataFrame({
         "unit": unit_names[hit // n_class],
