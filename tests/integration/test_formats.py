@@ -316,3 +316,10 @@ def test_hand_written_prj_is_identified_and_old_datums_refused(tmp_path: Path) -
     pyogrio.write_dataframe(xian, tmp_path / "xian.gpkg")
     with pytest.raises(CrsError, match="Xian 1980"):
         read_features(tmp_path / "xian.gpkg")
+
+
+def test_every_format_is_documented() -> None:
+    doc = (Path(__file__).resolve().parents[2] / "docs" / "import-export.md").read_text(
+        encoding="utf-8")
+    for name in registered_formats():
+        assert f"`{name}`" in doc, f"docs/import-export.md does not describe format {name}"
