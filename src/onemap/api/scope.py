@@ -10,7 +10,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import geopandas as gpd
 import numpy as np
@@ -91,10 +91,26 @@ class PartitionFrame:
     frame: gpd.GeoDataFrame
     tree: shapely.STRtree
     bounds: np.ndarray  # (n, 4) minx, miny, maxx, maxy
+    _geoms: np.ndarray | None = None
+    _columns: dict[str, np.ndarray] = field(default_factory=dict)
 
     def query(self, bbox: BBox) -> np.ndarray:
         """Return sorted row positions whose bounding box meets ``bbox``."""
         return np.sort(self.tree.query(shapely.box(*bbox)))
+
+    @property
+    def geometries(self) -> np.ndarray:
+        """The geometry column as a numpy array of shapely geometries."""
+        if self._geoms is None:
+            self._geoms = self.frame.geometry.to_numpy()
+        return self._geoms
+
+    def column(self, name: str) -> np.ndarray:
+        """One attribute column as a numpy object array (None for missing), cached."""
+        if name not in self._columns:
+            col = self.frame[name]
+            self._columns[name] = col.astype(object).where(col.notna(), None).to_numpy()
+        return self._columns[name]
 
 
 class PartitionCache:
@@ -116,7 +132,7 @@ class PartitionCache:
                 return hit
         frame = self.ws.read_partition(part)
         geoms = frame.geometry.to_numpy()
-        item = PartitionFrame(frame, shapely.STRtree(geoms), shapely.bounds(geoms))
+        item = PartitionFrame(frame, shapely.STRtree(geoms), shapely.bounds(geoms), geoms)
         with self._lock:
             self._items[part.path] = item
             self._rows += len(frame)
@@ -193,6 +209,13 @@ class ScopedData:
         if self.actor.is_public:
             return desensitise(gdf, kind, self.public_decimals)
         return gdf
+
+    def finish_geometries(self, geoms: np.ndarray) -> np.ndarray:
+        """Round coordinates for public users (as :meth:`finish` does), else unchanged."""
+        if not self.actor.is_public:
+            return geoms
+        d = self.public_decimals
+        return np.asarray(shapely.transform(geoms, lambda xy: np.round(xy, d)))
 
     def read(self, entry: LayerEntry, bbox: BBox | None = None) -> gpd.GeoDataFrame:
         """Read every in-scope row of a layer meeting ``bbox`` (desensitised if public)."""

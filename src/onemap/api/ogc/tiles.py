@@ -14,13 +14,13 @@ from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
-import mapbox_vector_tile
 import morecantile
 import numpy as np
 import pyproj
 import shapely
 
-from onemap.api.scope import BBox, LayerEntry, ScopedData
+from onemap.api.ogc.mvt import encode_layer
+from onemap.api.scope import BBox, LayerEntry, PartitionFrame, ScopedData
 from onemap.errors import InvalidInput, NotFound
 from onemap.store.kinds import COUNTY_COLUMN, get_kind
 from onemap.users.policy import sensitive_fields
@@ -166,8 +166,8 @@ def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_byte
 @dataclass
 class _Chunk:
     county: str
-    frame: object  # the partition's rows kept for this tile (desensitised for public users)
-    rows: np.ndarray  # their positions in the partition (feature ids)
+    part: PartitionFrame
+    rows: np.ndarray  # positions in the partition (feature ids) of the rows kept
 
 
 def _candidates(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox,
@@ -194,15 +194,14 @@ def _candidates(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBo
     for part, pf, hit, size in hits:
         if not len(hit):
             continue
-        sub = data.finish(pf.frame.iloc[hit], entry.info.kind)
-        g = shapely.clip_by_rect(sub.geometry.to_numpy(), *box)
+        g = shapely.clip_by_rect(data.finish_geometries(pf.geometries[hit]), *box)
         g = addr.to_tile_units(g)
         if not point_kind:
             g = shapely.simplify(g, 4.0, preserve_topology=False)
         good = ~(shapely.is_empty(g) | shapely.is_missing(g))
         if not good.any():
             continue
-        chunks.append(_Chunk(part.county, sub.iloc[np.flatnonzero(good)], hit[good]))
+        chunks.append(_Chunk(part.county, pf, hit[good]))
         sizes.append(size[good])
         geoms.append(g[good])
     if not chunks:
@@ -221,11 +220,12 @@ def _features(chunks: list[_Chunk], which: np.ndarray, geoms: np.ndarray, keep: 
         if not len(sel):
             continue
         local = sel - starts[i]
-        frame = chunk.frame.iloc[local]  # type: ignore[attr-defined]
-        cols = [c for c in fields if c in frame.columns]
-        values = frame[cols].astype(object).where(frame[cols].notna(), None).to_numpy()
+        rows = chunk.rows[local]
+        cols = [c for c in fields if c in chunk.part.frame.columns]
+        values = [chunk.part.column(c)[rows] for c in cols]
         for j, k in enumerate(sel):
-            props = {c: _prop(v) for c, v in zip(cols, values[j], strict=True) if v is not None}
+            props = {c: _prop(v[j]) for c, v in zip(cols, values, strict=True)
+                     if v[j] is not None}
             props["fid"] = f"{chunk.county}-{chunk.rows[local[j]]}"
             props[COUNTY_COLUMN] = chunk.county
             out.append({"geometry": geoms[k], "properties": props})
@@ -233,9 +233,7 @@ def _features(chunks: list[_Chunk], which: np.ndarray, geoms: np.ndarray, keep: 
 
 
 def _mvt(name: str, features: list[dict[str, object]]) -> bytes:
-    return mapbox_vector_tile.encode(  # type: ignore[no-any-return]
-        [{"name": name, "features": features}],
-        default_options={"extents": EXTENT, "y_coord_down": True, "quantize_bounds": None})
+    return encode_layer(name, features, EXTENT)
 
 
 def _prop(value: object) -> object:
