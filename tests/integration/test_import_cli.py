@@ -298,3 +298,15 @@ def test_a_county_gdb_picks_its_dltb_feature_class(ws_dir: Path, tmp_path: Path)
     county_report = ImportReport.model_validate(_ok(["import", ws_dir, gdb, "--kind",
                                                      "admin_county"]))
     assert county_report.features_imported == 1 and county_report.vintage == 0
+
+
+def test_numeric_codes_get_a_leading_zero_hint(ws_dir: Path, tmp_path: Path,
+                                               capsys: pytest.CaptureFixture[str]) -> None:
+    frame = make_fixtures.dltb_frame()
+    frame["DLBM"] = frame["DLBM"].astype(int)  # 0101 → 101, as a spreadsheet would
+    pyogrio.write_dataframe(frame, tmp_path / "num.gpkg")
+    code, error = _fail(["import", ws_dir, tmp_path / "num.gpkg", "--kind", "dltb",
+                         "--vintage", "2019"], capsys)
+    reasons = [r["reasons"][0] for r in error["rejected"]]
+    assert code == 4 and len(reasons) == 4  # 1101 still matches a class
+    assert "DLBM='101'" in reasons[0] and "'0101' is a class" in reasons[0]

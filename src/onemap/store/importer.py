@@ -307,8 +307,12 @@ def _check_codes(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
         codes = frame[name].astype("string")
         bad = (codes.notna() & ~codes.isin(known)).to_numpy()
         for i in np.flatnonzero(bad):
+            code = str(codes.iloc[i])
+            hint = ""
+            if code.isdigit() and len(code) < 4 and code.zfill(4) in known:
+                hint = f"; leading zero lost? {code.zfill(4)!r} is a class (store codes as text)"
             reasons.setdefault(int(i), []).append(
-                f"unknown land-use code {name}={codes.iloc[i]!r} (not a 三调 / GB/T 21010 class)")
+                f"unknown land-use code {name}={code!r} (not a 三调 / GB/T 21010 class{hint})")
 
 
 def _check_geometry(geoms: np.ndarray, spec: LayerKind, reasons: dict[int, list[str]]
