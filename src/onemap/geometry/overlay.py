@@ -120,8 +120,9 @@ def intersect_pairs(
     Notes
     -----
     Areas are ellipsoidal on CGCS2000 (m²), as everywhere in onemap. Pairs that
-    only touch along a boundary are kept with area 0. The right geometries are
-    prepared in place (``shapely.prepare``), which does not change them.
+    only touch along a boundary are kept with area 0. The right geometries (and
+    the left ones of crossing pairs) are prepared in place (``shapely.prepare``),
+    which does not change them.
 
     Without ``with_geometry``, the overlap area of a boundary-crossing pair is
     computed without building the overlap polygon
