@@ -353,6 +353,10 @@ def test_background_cache_gives_the_same_answer_cold_and_warm(world: Workspace) 
     cold = server.review(site, SYSTEM, record=False)  # answered from bbox reads
     server.cache.wait()
     warm = server.review(site, SYSTEM, record=False)  # answered from the cached trees
-    for r in (cold, warm):
+    cli = ReviewService(world)  # no worker thread: whole partitions after 3 bbox reads
+    again = [cli.review(site, SYSTEM, record=False) for _ in range(4)]
+    assert cli.cache.peek(world.root / world.partitions("dltb")[0].path,
+                          world.partitions("dltb")[0].checksum) is not None
+    for r in (cold, warm, *again):
         assert r.review_id == sync.review_id
         assert r.model_dump(exclude={"reviewed_at"}) == sync.model_dump(exclude={"reviewed_at"})

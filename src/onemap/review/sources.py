@@ -57,15 +57,19 @@ class _LayerState:
 class PartitionCache:
     """A bounded LRU cache of decoded partitions keyed by (file, checksum); thread-safe.
 
-    With ``background=True`` (servers) a miss is answered from a bbox-filtered read
-    of the partition while the whole partition is loaded and indexed on a worker
-    thread, so a cold query costs no more than a plain bbox read and the next ones
-    are warm.
+    A miss is answered from a bbox-filtered read of the partition (row groups whose
+    bbox statistics miss the query are skipped). With ``background=True`` (servers)
+    the whole partition is then loaded and indexed on a worker thread, so the next
+    queries are warm; otherwise it is loaded once it has been read ``load_after``
+    times (batches), so a single command-line review never decodes whole counties.
     """
 
-    def __init__(self, max_partitions: int = 256, *, background: bool = False) -> None:
+    def __init__(self, max_partitions: int = 256, *, background: bool = False,
+                 load_after: int = 3) -> None:
         self.max_partitions = max_partitions
         self.background = background
+        self.load_after = load_after
+        self._misses: dict[tuple[str, str], int] = {}
         self._items: OrderedDict[tuple[str, str], _Indexed] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], Future[_Indexed]] = {}
@@ -79,6 +83,13 @@ class PartitionCache:
             if hit is not None:
                 self._items.move_to_end(key)
             return hit
+
+    def note_miss(self, path: Path, checksum: str) -> bool:
+        """Count a bbox read of a partition; True once it should be loaded whole."""
+        key = (str(path), checksum)
+        with self._lock:
+            self._misses[key] = self._misses.get(key, 0) + 1
+            return self._misses[key] >= self.load_after
 
     def prefetch(self, path: Path, checksum: str, columns: list[str] | None = None) -> None:
         """Load a partition on the worker thread unless it is cached or already loading."""
@@ -162,12 +173,13 @@ def read_near(ws: Workspace, cache: PartitionCache, state: _LayerState,
         item = cache.peek(path, checksum)
         if item is None and cache.background:
             cache.prefetch(path, checksum, columns)
+        elif item is None and cache.note_miss(path, checksum):
+            item = cache.get(path, checksum, columns)
+        if item is None:
             near = read_partition(path, bbox=bbox, columns=columns)
             if len(near):
                 frames.append(near.reset_index(drop=True))
             continue
-        if item is None:
-            item = cache.get(path, checksum, columns)
         idx = item.tree.query(box)
         if len(idx):
             frames.append(item.frame.iloc[np.sort(idx)])
