@@ -117,3 +117,13 @@ def test_coverage_validation_shortcut_finds_the_same_overlaps_and_gaps() -> None
     assert len(fast) > 8
     county = shapely.box(X0, Y0, X0 + 0.02, Y0 + 0.02)
     assert find_gaps(geoms, county, "x") == find_gaps(geoms, county, "x", suspects=every)
+
+
+def test_points_on_the_county_boundary_are_inside_but_a_metre_out_is_not() -> None:
+    from onemap.quality.location import find_outside_county
+
+    county = shapely.box(X0, Y0, X0 + 0.01, Y0 + 0.01)
+    pts = np.array([shapely.Point(X0 + 0.01 + 1e-12, Y0 + 0.005),  # on the edge, fp noise
+                    shapely.Point(X0 + 0.01 + 1e-5, Y0 + 0.005)], dtype=object)  # ~1 m out
+    found = find_outside_county(["on", "out"], pts, county, "360111", "XZQDM")
+    assert [f.feature_id for f in found] == ["out"] and "XZQDM" in found[0].message_en

@@ -131,7 +131,7 @@ def check_area_fields(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
 
 
 def find_duplicate_ids(ids_by_county: Mapping[str, Sequence[str]]) -> list[QcFinding]:
-    """Report every BSM used more than once in the layer, once per county holding it.
+    """Report every id (BSM or the kind's number) used more than once, once per county holding it.
 
     Examples
     --------
@@ -151,7 +151,7 @@ def find_duplicate_ids(ids_by_county: Mapping[str, Sequence[str]]) -> list[QcFin
     for (county, bsm), n in dup.items():
         total = int(counts[bsm])
         out += make_findings("BSM_DUPLICATE", str(county),
-                             [f"标识码 BSM={bsm} 在图层中出现 {total} 次 (本县 {n} 次)"],
-                             [f"BSM {bsm} occurs {total} times in the layer ({n} in this county)"],
+                             [f"标识码 {bsm} 在图层中出现 {total} 次 (本县 {n} 次)"],
+                             [f"id {bsm} occurs {total} times in the layer ({n} in this county)"],
                              feature_ids=[str(bsm)])
     return out

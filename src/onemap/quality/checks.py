@@ -14,13 +14,14 @@ from onemap.quality.geometry_checks import check_geometry, usable_geometries
 from onemap.quality.location import find_outside_county
 from onemap.quality.models import QcFinding, QcOptions
 
-ID_FIELD = "BSM"
+ID_FIELDS = ("BSM", "ZHDBH", "XKZH", "PZWH", "GDBH", "JCBH", "BABH")  # first present is the id
 
 
 def feature_ids(frame: pd.DataFrame) -> list[str]:
-    """Return the BSM of each feature, or its row number (``#n``) when the layer has no BSM."""
-    if ID_FIELD in frame.columns:
-        values: list[str] = frame[ID_FIELD].astype("string").fillna("").str.strip().tolist()
+    """Return each feature's id (BSM or the kind's number field), else its row (``#n``)."""
+    field = next((f for f in ID_FIELDS if f in frame.columns), None)
+    if field is not None:
+        values: list[str] = frame[field].astype("string").fillna("").str.strip().tolist()
         return values
     return [f"#{i}" for i in range(len(frame))]
 
@@ -33,6 +34,7 @@ def check_county(
     *,
     coverage: bool,
     land_use: bool,
+    code_field: str = "ZLDWDM",
 ) -> list[QcFinding]:
     """Run the checks on one county partition of a layer.
 
@@ -49,6 +51,8 @@ def check_county(
         The layer must tile its county (overlap and gap checks).
     land_use : bool
         The layer carries DLTB attributes (codes and area-field rules).
+    code_field : str
+        The field whose first 6 digits name the county (ZLDWDM for DLTB, else XZQDM).
 
     Returns
     -------
@@ -74,7 +78,7 @@ def check_county(
                              sliver_tolerance_m2=options.sliver_tolerance_m2,
                              sliver_width_m=options.sliver_width_m,
                              wkt_decimals=options.wkt_decimals, suspects=suspects)
-        out += find_outside_county(ids, geoms, county_geom, county)
+        out += find_outside_county(ids, geoms, county_geom, county, code_field)
     if land_use:
         out += check_codes(frame, ids, geoms, county)
         out += check_area_fields(frame, ids, geoms, ellipsoidal_area(fixed), county, options)

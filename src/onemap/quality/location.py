@@ -10,13 +10,15 @@ import shapely
 from onemap.quality.findings import GeomArray, make_findings
 from onemap.quality.models import QcFinding
 
+BOUNDARY_TOLERANCE_DEG = 1e-6  # ≈ 0.1 m (the sliver width tolerance): on the boundary is in
+
 
 def find_outside_county(ids: Sequence[str], geoms: GeomArray, county_geom: shapely.Geometry,
-                        county: str) -> list[QcFinding]:
-    """Report features whose interior point is not inside the county polygon.
+                        county: str, code_field: str = "ZLDWDM") -> list[QcFinding]:
+    """Report features whose interior point is not in the county polygon (boundary counts in).
 
-    ``county`` is the code the features' ZLDWDM names (the partition key), and
-    ``county_geom`` that county's polygon from admin_county.
+    ``county`` is the code the features' ``code_field`` (ZLDWDM, XZQDM) names —
+    the partition key — and ``county_geom`` that county's polygon from admin_county.
 
     Examples
     --------
@@ -37,10 +39,13 @@ def find_outside_county(ids: Sequence[str], geoms: GeomArray, county_geom: shape
         sub[invalid] = shapely.make_valid(sub[invalid])
     points = shapely.point_on_surface(sub)
     shapely.prepare(county_geom)
-    outside = k[~shapely.contains(county_geom, points)]
+    out = ~shapely.covers(county_geom, points)
+    if out.any():  # a point on the shared boundary may miss by floating-point noise
+        out[out] = ~shapely.dwithin(county_geom, points[out], BOUNDARY_TOLERANCE_DEG)
+    outside = k[out]
     id_arr = np.asarray(ids, dtype=object)
     return make_findings(
         "LOCATION_OUTSIDE_COUNTY", county,
-        [f"图斑位于坐落单位所在县 {county} 之外"] * len(outside),
-        [f"feature lies outside county {county} named by its ZLDWDM"] * len(outside),
+        [f"要素位于其 {code_field} 所指县 {county} 之外"] * len(outside),
+        [f"feature lies outside county {county} named by its {code_field}"] * len(outside),
         feature_ids=list(id_arr[outside]), geoms=geoms[outside])

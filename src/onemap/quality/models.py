@@ -38,10 +38,10 @@ RULES: dict[str, Rule] = {r.code: r for r in [
          name_en="KCXS/KCMJ not zero outside farmland (01xx)"),
     Rule(code="ATTR_TBMJ_AREA", severity="error", name_zh="图斑面积与椭球面积不符",
          name_en="TBMJ differs from the ellipsoidal area"),
-    Rule(code="LOCATION_OUTSIDE_COUNTY", severity="error", name_zh="图斑不在坐落单位所在县内",
-         name_en="Feature outside the county its ZLDWDM names"),
+    Rule(code="LOCATION_OUTSIDE_COUNTY", severity="error", name_zh="要素不在其代码所指县内",
+         name_en="Feature outside the county its ZLDWDM/XZQDM names"),
     Rule(code="BSM_DUPLICATE", severity="error", name_zh="标识码重复",
-         name_en="Duplicate BSM"),
+         name_en="Duplicate BSM (or feature number)"),
 ]}
 
 

@@ -16,7 +16,7 @@ from sqlalchemy import insert, select
 from onemap.compute import Executor
 from onemap.errors import NotFound, ScopeViolation
 from onemap.quality.attributes import find_duplicate_ids
-from onemap.quality.checks import check_county, feature_ids
+from onemap.quality.checks import ID_FIELDS, check_county, feature_ids
 from onemap.quality.models import QcFinding, QcOptions, QcReport, QcRunSummary
 from onemap.quality.tables import QcFindingRow, QcRunRow
 from onemap.store.access import Actor
@@ -100,7 +100,9 @@ def run_quality_checks(
     jobs = [CountyJob(path=str(ws.root / p.path), county=p.county,
                       county_wkb=shapely.to_wkb(polygons[p.county]) if p.county in polygons
                       else None, options=opts, coverage=spec.coverage,
-                      land_use=spec.name == "dltb") for p in parts]
+                      land_use=spec.name == "dltb",
+                      code_field=spec.county_fields[0] if spec.county_fields else "XZQDM")
+            for p in parts]
     findings: list[QcFinding] = []
     ids: dict[str, list[str]] = {}
     for i, (found, bsm) in enumerate(_map_jobs(jobs, executor, progress)):
@@ -131,6 +133,7 @@ class CountyJob:
     options: QcOptions
     coverage: bool
     land_use: bool
+    code_field: str = "ZLDWDM"
 
 
 def check_partition_file(job: CountyJob) -> tuple[list[QcFinding], list[str]]:
@@ -138,8 +141,9 @@ def check_partition_file(job: CountyJob) -> tuple[list[QcFinding], list[str]]:
     frame = read_partition(Path(job.path))
     county_geom = shapely.from_wkb(job.county_wkb) if job.county_wkb is not None else None
     found = check_county(frame, job.county, county_geom, job.options, coverage=job.coverage,
-                         land_use=job.land_use)
-    return found, feature_ids(frame) if "BSM" in frame.columns else []
+                         land_use=job.land_use, code_field=job.code_field)
+    has_ids = any(f in frame.columns for f in ID_FIELDS)
+    return found, feature_ids(frame) if has_ids else []
 
 
 def _map_jobs(jobs: list[CountyJob], executor: Executor | None,
