@@ -40,6 +40,7 @@ def test_stats_rows_follow_the_region_scope(client_ws) -> None:
     assert res.json() == []  # the city row would include other counties
     res = client.get("/stats", params={"county": "360121"}, headers=token_for(ws, "qingshanhu"))
     assert res.status_code == 403
+    assert client.get("/stats").status_code in (401, 403)  # anonymous
 
 
 def test_stats_export_xlsx(client_ws) -> None:
@@ -65,6 +66,7 @@ def test_qc_runs_via_api(client_ws) -> None:
     assert {f["county"] for f in res.json()["findings"]} <= {"360111"}
     assert client.get(f"/qc/runs/{run_id}").status_code in (401, 403)
     assert client.get("/qc/runs/999", headers=token_for(ws, "admin")).status_code == 404
+    assert client.get(f"/qc/runs/{2**40}", headers=token_for(ws, "admin")).status_code == 422
     html = client.get(f"/qc/runs/{run_id}/report.html", headers=token_for(ws, "admin"))
     assert html.status_code == 200 and "数据质量检查报告" in html.text
     xlsx = client.get(f"/qc/runs/{run_id}/report.xlsx", headers=token_for(ws, "admin"))

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from onemap.compute import Executor
-from onemap.errors import NotFound
+from onemap.errors import NotFound, ScopeViolation
 from onemap.stats.models import LEVELS, AdminLevel, StatsTable
 from onemap.stats.tables import (
     NEEDED_COLUMNS,
@@ -114,6 +114,9 @@ def compute_statistics(
     StatsTable
         Rows per admin unit × land class (m² exact, 公顷 / 亩 rounded and reconciled).
     """
+    if actor.is_public:
+        raise ScopeViolation("statistics are computed for signed-in users",
+                             user_message="统计汇总仅限登录用户 (sign in to compute statistics)")
     year = vintage if vintage is not None else ws.latest_vintage(kind)
     if year is None:
         raise NotFound(f"no {kind} layer in the workspace (无地类图斑数据)")

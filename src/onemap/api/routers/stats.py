@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import tempfile
-from pathlib import Path
+from pathlib import Path as FilePath
 from typing import Annotated, Literal
 
 from onemap.api.deps import AppContext, current_actor
@@ -15,11 +15,12 @@ from onemap.stats.models import AdminLevel, StatsRow
 from onemap.stats.service import compute_statistics
 from onemap.store.access import Actor
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 Me = Annotated[Actor, Depends(current_actor)]
+RunId = Annotated[int, Path(ge=1, le=2**31 - 1, description="质检编号")]
 Vintage = Annotated[int | None, Query(ge=1900, le=2200, description="年度; default latest")]
 Level = Annotated[AdminLevel | None, Query(description="province | city | county | township")]
 Counties = Annotated[list[str] | None, Query(description="6-digit county codes",
@@ -44,7 +45,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                      format: Literal["xlsx", "csv"] = "xlsx") -> Response:
         table = compute_statistics(ws, vintage, actor=actor, levels=[level] if level else None)
         with tempfile.TemporaryDirectory() as tmp:
-            path = write_stats(table, Path(tmp) / f"stats.{format}")
+            path = write_stats(table, FilePath(tmp) / f"stats.{format}")
             data = path.read_bytes()
         ws.audit(actor.username, "stats.export", f"dltb/{table.vintage}",
                  {"format": format, "level": level, "counties": len(table.counties)})
@@ -64,19 +65,19 @@ def build_router(ctx: AppContext) -> APIRouter:
                                        actor=actor, counties=county)
 
     @router.get("/qc/runs/{run_id}", response_model=QcReport)
-    def qc_report(run_id: int, actor: Me, rule: str | None = None) -> QcReport:
+    def qc_report(run_id: RunId, actor: Me, rule: str | None = None) -> QcReport:
         return qc_service.get_report(ws, run_id, actor=actor, rule=rule)
 
     @router.get("/qc/runs/{run_id}/report.html", response_class=HTMLResponse)
-    def qc_report_html(run_id: int, actor: Me,
+    def qc_report_html(run_id: RunId, actor: Me,
                        lang: Literal["zh", "en"] = "zh") -> HTMLResponse:
         return HTMLResponse(render_qc_html(qc_service.get_report(ws, run_id, actor=actor), lang))
 
     @router.get("/qc/runs/{run_id}/report.xlsx", response_class=Response)
-    def qc_report_xlsx(run_id: int, actor: Me) -> Response:
+    def qc_report_xlsx(run_id: RunId, actor: Me) -> Response:
         report = qc_service.get_report(ws, run_id, actor=actor)
         with tempfile.TemporaryDirectory() as tmp:
-            data = write_qc_xlsx(report, Path(tmp) / "qc.xlsx").read_bytes()
+            data = write_qc_xlsx(report, FilePath(tmp) / "qc.xlsx").read_bytes()
         return Response(data, media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="qc-{run_id}.xlsx"'})
 
