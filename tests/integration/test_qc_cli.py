@@ -111,3 +111,12 @@ def test_compute_executor_gives_the_same_findings(qc_ws: Workspace) -> None:
     res = runner.invoke(create_cli(), ["qc", str(qc_ws.root), "--executor", "inprocess",
                                        "--json"])
     assert QcReport.model_validate_json(res.stdout).findings == threads.findings
+
+
+def test_duplicate_ids_across_counties(qc_ws: Workspace) -> None:
+    other = dltb_layer().iloc[[0]].assign(ZLDWDM="360121001001", BSM="7")  # 7 is in 360111
+    qc_ws.write_layer("dltb", 2023, other)
+    report = run_quality_checks(qc_ws, "dltb", 2023, actor=SYSTEM)
+    dups = sorted((f.county, f.feature_id) for f in report.findings if f.rule == "BSM_DUPLICATE")
+    assert dups == [("360111", "5"), ("360111", "7"), ("360121", "7")]
+    assert report.run.counts["COUNTY_BOUNDARY_MISSING"] == 1 and report.run.warnings == 1

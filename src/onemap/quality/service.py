@@ -10,6 +10,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import pyarrow.parquet as pq
 import shapely
 from sqlalchemy import insert, select
 
@@ -104,11 +108,11 @@ def run_quality_checks(
                       code_field=spec.county_fields[0] if spec.county_fields else "XZQDM")
             for p in parts]
     findings: list[QcFinding] = []
-    ids: dict[str, list[str]] = {}
-    for i, (found, bsm) in enumerate(_map_jobs(jobs, executor, progress)):
+    hashes: dict[str, npt.NDArray[np.uint64]] = {}
+    for i, (found, county_hashes) in enumerate(_map_jobs(jobs, executor, progress)):
         findings += found
-        ids[parts[i].county] = bsm
-    findings += find_duplicate_ids(ids)
+        hashes[parts[i].county] = county_hashes
+    findings += _duplicate_ids({j.county: j.path for j in jobs}, hashes)
     findings.sort(key=lambda f: (f.county, f.rule, f.feature_id or "", f.x or 0, f.y or 0))
     counts = Counter(f.rule for f in findings)
     summary = QcRunSummary(
@@ -136,18 +140,48 @@ class CountyJob:
     code_field: str = "ZLDWDM"
 
 
-def check_partition_file(job: CountyJob) -> tuple[list[QcFinding], list[str]]:
-    """Kernel: read one county partition and check it; return findings and its BSM values."""
+def _id_hashes(ids: list[str]) -> npt.NDArray[np.uint64]:
+    return np.asarray(pd.util.hash_array(np.asarray(ids, dtype=object)), dtype=np.uint64)
+
+
+def check_partition_file(job: CountyJob) -> tuple[list[QcFinding], npt.NDArray[np.uint64]]:
+    """Kernel: read one county partition and check it; return findings and id hashes.
+
+    Ids travel as 64-bit hashes (8 bytes a feature), so the province-wide
+    duplicate check keeps no strings of other counties in memory.
+    """
     frame = read_partition(Path(job.path))
     county_geom = shapely.from_wkb(job.county_wkb) if job.county_wkb is not None else None
     found = check_county(frame, job.county, county_geom, job.options, coverage=job.coverage,
                          land_use=job.land_use, code_field=job.code_field)
     has_ids = any(f in frame.columns for f in ID_FIELDS)
-    return found, feature_ids(frame) if has_ids else []
+    return found, _id_hashes(feature_ids(frame)) if has_ids else np.zeros(0, dtype=np.uint64)
+
+
+def _duplicate_ids(paths: dict[str, str], hashes: dict[str, npt.NDArray[np.uint64]]
+                   ) -> list[QcFinding]:
+    """Find ids used more than once: hashes first, then re-read only the counties involved."""
+    if not hashes:
+        return []
+    every = np.concatenate(list(hashes.values()))
+    values, counts = np.unique(every, return_counts=True)
+    dup = values[counts > 1]
+    if not len(dup):
+        return []
+    ids: dict[str, list[str]] = {}
+    for county, h in hashes.items():
+        hit = np.isin(h, dup)
+        if hit.any():
+            schema = pq.read_schema(paths[county])
+            field = next(f for f in ID_FIELDS if f in schema.names)
+            frame = pq.read_table(paths[county], columns=[field]).to_pandas()
+            ids[county] = [v for v, k in zip(feature_ids(frame), hit, strict=True) if k]
+    return find_duplicate_ids(ids)
 
 
 def _map_jobs(jobs: list[CountyJob], executor: Executor | None,
-              progress: Progress | None) -> list[tuple[list[QcFinding], list[str]]]:
+              progress: Progress | None
+              ) -> list[tuple[list[QcFinding], npt.NDArray[np.uint64]]]:
     if executor is not None:
         def tick(done: int, total: int) -> None:
             if progress:
