@@ -310,3 +310,49 @@ def test_numeric_codes_get_a_leading_zero_hint(ws_dir: Path, tmp_path: Path,
     reasons = [r["reasons"][0] for r in error["rejected"]]
     assert code == 4 and len(reasons) == 4  # 1101 still matches a class
     assert "DLBM='101'" in reasons[0] and "'0101' is a class" in reasons[0]
+
+
+@pytest.mark.parametrize("name", ["dltb_gbk_nocpg.shp", "dltb.gpkg"])
+def test_chunked_import_equals_the_in_memory_one(tmp_path: Path, fixtures: dict[str, Path],
+                                                 name: str) -> None:
+    from onemap.store.importer import import_file
+
+    src = fixtures["dltb_gbk_nocpg.shp"]
+    if name.endswith(".gpkg"):
+        pyogrio.write_dataframe(make_fixtures.dltb_frame(), tmp_path / name)
+        src = tmp_path / name
+    whole, chunked = (Workspace.create(tmp_path / n) for n in ("whole", "chunked"))
+    try:
+        a = import_file(whole, src, "dltb", vintage=2019)
+        b = import_file(chunked, src, "dltb", vintage=2019, chunk_size=2)  # 3 chunks
+        assert (b.features_read, b.features_imported, b.counties) == (5, 5, a.counties)
+        assert b.source.encoding == a.source.encoding and b.source.features == 5
+        left = whole.read_layer("dltb", 2019).sort_values("BSM").reset_index(drop=True)
+        right = chunked.read_layer("dltb", 2019).sort_values("BSM").reset_index(drop=True)
+        assert left.drop(columns="geometry").equals(right.drop(columns="geometry"))
+        assert left.geometry.geom_equals_exact(right.geometry, 0).all()
+        assert not (chunked.root / ".import-staging").exists()
+    finally:
+        whole.close()
+        chunked.close()
+
+
+def test_chunked_import_rejects_atomically_with_global_indices(tmp_path: Path) -> None:
+    from onemap.store.importer import import_file
+
+    frame = make_fixtures.dltb_frame()
+    frame.loc[4, "DLBM"] = "9999"  # in the last of three chunks
+    pyogrio.write_dataframe(frame, tmp_path / "bad.gpkg")
+    ws = Workspace.create(tmp_path / "ws")
+    try:
+        with pytest.raises(ImportRejected) as info:
+            import_file(ws, tmp_path / "bad.gpkg", "dltb", vintage=2019, chunk_size=2)
+        rejected = info.value.extra["rejected"]
+        assert [r["index"] for r in rejected] == [4]
+        assert rejected[0]["feature_id"].startswith("4 (BSM 3601212019000005)")
+        assert ws.list_layers() == [] and not (ws.root / ".import-staging").exists()
+        report = import_file(ws, tmp_path / "bad.gpkg", "dltb", vintage=2019, chunk_size=2,
+                             skip_invalid=True)
+        assert report.features_imported == 4 and [r.index for r in report.rejected] == [4]
+    finally:
+        ws.close()

@@ -15,9 +15,13 @@ reasons. Importing the same file with the same options again is a no-op reported
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import itertools
 import json
-from collections.abc import Callable
+import shutil
+import uuid
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -30,7 +34,7 @@ from onemap.errors import ImportRejected, InvalidInput, ScopeViolation
 from onemap.standards.landuse import land_classes
 from onemap.store.access import SYSTEM, Actor
 from onemap.store.counties import assign_counties
-from onemap.store.formats.features import LoadedFeatures, load_features
+from onemap.store.formats.features import LoadedFeatures, iter_features
 from onemap.store.formats.models import ImportReport, RejectedFeature, RepairedFeature
 from onemap.store.formats.vector import list_layer_names
 from onemap.store.kinds import COUNTY_COLUMN, FieldSpec, LayerKind, get_kind
@@ -42,6 +46,7 @@ CODE_FIELDS = ("DLBM", "KCDLBM")  # land-use code fields checked against the 三
 _POLYGONAL = ("Polygon", "MultiPolygon")
 _PUNTAL = ("Point", "MultiPoint")
 MAX_LISTED = 5
+CHUNK_SIZE = 250_000  # features read at a time from large GDAL sources
 # Feature-class names in national deliverables (三调 county databases, 三区三线 results).
 STANDARD_LAYERS: dict[str, tuple[str, ...]] = {
     "dltb": ("DLTB",),
@@ -69,12 +74,15 @@ def import_file(
     actor: Actor = SYSTEM,
     progress: Progress | None = None,
     source_name: str | None = None,
+    chunk_size: int = CHUNK_SIZE,
 ) -> ImportReport:
     """Import ``path`` as layer ``kind``/``vintage`` of ``ws`` (see the module docstring).
 
     ``actor`` must be allowed to write and its region scope must cover every county the
     features fall in (else :class:`onemap.errors.ScopeViolation`, nothing written).
     ``source_name`` is recorded as the layer's source instead of ``path`` (uploads).
+    Files of more than ``chunk_size`` features are read in chunks and staged per county
+    on disk, so memory follows the chunk and the largest county, not the file.
     """
     spec = get_kind(kind)
     p = Path(path)
@@ -89,50 +97,116 @@ def import_file(
                "layer": layer, "aliases": aliases or {}, "skip_invalid": skip_invalid,
                "replace": replace}
     layer = layer or standard_layer_name(p, kind)
-    loaded = load_features(p, encoding=encoding, crs=crs, layer=layer)
+    chunks = iter_features(p, encoding=encoding, crs=crs, layer=layer, chunk_size=chunk_size)
+    first = next(chunks)
     fingerprint = source_fingerprint(p, options)
-    mapping, ignored = map_fields(list(loaded.frame.columns.drop(loaded.frame.geometry.name)),
+    mapping, ignored = map_fields(list(first.frame.columns.drop(first.frame.geometry.name)),
                                   spec, aliases or {}, path=str(p))
-    base = {"path": source_name or str(p), "kind": kind, "vintage": year, "source": loaded.source,
-            "features_read": len(loaded.frame), "field_mapping": mapping,
-            "ignored_fields": ignored, "fingerprint": fingerprint}
+    total = first.total if first.total is not None else len(first.frame)
+    source = first.source.model_copy(update={"features": total})
+    base = {"path": source_name or str(p), "kind": kind, "vintage": year, "source": source,
+            "features_read": total, "field_mapping": mapping, "ignored_fields": ignored,
+            "fingerprint": fingerprint}
     if _stored_fingerprint(ws, kind, year) == fingerprint:
         info = ws.layer(kind, year)
         return ImportReport(**base, features_imported=0, unchanged=True, layer=info,
                             counties=sorted(x.county for x in ws.partitions(kind, year)))
-    frame, rejected, repaired = prepare_features(loaded, spec, mapping)
-    if rejected and not skip_invalid:
-        raise _rejection(p, rejected, len(frame))
-    keep = np.ones(len(frame), dtype=bool)
-    keep[[r.index for r in rejected]] = False
-    good = frame[keep].copy()
-    if good.empty:
-        raise ImportRejected("no feature left to import", path=str(p),
-                             rejected=[r.model_dump() for r in rejected])
-    good[COUNTY_COLUMN] = _counties(ws, spec, good)
-    counties = sorted(str(c) for c in good[COUNTY_COLUMN].unique())
-    for county in counties:
-        actor.require(county, f"layer {kind}")
-    info = ws.write_layer(kind, vintage, good, replace=replace,
-                          source_path=source_name or str(p.resolve()),
-                          source_crs=loaded.source.crs, source_encoding=loaded.source.encoding,
-                          source_checksum=fingerprint, actor=actor.username,
-                          progress=progress)
+    with _Staging(ws, in_memory=len(first.frame) >= total) as staged:
+        rejected: list[RejectedFeature] = []
+        repaired: list[RepairedFeature] = []
+        for chunk in itertools.chain([first], chunks):
+            frame, rej, rep = prepare_features(chunk, spec, mapping)
+            rejected += rej
+            repaired += rep
+            if rejected and not skip_invalid:
+                continue  # keep reading to list every rejected feature; stage nothing
+            keep = np.ones(len(frame), dtype=bool)
+            keep[[r.index - chunk.offset for r in rej]] = False
+            good = frame[keep].copy()
+            good[COUNTY_COLUMN] = _counties(ws, spec, good, staged.admin_cache)
+            for county in good[COUNTY_COLUMN].unique():
+                actor.require(str(county), f"layer {kind}")
+            staged.add(good)
+            if progress and chunk.total and chunk.total > len(chunk.frame):
+                progress(chunk.offset + len(chunk.frame), chunk.total, "read")
+        if rejected and not skip_invalid:
+            raise _rejection(p, rejected, total)
+        if not staged.rows:
+            raise ImportRejected("no feature left to import", path=str(p),
+                                 rejected=[r.model_dump() for r in rejected])
+        info = ws.write_layer(kind, vintage, staged.parts(), replace=replace,
+                              source_path=source_name or str(p.resolve()),
+                              source_crs=source.crs, source_encoding=source.encoding,
+                              source_checksum=fingerprint, actor=actor.username,
+                              progress=progress)
     ws.audit(actor.username, "layer.import", f"{kind}/{info.vintage}", {
-        "path": str(p), "features": int(keep.sum()), "rejected": len(rejected),
-        "repaired": len(repaired), "crs": loaded.source.crs,
-        "encoding": loaded.source.encoding})
-    return ImportReport(**base, features_imported=int(keep.sum()), rejected=rejected,
-                        repaired=repaired, layer=info, counties=counties)
+        "path": str(p), "features": staged.rows, "rejected": len(rejected),
+        "repaired": len(repaired), "crs": source.crs, "encoding": source.encoding})
+    return ImportReport(**base, features_imported=staged.rows, rejected=rejected,
+                        repaired=repaired, layer=info, counties=sorted(staged.counties))
 
 
-def _counties(ws: Workspace, spec: LayerKind, frame: gpd.GeoDataFrame) -> pd.Series:
+class _Staging:
+    """Validated features waiting for the one atomic write: in memory, or per county on disk.
+
+    On disk they go to ``<workspace>/.import-staging/<token>/<county>/<n>.parquet`` and
+    are removed on exit, whatever happens.
+    """
+
+    def __init__(self, ws: Workspace, *, in_memory: bool) -> None:
+        self.in_memory = in_memory
+        self.folder = ws.root / ".import-staging" / uuid.uuid4().hex
+        self.frames: list[gpd.GeoDataFrame] = []
+        self.rows = 0
+        self.counties: set[str] = set()
+        self.admin_cache: dict[str, gpd.GeoDataFrame | None] = {}
+        self._n = 0
+
+    def __enter__(self) -> _Staging:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.frames.clear()
+        shutil.rmtree(self.folder, ignore_errors=True)
+        with contextlib.suppress(OSError):
+            self.folder.parent.rmdir()  # only when no other import is staging
+
+    def add(self, frame: gpd.GeoDataFrame) -> None:
+        self.rows += len(frame)
+        self.counties.update(str(c) for c in frame[COUNTY_COLUMN].unique())
+        if self.in_memory:
+            self.frames.append(frame)
+            return
+        for county, part in frame.groupby(COUNTY_COLUMN, sort=False):
+            target = self.folder / str(county) / f"{self._n:08d}.parquet"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            part.to_parquet(target, index=False)
+            self._n += 1
+
+    def parts(self) -> Iterator[gpd.GeoDataFrame]:
+        """Yield whole-county frames (one frame in memory mode)."""
+        if self.in_memory:
+            yield from self.frames
+            return
+        for county in sorted(self.counties):
+            files = sorted((self.folder / county).glob("*.parquet"))
+            frames = [gpd.read_parquet(f) for f in files]
+            yield frames[0] if len(frames) == 1 else gpd.GeoDataFrame(
+                pd.concat(frames, ignore_index=True), geometry="geometry", crs=frames[0].crs)
+
+
+def _counties(ws: Workspace, spec: LayerKind, frame: gpd.GeoDataFrame,
+              cache: dict[str, gpd.GeoDataFrame | None]) -> pd.Series:
     """County of every feature, as the workspace will partition it (checked against scope)."""
-    admin = None
     has_codes = COUNTY_COLUMN in frame.columns or any(
         f in frame.columns for f in spec.county_fields)
-    if spec.name != "admin_county" and not has_codes and ws.has_layer("admin_county"):
-        admin = ws.read_layer("admin_county", columns=["XZQDM"])
+    if spec.name == "admin_county" or has_codes:
+        admin = None
+    else:
+        if "admin" not in cache:
+            cache["admin"] = (ws.read_layer("admin_county", columns=["XZQDM"])
+                              if ws.has_layer("admin_county") else None)
+        admin = cache["admin"]
     return assign_counties(frame, spec, admin, ws.config.root_region)
 
 
@@ -250,23 +324,24 @@ def prepare_features(loaded: LoadedFeatures, spec: LayerKind, mapping: dict[str,
     frame = gpd.GeoDataFrame(pd.DataFrame(data, index=pd.RangeIndex(len(src))),
                              geometry=geoms, crs=src.crs)
     _check_codes(frame, reasons)
-    lines = loaded.lines
-    rejected = [RejectedFeature(index=i, feature_id=_feature_id(frame, i),
+    lines, off = loaded.lines, loaded.offset
+    rejected = [RejectedFeature(index=off + i, feature_id=_feature_id(frame, i, off),
                                 line=lines[i] if lines else None, reasons=r)
                 for i, r in sorted(reasons.items())]
-    repaired = [RepairedFeature(index=i, feature_id=_feature_id(frame, i),
+    repaired = [RepairedFeature(index=off + i, feature_id=_feature_id(frame, i, off),
                                 line=lines[i] if lines else None, reason=why)
                 for i, why in repairs if i not in reasons]
     return frame, rejected, repaired
 
 
-def _feature_id(frame: pd.DataFrame, i: int) -> str:
+def _feature_id(frame: pd.DataFrame, i: int, offset: int = 0) -> str:
     """Name feature ``i`` as users know it: its position plus BSM / DKBH / ... if present."""
+    n = offset + i
     for col in ("BSM", "DKBH", "PZWH", "GDBH", "XKZH", "ZHDBH", "JCBH", "XZQDM"):
         if col in frame.columns:
             value = frame[col].iloc[i]
-            return f"{i} ({col} {value})" if value is not pd.NA and value else str(i)
-    return str(i)
+            return f"{n} ({col} {value})" if value is not pd.NA and value else str(n)
+    return str(n)
 
 
 def _add(reasons: dict[int, list[str]], mask: np.ndarray, message: Callable[[int], str]) -> None:

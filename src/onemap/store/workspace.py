@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
@@ -186,7 +186,7 @@ class Workspace:
         self,
         kind: str,
         vintage: int | None,
-        gdf: gpd.GeoDataFrame,
+        gdf: gpd.GeoDataFrame | Iterable[gpd.GeoDataFrame],
         *,
         replace: bool = False,
         source_path: str = "",
@@ -201,14 +201,24 @@ class Workspace:
 
         The counties present in ``gdf`` replace their previous partitions; other
         counties stay unless ``replace`` is true. Nothing changes if any step fails.
+        ``gdf`` may also be an iterable of frames, each holding whole counties (no county
+        in two frames), consumed one at a time so peak memory follows the largest one.
         """
         spec = get_kind(kind)
         year = self._vintage_for(spec, vintage)
-        frame = self._prepare(spec, gdf)
-        groups = list(frame.groupby(COUNTY_COLUMN, sort=True))
+        if isinstance(gdf, gpd.GeoDataFrame):
+            groups: Iterable[Any] = list(self._prepare(spec, gdf).groupby(COUNTY_COLUMN,
+                                                                          sort=True))
+            total = len(groups)  # type: ignore[arg-type]
+        else:  # counties arrive part by part; the total is unknown up front
+            groups = (g for f in gdf for g in self._prepare(spec, f).groupby(COUNTY_COLUMN,
+                                                                             sort=True))
+            total = 0
         written: list[tuple[str, Path, int, float, BBox, str]] = []
         try:
             for i, (county, part) in enumerate(groups):
+                if any(w[0] == str(county) for w in written):
+                    raise WorkspaceError(f"county {county} appears in two parts of one write")
                 part = sort_spatially(part.reset_index(drop=True))
                 rel = Path("layers", kind, str(year), f"{county}-{uuid.uuid4().hex[:12]}.parquet")
                 checksum = write_partition(part, self.root / rel)
@@ -216,7 +226,7 @@ class Workspace:
                 bounds = tuple(float(v) for v in part.total_bounds)
                 written.append((str(county), rel, len(part), area, bounds, checksum))  # type: ignore[arg-type]
                 if progress:
-                    progress(i + 1, len(groups), str(county))
+                    progress(i + 1, total, str(county))
             obsolete = self._switch(spec, year, written, replace=replace, meta={
                 "source_path": source_path, "source_crs": source_crs,
                 "source_encoding": source_encoding, "source_checksum": source_checksum,

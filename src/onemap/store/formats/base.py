@@ -88,6 +88,17 @@ class FileFormat(ABC):
         """Write ``frame`` (already in the wanted CRS) to ``path``; return the files written."""
         raise InvalidInput(f"format {self.name} is read-only")
 
+    supports_chunks: bool = False
+
+    def count(self, path: Path, *, layer: str | None = None) -> int:
+        """Return the number of features (formats with ``supports_chunks``)."""
+        raise InvalidInput(f"format {self.name} cannot be read in chunks")
+
+    def read_chunk(self, path: Path, *, start: int, size: int, encoding: str | None = None,
+                   layer: str | None = None) -> RawFeatures:
+        """Read features ``start`` … ``start + size - 1`` (formats with ``supports_chunks``)."""
+        raise InvalidInput(f"format {self.name} cannot be read in chunks")
+
     def matches(self, path: Path) -> bool:
         """Tell whether ``path`` looks like a file of this format (by suffix)."""
         name = path.name.lower().rstrip("/")

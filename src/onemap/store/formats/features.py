@@ -25,6 +25,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -40,7 +41,7 @@ from onemap.standards.crs import (
     zone_for_longitude,
     zone_from_epsg,
 )
-from onemap.store.formats.base import FileFormat, format_for_path, get_format
+from onemap.store.formats.base import FileFormat, RawFeatures, format_for_path, get_format
 from onemap.store.formats.models import SourceInfo
 
 CHINA_LONLAT = (73.0, 3.0, 136.0, 54.0)  # generous bounds of China's territory, degrees
@@ -60,6 +61,8 @@ class LoadedFeatures:
     native: gpd.GeoSeries
     lines: list[int] | None = None
     notes: list[str] = field(default_factory=list)
+    offset: int = 0  # position of the first feature in the file (chunked reads)
+    total: int | None = None  # features in the whole file, when known
 
 
 def load_features(path: str | Path, *, encoding: str | None = None,
@@ -76,7 +79,40 @@ def load_features(path: str | Path, *, encoding: str | None = None,
         loaded.frame.attrs["source"] = loaded.source
         return loaded
     fmt = get_format(format) if format else format_for_path(p)
-    raw = fmt.read(p, encoding=encoding, layer=layer)
+    loaded = _finish(fmt.read(p, encoding=encoding, layer=layer), fmt, p, crs)
+    loaded.total = len(loaded.frame)
+    return loaded
+
+
+def iter_features(path: str | Path, *, encoding: str | None = None,
+                  crs: str | int | None = None, layer: str | None = None,
+                  chunk_size: int = 250_000) -> Iterator[LoadedFeatures]:
+    """Yield the features of ``path`` in chunks of at most ``chunk_size`` (EPSG:4490).
+
+    GDAL formats (Shapefile, GeoPackage, FlatGeobuf, FileGDB, GeoJSON) are read slice by
+    slice so memory follows the chunk, not the file; other formats come in one chunk.
+    Each chunk's ``offset`` is the file position of its first feature, ``total`` the
+    file's feature count.
+    """
+    p = Path(path)
+    fmt = None if p.suffix.lower() == ".zip" else format_for_path(p)
+    total = fmt.count(p, layer=layer) if fmt is not None and fmt.supports_chunks else 0
+    if fmt is None or total <= chunk_size:
+        yield load_features(p, encoding=encoding, crs=crs, layer=layer)
+        return
+    enc = encoding
+    origin = ""
+    for start in range(0, total, chunk_size):
+        raw = fmt.read_chunk(p, start=start, size=chunk_size, encoding=enc, layer=layer)
+        origin = origin or raw.encoding_origin
+        raw.encoding_origin, enc = origin, raw.encoding
+        loaded = _finish(raw, fmt, p, crs)
+        loaded.offset, loaded.total = start, total
+        yield loaded
+
+
+def _finish(raw: RawFeatures, fmt: FileFormat, p: Path, crs: str | int | None) -> LoadedFeatures:
+    """Apply the CRS rules to what a reader returned and reproject to EPSG:4490."""
     frame = raw.frame
     notes = list(raw.notes)
     src, origin = _source_crs(frame, crs, raw.crs_origin, str(p), notes)

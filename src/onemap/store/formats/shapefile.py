@@ -26,7 +26,7 @@ import pyogrio
 
 from onemap.errors import ImportRejected, InvalidInput
 from onemap.store.formats.base import FileFormat, RawFeatures
-from onemap.store.formats.vector import read_ogr, write_ogr
+from onemap.store.formats.vector import count_ogr, read_ogr, write_ogr
 
 _LDID_CP936 = 0x4D
 _CPG_NAMES = {"936": "GBK", "cp936": "GBK", "gb2312": "GBK", "65001": "UTF-8", "utf8": "UTF-8"}
@@ -55,42 +55,57 @@ def _field_name(raw: bytes) -> str:
         "gb18030", errors="replace")
 
 
+SCAN_BLOCK_ROWS = 500_000  # DBF records examined at a time (memory-mapped file)
+
+
 def scan_dbf_text(dbf: Path) -> list[tuple[str, int, bytes]]:
     """Return ``(field, first record, bytes)`` for every distinct non-ASCII text value.
 
-    Record index ``-1`` marks a field *name* (Chinese field names are encoded too).
+    Record index ``-1`` marks a field *name* (Chinese field names are encoded too). The
+    DBF is memory-mapped and scanned in blocks, so a province-size file costs little RAM.
     """
-    data = dbf.read_bytes()
-    if len(data) < 32:
-        raise ImportRejected("DBF file is truncated (no header)", path=str(dbf))
-    count, header_len, record_len = struct.unpack("<IHH", data[4:12])
+    size = dbf.stat().st_size
+    with dbf.open("rb") as fh:
+        head = fh.read(32)
+        if len(head) < 32:
+            raise ImportRejected("DBF file is truncated (no header)", path=str(dbf))
+        count, header_len, record_len = struct.unpack("<IHH", head[4:12])
+        descriptors = head + fh.read(max(0, header_len - 32))
     fields: list[tuple[str, bytes, int, int]] = []
     offset, pos = 1, 32
-    while pos + 32 <= header_len and data[pos] != 0x0D:
-        raw_name, ftype, length = data[pos:pos + 11], chr(data[pos + 11]), data[pos + 16]
+    while pos + 32 <= len(descriptors) and descriptors[pos] != 0x0D:
+        raw_name = descriptors[pos:pos + 11]
+        ftype, length = chr(descriptors[pos + 11]), descriptors[pos + 16]
         fields.append((ftype, raw_name.split(b"\x00", 1)[0], offset, length))
         offset += length
         pos += 32
     found: list[tuple[str, int, bytes]] = [
         (_field_name(n), -1, n) for _, n, _, _ in fields if not n.isascii()]
-    available = max(0, min(count, (len(data) - header_len) // max(record_len, 1)))
+    available = max(0, min(count, (size - header_len) // max(record_len, 1)))
     if available < count:
         raise ImportRejected(f"DBF file is truncated: header says {count} records, "
                              f"found {available}", path=str(dbf))
     if not available:
         return found
-    table = np.frombuffer(data, dtype=np.uint8, count=available * record_len,
-                          offset=header_len).reshape(available, record_len)
-    for ftype, raw_name, start, length in fields:
-        if ftype not in "CM" or length == 0:
-            continue
-        column = np.ascontiguousarray(table[:, start:start + length]).view(f"S{length}").ravel()
-        codes, uniques = pd.factorize(column)  # hash-based: much faster than np.unique
-        first = np.full(len(uniques), len(codes), dtype=np.int64)
-        np.minimum.at(first, codes, np.arange(len(codes)))
-        for value, rec in zip(list(uniques), first.tolist(), strict=True):
-            if not value.isascii():
-                found.append((_field_name(raw_name), int(rec), value.rstrip(b" \x00")))
+    table = np.memmap(dbf, dtype=np.uint8, mode="r", offset=header_len,
+                      shape=(available, record_len))
+    seen: dict[tuple[bytes, bytes], int] = {}
+    for lo in range(0, available, SCAN_BLOCK_ROWS):
+        block = table[lo:lo + SCAN_BLOCK_ROWS]
+        for ftype, raw_name, start, length in fields:
+            if ftype not in "CM" or length == 0:
+                continue
+            column = np.ascontiguousarray(block[:, start:start + length]).view(
+                f"S{length}").ravel()
+            codes, uniques = pd.factorize(column)  # hash-based: much faster than np.unique
+            first = np.full(len(uniques), len(codes), dtype=np.int64)
+            np.minimum.at(first, codes, np.arange(len(codes)))
+            for value, rec in zip(list(uniques), first.tolist(), strict=True):
+                if not value.isascii() and (raw_name, value) not in seen:
+                    seen[(raw_name, value)] = lo + int(rec)
+                    found.append((_field_name(raw_name), lo + int(rec),
+                                  value.rstrip(b" \x00")))
+    del table
     return found
 
 
@@ -201,6 +216,24 @@ class ShapefileFormat(FileFormat):
         _check_shp_length(path)
         guess = detect_dbf_encoding(path, encoding)
         frame = read_ogr(path, encoding=guess.encoding)
+        return RawFeatures(frame, encoding=guess.encoding, encoding_origin=guess.origin,
+                           notes=guess.notes)
+
+    supports_chunks = True
+
+    def count(self, path: Path, *, layer: str | None = None) -> int:
+        """Return the number of features (from the .shx/.shp through GDAL)."""
+        return count_ogr(path)
+
+    def read_chunk(self, path: Path, *, start: int, size: int, encoding: str | None = None,
+                   layer: str | None = None) -> RawFeatures:
+        """Read ``size`` features from ``start``; the first chunk detects the encoding."""
+        if start == 0 or encoding is None:
+            _check_shp_length(path)
+            guess = detect_dbf_encoding(path, encoding)
+        else:  # later chunks reuse the encoding the first chunk found and checked
+            guess = EncodingGuess(encoding, "detected")
+        frame = read_ogr(path, encoding=guess.encoding, skip_features=start, max_features=size)
         return RawFeatures(frame, encoding=guess.encoding, encoding_origin=guess.origin,
                            notes=guess.notes)
 

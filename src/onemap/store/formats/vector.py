@@ -62,12 +62,14 @@ def _gdal_reason(exc: BaseException) -> str:
 
 
 def read_ogr(path: Path, *, layer: str | None = None, encoding: str | None = None,
-             driver: str | None = None) -> gpd.GeoDataFrame:
-    """Read one layer through GDAL, turning GDAL errors into :class:`ImportRejected`."""
+             skip_features: int = 0, max_features: int | None = None) -> gpd.GeoDataFrame:
+    """Read one layer (or a slice of it) through GDAL; GDAL errors become ImportRejected."""
     if not path.exists():
         raise ImportRejected("file not found", path=str(path))
     chosen = _pick_layer(path, layer)
-    kwargs: dict[str, Any] = {"use_arrow": True}
+    kwargs: dict[str, Any] = {"use_arrow": True, "skip_features": skip_features}
+    if max_features is not None:
+        kwargs["max_features"] = max_features
     if encoding:
         kwargs["encoding"] = encoding
     if chosen is not None:
@@ -104,9 +106,33 @@ def write_ogr(frame: gpd.GeoDataFrame, path: Path, *, driver: str, layer: str | 
         raise InvalidInput(f"cannot write {driver}: {_gdal_reason(exc)}", path=str(path)) from None
 
 
+def count_ogr(path: Path, *, layer: str | None = None) -> int:
+    """Return the feature count of one layer."""
+    if not path.exists():
+        raise ImportRejected("file not found", path=str(path))
+    chosen = _pick_layer(path, layer)
+    try:
+        info = pyogrio.read_info(path, layer=chosen) if chosen else pyogrio.read_info(path)
+    except _GDAL_ERRORS as exc:
+        raise ImportRejected(f"cannot open the file: {_gdal_reason(exc)}", path=str(path)) from None
+    return int(info["features"])
+
+
 class _OgrFormat(FileFormat):
     driver = ""
     write_options: dict[str, Any] = {}  # noqa: RUF012 - read-only class constant
+    supports_chunks = True
+
+    def count(self, path: Path, *, layer: str | None = None) -> int:
+        """Return the number of features of the layer."""
+        return count_ogr(path, layer=layer)
+
+    def read_chunk(self, path: Path, *, start: int, size: int, encoding: str | None = None,
+                   layer: str | None = None) -> RawFeatures:
+        """Read ``size`` features from ``start``."""
+        frame = read_ogr(path, layer=layer, skip_features=start, max_features=size)
+        return RawFeatures(frame, encoding="UTF-8", encoding_origin="format",
+                           layer=layer or "")
 
     def read(self, path: Path, *, encoding: str | None = None,
              layer: str | None = None) -> RawFeatures:
