@@ -210,13 +210,13 @@ def test_partition_files_are_plain_geoparquet(ws: Workspace):
 
 def test_process_executor_gives_the_same_values(ws: Workspace):
     from onemap.compute import get_executor
-    from onemap.indicators.catalog import ensure_catalog, get_indicator
+    from onemap.indicators.spatial import layer_amounts
 
-    ensure_catalog(ws)
-    for ind_id, year in (("farmland_retained", 2020), ("pbf_area", 2020),
-                         ("new_construction_land", 2020)):
-        ind = get_indicator(ws, ind_id)
-        local, _ = service.county_amounts(ws, ind, year)
-        with get_executor("processes", workers=2) as pool:
-            remote, _ = service.county_amounts(ws, ind, year, pool)
-        assert remote == local and len(local) == len(COUNTIES)
+    cons = tuple(sorted(construction_codes()))
+    tasks = [("class_area", tuple(sorted(farmland_codes()))), ("class_change", cons),
+             ("class_area", cons)]
+    local, prev = layer_amounts(ws, "dltb", 2020, tasks)
+    with get_executor("processes", workers=2) as pool:
+        remote, _ = layer_amounts(ws, "dltb", 2020, tasks, pool)
+    assert prev == 2019
+    assert remote == local and all(len(t) == len(COUNTIES) for t in local)

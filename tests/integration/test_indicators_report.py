@@ -85,6 +85,19 @@ def test_cli_set_import_and_values(ws_root: Path, tmp_path: Path,
     assert json.loads(capsys.readouterr().out)["error"]["code"] == "indicator_input_error"
 
 
+def test_catalog_is_editable_and_kept(ws_root: Path):
+    out = json.loads(_cli("indicators", "edit", str(ws_root), "high_standard_farmland",
+                          "--target-value", "3100", "--json"))
+    assert out["target_value"] == 3100 and out["computation"]["layers"] == ["hsf"]
+    cat = json.loads(_cli("indicators", "catalog", str(ws_root), "--json"))
+    assert next(i for i in cat if i["id"] == "high_standard_farmland")["target_value"] == 3100
+    cat = json.loads(_cli("indicators", "catalog", str(ws_root), "--replace", "--json"))
+    assert next(i for i in cat if i["id"] == "high_standard_farmland")["target_value"] == 3079
+    res = runner.invoke(create_cli(), ["indicators", "edit", str(ws_root), "pbf_area",
+                                       "--target-kind", "sometimes"])
+    assert res.exit_code != 0
+
+
 def _pdf_text(path: Path) -> str:
     """Page text with whitespace removed (table cells wrap words across lines)."""
     out = subprocess.run(["pdftotext", str(path), "-"], capture_output=True, text=True,

@@ -17,7 +17,12 @@ from typer.core import TyperGroup
 
 from onemap.cli.executors import open_executor
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
-from onemap.indicators.catalog import list_indicators, load_catalog
+from onemap.indicators.catalog import (
+    ensure_catalog,
+    list_indicators,
+    load_catalog,
+    update_indicator,
+)
 from onemap.indicators.models import WARNING_ZH
 from onemap.indicators.service import evaluate, list_values, refresh_spatial_indicators
 from onemap.indicators.statistics import import_statistics, set_quota, set_value
@@ -27,7 +32,8 @@ from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
 Dir = Annotated[Path, typer.Argument(help="workspace folder")]
-SUBCOMMANDS = ("show", "import", "set", "quota", "refresh", "catalog", "values", "report")
+SUBCOMMANDS = ("show", "import", "set", "quota", "refresh", "catalog", "edit", "values",
+               "report")
 
 
 class _DefaultShow(TyperGroup):
@@ -153,6 +159,30 @@ def catalog(directory: Dir,
                       f"{i.target_year}: {i.target_value}", i.target_kind,
                       f"{i.computation.method} {','.join(i.computation.layers)}")
     stdout.print(table)
+
+
+@app.command("edit")
+def edit(directory: Dir, indicator: Annotated[str, typer.Argument(help="indicator id")],
+         target_value: Annotated[float | None, typer.Option(help="目标值")] = None,
+         target_year: Annotated[int | None, typer.Option(help="目标年")] = None,
+         baseline_value: Annotated[float | None, typer.Option(help="基期值")] = None,
+         baseline_year: Annotated[int | None, typer.Option(help="基期年")] = None,
+         target_kind: Annotated[str | None, typer.Option(
+             help="at_least | at_most | not_below_national_quota | not_above_national_quota"
+                  " | cumulative_at_least | info")] = None,
+         json_: JsonOpt = False) -> None:
+    """Edit a catalog entry (target, baseline, kind); the change is audited."""
+    changes = {k: v for k, v in {"target_value": target_value, "target_year": target_year,
+                                 "baseline_value": baseline_value,
+                                 "baseline_year": baseline_year,
+                                 "target_kind": target_kind}.items() if v is not None}
+    ws = Workspace.open(directory)
+    ensure_catalog(ws)
+    edited = update_indicator(ws, indicator, changes, actor=SYSTEM)
+    if json_:
+        emit_json(edited)
+        return
+    stderr.print(f"{edited.id}: {changes}")
 
 
 @app.command("values")

@@ -11,11 +11,7 @@ Statistics (import, entry, quotas) are in :mod:`onemap.indicators.statistics`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
-from pathlib import Path
-
-import pyarrow.parquet as pq
+from collections.abc import Callable
 
 from onemap.compute.base import Executor
 from onemap.indicators import compute as k
@@ -27,140 +23,26 @@ from onemap.indicators.models import (
     EvaluationSet,
     Indicator,
     IndicatorValue,
-    LayerRef,
     ReportMode,
     ValueSource,
 )
 from onemap.indicators.records import Key, append_values, current_map, now, read_quotas, read_values
+from onemap.indicators.spatial import compute_items, spatial_years, stat_series
 from onemap.store.access import SYSTEM, Actor
-from onemap.store.partitions import read_partition
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
 Item = tuple[Key, float | None, ValueSource]
-DLTB_COLUMNS = ["DLBM", "TBMJ", "KCMJ", "TBDLMJ"]
 
 
-def _ref(ws: Workspace, kind: str, vintage: int) -> LayerRef:
-    return LayerRef(kind=kind, vintage=vintage, revision=ws.layer(kind, vintage).revision)
-
-
-def spatial_years(ws: Workspace, ind: Indicator) -> list[int]:
-    """Return the years a spatial indicator can be computed for from the layers held."""
-    vintages = ws.vintages(ind.computation.layers[0])
-    if ind.computation.method == "class_change":
-        return vintages[1:]
-    return vintages
-
-
-@dataclass(frozen=True)
-class CountyJob:
-    """One county's input to :func:`county_kernel` (picklable, file paths only)."""
-
-    method: str
-    classes: tuple[str, ...]
-    path: str
-    prev_path: str = ""
-
-
-def county_kernel(job: CountyJob) -> float:
-    """Return one county's indicator area in m² (runs in any executor)."""
-    if job.method in ("class_area", "intensity_decline"):
-        names = pq.read_schema(job.path).names
-        attrs = pq.read_table(job.path, columns=[c for c in DLTB_COLUMNS if c in names])
-        return k.class_area_m2(attrs.to_pandas(), job.classes)
-    cur = read_partition(Path(job.path), columns=["DLBM"] if job.prev_path else [])
-    if job.method == "layer_area":
-        return k.polygon_area_m2(cur.geometry)
-    prev = read_partition(Path(job.prev_path), columns=["DLBM"])
-    return k.class_change_m2(prev.geometry, prev.DLBM, cur.geometry, cur.DLBM, job.classes)
-
-
-def county_amounts(ws: Workspace, ind: Indicator, year: int,
-                   executor: Executor | None = None) -> tuple[dict[str, float], list[LayerRef]]:
-    """Return the indicator's area per county in m² for ``year``, and the layers read.
-
-    The per-county kernel runs in ``executor`` (in this process when None).
-    """
-    comp = ind.computation
-    kind = comp.layers[0]
-    refs = [_ref(ws, kind, year)]
-    classes = tuple(comp.classes)
-    jobs: list[CountyJob] = []
-    counties: list[str] = []
-    if comp.method == "class_change":
-        prev_year = max(v for v in ws.vintages(kind) if v < year)
-        refs.insert(0, _ref(ws, kind, prev_year))
-        prev = {p.county: p for p in ws.partitions(kind, prev_year)}
-        for part in ws.partitions(kind, year):
-            if part.county in prev:
-                jobs.append(CountyJob(comp.method, classes, str(ws.root / part.path),
-                                      str(ws.root / prev[part.county].path)))
-                counties.append(part.county)
-    else:
-        for part in ws.partitions(kind, year):
-            jobs.append(CountyJob(comp.method, classes, str(ws.root / part.path)))
-            counties.append(part.county)
-    values = executor.map(county_kernel, jobs) if executor is not None else [
-        county_kernel(j) for j in jobs]
-    return dict(zip(counties, values, strict=True)), refs
-
-
-def _stat_series(values: dict[Key, IndicatorValue], stat: str) -> dict[tuple[str, int], float]:
-    """Statistic values per (region, year), cities/province filled by sums of counties."""
-    direct = {(r, y): v.value for (s, r, y), v in values.items() if s == stat
-              and v.value is not None}
-    summed: dict[tuple[str, int], float] = {}
-    for (region, year), value in direct.items():
-        if k.level_of(region) == "county":
-            for parent in k.parents(region):
-                summed[(parent, year)] = summed.get((parent, year), 0.0) + value
-    return {**summed, **direct}
-
-
-def _intensity_items(ind: Indicator, amounts: dict[int, dict[str, float]],
-                     stats: dict[tuple[str, int], float], refs: dict[int, list[LayerRef]],
-                     ) -> list[Item]:
-    base = ind.baseline_year
-    if base not in amounts:
-        return []
-    base_regions = k.reduce_regions(amounts[base])
-    items: list[Item] = []
-    for year, county_m2 in amounts.items():
-        for region, area in k.reduce_regions(county_m2).items():
-            gdp, base_gdp = stats.get((region, year)), stats.get((region, base))
-            if gdp is None or base_gdp is None or region not in base_regions:
-                continue
-            value = k.intensity_decline(area, gdp, base_regions[region], base_gdp)
-            src = ValueSource(kind="layers", layers=refs[year] + refs[base],
-                              inputs=list(ind.computation.statistics),
-                              note="Σ TBDLMJ (建设用地) / GDP vs baseline year")
-            items.append(((ind.id, region, year), value, src))
-    return items
-
-
-def compute_items(ws: Workspace, ind: Indicator, years: Iterable[int],
-                  values: dict[Key, IndicatorValue] | None = None,
-                  executor: Executor | None = None) -> list[Item]:
-    """Compute a spatial indicator for ``years`` at county, city and province level."""
-    comp = ind.computation
-    years = sorted(set(years))
-    if comp.method == "intensity_decline":
-        values = values if values is not None else current_map(ws, comp.statistics)
-        wanted = [y for y in spatial_years(ws, ind) if y in set(years) or
-                  y == ind.baseline_year]
-        amounts: dict[int, dict[str, float]] = {}
-        used: dict[int, list[LayerRef]] = {}
-        for y in wanted:
-            amounts[y], used[y] = county_amounts(ws, ind, y, executor)
-        return _intensity_items(ind, amounts, _stat_series(values, comp.statistics[0]), used)
-    items: list[Item] = []
-    for year in years:
-        county_m2, refs = county_amounts(ws, ind, year, executor)
-        for region, m2 in k.reduce_regions(county_m2).items():
-            src = ValueSource(kind="layers", layers=refs)
-            items.append(((ind.id, region, year), k.from_m2(m2, ind.unit), src))
-    return items
+def _affected_years(ind: Indicator, years: list[int], vintage: int | None) -> list[int]:
+    if vintage is None:
+        return years
+    later = [y for y in years if y > vintage][:1]
+    affected = {vintage, *later} if ind.computation.method == "class_change" else {vintage}
+    if ind.computation.method == "intensity_decline" and vintage == ind.baseline_year:
+        affected = set(years)
+    return [y for y in years if y in affected]
 
 
 def refresh_spatial_indicators(ws: Workspace, kind: str | None = None,
@@ -171,56 +53,50 @@ def refresh_spatial_indicators(ws: Workspace, kind: str | None = None,
 
     Call it after loading a new vintage of a source layer. With ``vintage`` only the
     years that vintage affects are recomputed (for a change indicator: that vintage
-    and the next one).
+    and the next one). Each layer vintage is read once per county.
     """
     ensure_catalog(ws)
-    todo = [i for i in list_indicators(ws) if i.computation.spatial
-            and ws.has_layer(i.computation.layers[0])
-            and (kind is None or kind in i.computation.layers)]
-    added = 0
-    for n, ind in enumerate(todo):
-        years = spatial_years(ws, ind)
-        if vintage is not None:
-            later = [y for y in years if y > vintage][:1]
-            affected = {vintage, *later} if ind.computation.method == "class_change" else {
-                vintage}
-            if ind.computation.method == "intensity_decline" and vintage == ind.baseline_year:
-                affected = set(years)
-            years = [y for y in years if y in affected]
-        added += append_values(ws, compute_items(ws, ind, years, executor=executor),
-                               recorded_by=actor.username, note="recomputed from layers")
-        added += refresh_derived(ws, actor=actor) if n == len(todo) - 1 else 0
-        if progress:
-            progress(n + 1, len(todo), ind.id)
+    catalog = {i.id: i for i in list_indicators(ws)}
+    wanted = {i.id: _affected_years(i, spatial_years(ws, i), vintage)
+              for i in catalog.values() if i.computation.spatial
+              and ws.has_layer(i.computation.layers[0])
+              and (kind is None or kind in i.computation.layers)}
+    items = compute_items(ws, wanted, catalog, current_map(ws), executor)
+    added = append_values(ws, items, recorded_by=actor.username, note="recomputed from layers")
+    added += refresh_derived(ws, actor=actor, layers=False)
+    if progress:
+        progress(len(wanted), len(wanted), ",".join(wanted))
     if added:
         ws.audit(actor.username, "indicators.refresh", f"{kind or '*'}/{vintage or '*'}",
                  {"rows": added})
     return added
 
 
-def refresh_derived(ws: Workspace, *, actor: Actor = SYSTEM) -> int:
-    """Recompute indicators derived from statistics (e.g. water use per unit GDP)."""
-    added = 0
-    values = None
-    for ind in list_indicators(ws):
+def refresh_derived(ws: Workspace, *, actor: Actor = SYSTEM, layers: bool = True) -> int:
+    """Recompute the indicators derived from statistics (e.g. water use per unit GDP).
+
+    With ``layers`` also construction land per unit GDP, which reads DLTB attributes.
+    """
+    catalog = {i.id: i for i in list_indicators(ws)}
+    values = current_map(ws)
+    items: list[Item] = []
+    for ind in catalog.values():
         comp = ind.computation
         if comp.method == "statistic_intensity_decline":
-            values = values if values is not None else current_map(ws)
-            num = _stat_series(values, comp.statistics[0])
-            den = _stat_series(values, comp.statistics[1])
-            items: list[Item] = []
+            num = stat_series(values, comp.statistics[0])
+            den = stat_series(values, comp.statistics[1])
             for (region, year), amount in num.items():
                 base = (region, ind.baseline_year)
                 if (region, year) in den and base in num and base in den:
                     value = k.intensity_decline(amount, den[(region, year)], num[base], den[base])
                     items.append(((ind.id, region, year), value, ValueSource(
                         kind="derived", inputs=list(comp.statistics))))
-            added += append_values(ws, items, recorded_by=actor.username, note="derived")
-        elif comp.method == "intensity_decline" and ws.has_layer(comp.layers[0]):
-            values = values if values is not None else current_map(ws)
-            items = compute_items(ws, ind, spatial_years(ws, ind), values)
-            added += append_values(ws, items, recorded_by=actor.username, note="derived")
-    return added
+    rates = {i.id: spatial_years(ws, i) for i in catalog.values()
+             if layers and i.computation.method == "intensity_decline"
+             and ws.has_layer(i.computation.layers[0])}
+    if rates:
+        items += compute_items(ws, rates, catalog, values)
+    return append_values(ws, items, recorded_by=actor.username, note="derived")
 
 
 def stale_indicators(ws: Workspace) -> list[tuple[str, int]]:
@@ -253,10 +129,11 @@ def ensure_fresh(ws: Workspace, *, actor: Actor = SYSTEM) -> int:
     by_id: dict[str, list[int]] = {}
     for ind_id, year in stale:
         by_id.setdefault(ind_id, []).append(year)
-    catalog = {i.id: i for i in list_indicators(ws)}
-    for ind_id, years in by_id.items():
-        added += append_values(ws, compute_items(ws, catalog[ind_id], years),
-                               recorded_by=actor.username, note="recomputed on read (stale)")
+    if by_id:
+        catalog = {i.id: i for i in list_indicators(ws)}
+        items = compute_items(ws, by_id, catalog, current_map(ws))
+        added = append_values(ws, items, recorded_by=actor.username,
+                              note="recomputed on read (stale)")
     return added
 
 
