@@ -64,7 +64,7 @@ async function identify(e) {
   const fid = hit.properties.fid;
   const meta = state.meta.get(cid);
   let props = hit.properties;
-  try {
+  if (fid) try {
     const feat = await getJSON(`/collections/${cid}/items/${encodeURIComponent(fid)}`);
     props = feat.properties;
   } catch (err) { /* keep the tile's attributes */ }

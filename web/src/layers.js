@@ -43,6 +43,7 @@ export function showLayer(map, meta) {
       paint: { "fill-color": meta.kind === "dltb" ? dltbColor(state.colors) : color,
         "fill-opacity": outline ? 0.01 : meta.kind === "dltb" ? 0.85 : 0.4 } });
     map.addLayer({ id: `${id}-line`, type: "line", source: id, "source-layer": id,
+      filter: ["!", ["has", "generalised"]], // no outlines on the low-zoom mosaic
       paint: { "line-color": meta.kind === "dltb" ? "#777" : color,
         "line-width": outline ? 1.6 : 0.4, "line-opacity": 0.8 } });
   }

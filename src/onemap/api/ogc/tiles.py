@@ -132,7 +132,7 @@ def _buffered(addr: TileAddress) -> BBox:
 
 
 def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_bytes: int,
-                max_vertices: int = 80_000, max_features: int = 6_000) -> bytes:
+                max_vertices: int = 120_000, max_features: int = 12_000) -> bytes:
     """Encode the in-scope features of ``entry`` meeting the tile as one MVT layer.
 
     Polygons under half a screen pixel are dropped, the rest simplified to a quarter
@@ -150,17 +150,61 @@ def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_byte
     if cand is None:
         return _mvt(entry.collection_id, [])
     chunks, which, sizes, geoms = cand
+    spec = get_kind(kind)
+    mosaic: list[dict[str, object]] = []
+    if spec.coverage and addr.z < DETAIL_ZOOM and spec.spec("DLBM") is not None:
+        mosaic = _mosaic(data, entry, addr, box)
     order = np.argsort(-sizes, kind="stable")  # largest first
-    cost = np.cumsum(shapely.get_num_coordinates(geoms[order]) * 2 + 48)  # ≈ bytes
-    budget = (np.cumsum(shapely.get_num_coordinates(geoms[order])) <= max_vertices) & (
-        cost <= max_bytes)
+    ncoords = shapely.get_num_coordinates(geoms[order])
+    room = 0.9 * max_bytes - 24 * len(mosaic)
+    budget = (np.cumsum(ncoords) <= max_vertices) & (np.cumsum(ncoords * 2 + 48) <= room)
     keep = order[budget] if not budget.all() else order
     fields = tile_fields(kind, data.actor.is_public, addr.z)
     while True:
-        blob = _mvt(entry.collection_id, _features(chunks, which, geoms, np.sort(keep), fields))
+        feats = _features(chunks, which, geoms, np.sort(keep), fields)
+        blob = _mvt(entry.collection_id, mosaic + feats)
         if len(blob) <= max_bytes or len(keep) <= 1:
             return blob
         keep = keep[: len(keep) // 2]
+
+
+MOSAIC_CELL = 64  # tile units (4 screen pixels) per mosaic cell
+
+
+def _mosaic(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox
+            ) -> list[dict[str, object]]:
+    """Squares of 4×4 pixels coloured by the largest feature centred in them.
+
+    Drawn under the kept polygons of a coverage layer (DLTB) at low zoom, they fill
+    the gaps left by dropped small polygons so the map has no holes.
+    """
+    centres, sizes, codes = [], [], []
+    for _part, pf, hit in data.chunks(entry, box):
+        if hit is None or not len(hit):
+            continue
+        b = pf.bounds[hit]
+        centres.append(np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2]))
+        sizes.append((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
+        codes.append(pf.column("DLBM")[hit])
+    if not centres:
+        return []
+    xy = shapely.get_coordinates(addr.to_tile_units(shapely.points(np.concatenate(centres))))
+    cell = np.floor(xy / MOSAIC_CELL).astype(np.int64)
+    n = EXTENT // MOSAIC_CELL
+    inside = (cell >= -1).all(axis=1) & (cell <= n).all(axis=1)
+    cell, size, code = cell[inside], np.concatenate(sizes)[inside], np.concatenate(codes)[inside]
+    order = np.argsort(-size, kind="stable")
+    key = (cell[order, 0] + 1) * (n + 3) + (cell[order, 1] + 1)
+    _, first = np.unique(key, return_index=True)
+    pick = order[first]
+    out: list[dict[str, object]] = []
+    for (cx, cy), c in zip(cell[pick], code[pick], strict=True):
+        if c is None:
+            continue
+        x0, y0 = int(cx) * MOSAIC_CELL, int(cy) * MOSAIC_CELL
+        out.append({"geometry": shapely.box(x0, y0, x0 + MOSAIC_CELL, y0 + MOSAIC_CELL),
+                    "properties": {"DLBM": str(c), "generalised": 1}})
+    return out
 
 
 @dataclass
@@ -194,7 +238,13 @@ def _candidates(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBo
     for part, pf, hit, size in hits:
         if not len(hit):
             continue
-        g = shapely.clip_by_rect(data.finish_geometries(pf.geometries[hit]), *box)
+        g = data.finish_geometries(pf.geometries[hit])
+        b = pf.bounds[hit]
+        cross = ~((b[:, 0] >= box[0]) & (b[:, 1] >= box[1]) & (b[:, 2] <= box[2])
+                  & (b[:, 3] <= box[3]))
+        if cross.any():  # clip only what crosses the tile's buffered edge
+            g = g.copy()
+            g[cross] = shapely.clip_by_rect(g[cross], *box)
         g = addr.to_tile_units(g)
         if not point_kind:
             g = shapely.simplify(g, 4.0, preserve_topology=False)
@@ -239,7 +289,7 @@ def _mvt(name: str, features: list[dict[str, object]]) -> bytes:
 def _prop(value: object) -> object:
     if isinstance(value, np.generic):
         return value.item()
-    if isinstance(value, str | int | float | bool):
+    if isinstance(value, (str, int, float, bool)):
         return value
     return str(value)
 
