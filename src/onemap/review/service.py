@@ -223,6 +223,13 @@ class ReviewService:
         if actor.is_public:
             raise InvalidInput("public users may not run site reviews",
                                user_message="公众用户无权进行用地审查 (sign in)")
+        try:
+            return self._review(parcels, actor, project, site_name, source, record)
+        finally:
+            self.cache.flush()  # background loads start once this query is answered
+
+    def _review(self, parcels: gpd.GeoDataFrame, actor: Actor, project: ProjectInfo,
+                site_name: str, source: str, record: bool) -> SiteReview:
         rules = self.rule_set()
         buffer_m = self.ws.config.thresholds.hazard_buffer_m
         minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)
@@ -341,5 +348,6 @@ class ReviewService:
         minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)
         pad = max(maxx - minx, maxy - miny) * margin_ratio + 1e-4
         layers, _, _ = self.load_layers((minx - pad, miny - pad, maxx + pad, maxy + pad), actor)
+        self.cache.flush()
         return {k: v for k, v in layers.items() if len(v)}
 

@@ -73,6 +73,7 @@ class PartitionCache:
         self._items: OrderedDict[tuple[str, str], _Indexed] = OrderedDict()
         self._lock = threading.Lock()
         self._pending: dict[tuple[str, str], Future[_Indexed]] = {}
+        self._queued: dict[tuple[str, str], tuple[Path, str, list[str] | None]] = {}
         self._pool: ThreadPoolExecutor | None = None
 
     def peek(self, path: Path, checksum: str) -> _Indexed | None:
@@ -92,17 +93,30 @@ class PartitionCache:
             return self._misses[key] >= self.load_after
 
     def prefetch(self, path: Path, checksum: str, columns: list[str] | None = None) -> None:
-        """Load a partition on the worker thread unless it is cached or already loading."""
+        """Queue a partition for loading on the worker thread (see :meth:`flush`)."""
         key = (str(path), checksum)
         with self._lock:
-            if key in self._items or key in self._pending:
-                return
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(1, thread_name_prefix="review-cache")
-            self._pending[key] = self._pool.submit(self.get, path, checksum, columns)
+            if key not in self._items and key not in self._pending:
+                self._queued[key] = (path, checksum, columns)
+
+    def flush(self) -> None:
+        """Start loading the queued partitions on the worker thread.
+
+        Called once the current query is answered, so the worker does not compete
+        with it for the cores.
+        """
+        with self._lock:
+            queued, self._queued = self._queued, {}
+            for key, (path, checksum, columns) in queued.items():
+                if key in self._items or key in self._pending:
+                    continue
+                if self._pool is None:
+                    self._pool = ThreadPoolExecutor(1, thread_name_prefix="review-cache")
+                self._pending[key] = self._pool.submit(self.get, path, checksum, columns)
 
     def wait(self) -> None:
         """Block until every background load has finished (benchmarks, tests)."""
+        self.flush()
         with self._lock:
             pending = list(self._pending.values())
         for fut in pending:
