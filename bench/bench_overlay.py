@@ -152,6 +152,8 @@ def main() -> None:
           f"runs {[round(t, 2) for t in ours_t]}  pairs {int(ours['pairs'].sum()):,}")
     print(f"duckdb spatial ({args.workers} threads, ST_Area_Spheroid): median {t_duck:.2f} s  "
           f"runs {[round(t, 2) for t in duck_t]}")
+    paired = statistics.median(d / o for d, o in zip(duck_t, ours_t, strict=True))
+    print(f"  paired runs: median of duckdb/onemap per alternation = {paired:.2f}x")
     print(compare("duckdb", ours, duck))
 
     t_gpd = float("nan")
