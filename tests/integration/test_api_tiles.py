@@ -75,6 +75,19 @@ def test_dense_tiles_stay_under_budget_and_drop_small_features(env) -> None:
     assert counts[7] < 40_000 and counts[14] > 0, counts
 
 
+def test_low_zoom_coverage_tiles_fill_dropped_polygons_with_a_mosaic(env) -> None:
+    _ws, c, admin = env
+    low = c.get(f"/collections/dltb_2021/tiles/{_tile('WebMercatorQuad', 114.2, 27.2, 7)}",
+                headers=admin)
+    feats = mapbox_vector_tile.decode(low.content)["dltb_2021"]["features"]
+    mosaic = [f for f in feats if f["properties"].get("generalised") == 1]
+    assert mosaic and all(f["properties"]["DLBM"] in ("0101", "0301", "0702") for f in mosaic)
+    high = c.get(f"/collections/dltb_2021/tiles/{_tile('WebMercatorQuad', 114.2, 27.2, 13)}",
+                 headers=admin)
+    feats = mapbox_vector_tile.decode(high.content)["dltb_2021"]["features"]
+    assert feats and not any("generalised" in f["properties"] for f in feats)
+
+
 def test_cgcs2000_quad_and_tilejson(env) -> None:
     _ws, c, admin = env
     tms = c.get("/tileMatrixSets/CGCS2000Quad").json()

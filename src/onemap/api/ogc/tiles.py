@@ -145,15 +145,15 @@ def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_byte
     pixel = max(e - w, n - s) / 256.0  # degrees per screen pixel at this zoom
     kind = entry.info.kind
     point_kind = get_kind(kind).geometry == "point"
-    cand = _candidates(data, entry, addr, box, 0.0 if point_kind else 0.5 * pixel, point_kind,
-                       max_features)
-    if cand is None:
-        return _mvt(entry.collection_id, [])
-    chunks, which, sizes, geoms = cand
     spec = get_kind(kind)
     mosaic: list[dict[str, object]] = []
     if spec.coverage and addr.z < DETAIL_ZOOM and spec.spec("DLBM") is not None:
         mosaic = _mosaic(data, entry, addr, box)
+    cand = _candidates(data, entry, addr, box, 0.0 if point_kind else 0.5 * pixel, point_kind,
+                       max_features)
+    if cand is None:
+        return _mvt(entry.collection_id, mosaic)
+    chunks, which, sizes, geoms = cand
     order = np.argsort(-sizes, kind="stable")  # largest first
     ncoords = shapely.get_num_coordinates(geoms[order])
     room = 0.9 * max_bytes - 24 * len(mosaic)
