@@ -220,3 +220,13 @@ def test_process_executor_gives_the_same_values(ws: Workspace):
         remote, _ = layer_amounts(ws, "dltb", 2020, tasks, pool)
     assert prev == 2019
     assert remote == local and all(len(t) == len(COUNTIES) for t in local)
+
+
+def test_regions_an_indicator_applies_to(ws: Workspace):
+    from onemap.indicators.catalog import ensure_catalog, update_indicator
+
+    service.refresh_spatial_indicators(ws)
+    ensure_catalog(ws)
+    update_indicator(ws, "pbf_area", {"regions": ["360100"]}, actor=SYSTEM)
+    evs = service.evaluate(ws, 2020, actor=SYSTEM, indicator="pbf_area")
+    assert {e.region for e in evs.evaluations} == {"360100", "360111", "360121"}
