@@ -26,10 +26,6 @@ export async function loadStats(el, level) {
   }
 }
 
-function caseGeometry(c) {
-  return c.geometry || (c.feature && c.feature.geometry) || null;
-}
-
 function bboxOf(geom) {
   const pts = [];
   const walk = (a) => (typeof a[0] === "number" ? pts.push(a) : a.forEach(walk));
@@ -38,46 +34,77 @@ function bboxOf(geom) {
   return [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]];
 }
 
+// The case workflow (下发→核查举证→审核→立案→整改→销号): buttons per status. The server's
+// state machine decides; a case detail carrying `allowed_actions` overrides this table.
+const MOVES = { issued: ["verify"], submitted: ["approve", "reject"], confirmed: ["file", "close"],
+  filed: ["rectify"], rectifying: ["close"], closed: [] };
+const ACTION_ZH = { verify: "核查举证", approve: "审核通过", reject: "审核退回", file: "立案",
+  rectify: "整改", close: "销号", comment: "备注" };
+const VERDICTS = ["合法", "违法", "未变化", "其他"];
+
+async function transition(id, action, version) {
+  const body = { action, expected_version: version };
+  if (action === "verify") {
+    const v = prompt(`核查结论 verdict: ${VERDICTS.join(" / ")}`, "违法");
+    if (!v) return false;
+    body.verdict = v;
+  }
+  if (action === "reject" || action === "verify") {
+    const code = prompt("原因代码 reason code (可空 optional)", "");
+    if (code) body.reason_code = code;
+  }
+  const comment = prompt("说明 comment", "");
+  if (comment) body.comment = comment;
+  await request("POST", `/cases/${id}/transitions`, body);
+  return true;
+}
+
+async function showCase(el, map, id, reload) {
+  const body = await getJSON(`/cases/${id}`);
+  const c = body.case || body;
+  const events = body.events || [];
+  if (c.geometry) {
+    showCaseOnMap(map, c.geometry);
+    map.fitBounds(bboxOf(c.geometry), { padding: 80, maxZoom: 16 });
+  }
+  const actions = body.allowed_actions || c.allowed_actions || MOVES[c.status] || [];
+  el.innerHTML = `<h4>${esc(c.case_no)} · ${esc(c.status_zh || c.status)}</h4>
+    <p>${esc(c.pre_judgement || "")} ${esc(c.from_code || "")} → ${esc(c.to_code || "")}
+    ${c.due_date ? ` · 期限 ${esc(c.due_date)}` : ""}</p><div class="case-actions"></div>` +
+    table(events.map((e) => ({ "#": e.seq, 时间: String(e.at).slice(0, 16), 操作: ACTION_ZH[e.action] || e.action,
+      人员: e.actor, 状态: e.to_status, 说明: e.comment || "" })));
+  const bar = el.querySelector(".case-actions");
+  for (const a of actions) {
+    const name = typeof a === "string" ? a : a.action || a.name;
+    if (["attach", "set_due", "comment"].includes(name)) continue;
+    const btn = document.createElement("button");
+    btn.textContent = ACTION_ZH[name] || name;
+    btn.dataset.action = name;
+    btn.onclick = async () => {
+      try { if (await transition(c.id, name, c.version)) { await reload(); await showCase(el, map, c.id, reload); } }
+      catch (err) { alert(err.message); }
+    };
+    bar.appendChild(btn);
+  }
+}
+
 export async function loadCases(el, map) {
   const paths = await routes();
   if (!paths["/cases"]) { el.innerHTML = `<p>${t("not_available")}</p>`; return; }
-  el.innerHTML = t("loading");
-  try {
+  el.innerHTML = `<div id="case-list">${t("loading")}</div><div id="case-detail"></div>`;
+  const list = el.querySelector("#case-list");
+  const detail = el.querySelector("#case-detail");
+  const reload = async () => {
     const body = await getJSON("/cases");
     const cases = Array.isArray(body) ? body : body.cases || body.items || [];
-    el.innerHTML = "";
-    const list = document.createElement("div");
-    for (const c of cases) {
-      const id = c.id ?? c.case_id;
-      const row = document.createElement("div");
-      row.className = "case-row";
-      row.innerHTML = `<b>${esc(c.title || c.name || c.code || id)}</b> · ${esc(c.status || c.state || "")} · ${esc(c.county || "")}`;
-      const geom = caseGeometry(c);
-      if (geom) {
-        const zoom = document.createElement("button");
-        zoom.textContent = "⌖";
-        zoom.onclick = () => { showCaseOnMap(map, geom); map.fitBounds(bboxOf(geom), { padding: 60, maxZoom: 16 }); };
-        row.append(" ", zoom);
-      }
-      const actions = c.allowed_actions || c.actions || c.transitions || c.next || [];
-      for (const a of actions) {
-        const name = typeof a === "string" ? a : a.action || a.name;
-        const label = typeof a === "string" ? a : a.label_zh || a.label || name;
-        const btn = document.createElement("button");
-        btn.textContent = label;
-        btn.onclick = async () => {
-          try { await request("POST", `/cases/${id}/transitions`, { action: name }); await loadCases(el, map); }
-          catch (err) { alert(err.message); }
-        };
-        row.append(" ", btn);
-      }
-      list.appendChild(row);
-    }
-    el.appendChild(list);
-    if (!cases.length) el.innerHTML = `<p>${t("none")}</p>`;
-  } catch (err) {
-    el.innerHTML = `<p class="error">${esc(err.message)}</p>`;
-  }
+    if (!cases.length) { list.innerHTML = `<p>${t("none")}</p>`; return; }
+    list.innerHTML = `<table class="data"><tr><th>编号</th><th>状态</th><th>县</th><th>预判</th></tr>${cases.map((c) =>
+      `<tr class="case-row" data-id="${esc(c.id)}" style="cursor:pointer"><td>${esc(c.case_no || c.id)}</td>
+       <td>${esc(c.status_zh || c.status)}</td><td>${esc(c.county)}</td><td>${esc(c.pre_judgement || "")}</td></tr>`).join("")}</table>`;
+    for (const row of list.querySelectorAll(".case-row"))
+      row.onclick = () => showCase(detail, map, row.dataset.id, reload).catch((err) => { detail.innerHTML = `<p class="error">${esc(err.message)}</p>`; });
+  };
+  try { await reload(); } catch (err) { list.innerHTML = `<p class="error">${esc(err.message)}</p>`; }
 }
 
 function showCaseOnMap(map, geom) {
