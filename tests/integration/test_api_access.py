@@ -5,7 +5,7 @@ from __future__ import annotations
 import mapbox_vector_tile
 import morecantile
 import pytest
-from api_helpers import COUNTIES, PASSWORD, build_workspace, token_for
+from api_helpers import COUNTIES, PASSWORD, build_workspace, dltb_frame, token_for
 
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
@@ -179,3 +179,16 @@ def test_reviews_stay_inside_scope(env) -> None:
         assert c.get(path, headers=t["qingshanhu"]).status_code == 403, path
     listed = c.get("/reviews", headers=t["qingshanhu"]).json()
     assert rid not in {r.get("review_id") for r in listed}
+
+
+def test_imports_cannot_write_another_county(env) -> None:
+    ws, c, t = env
+    frame = dltb_frame(per_side=1)
+    other = frame[frame["ZLDWDM"].str.startswith(OTHER)]
+    files = {"file": ("other.geojson", other.to_json().encode(), "application/geo+json")}
+    before = ws.layer("dltb", 2020).revision
+    r = c.post("/imports?kind=dltb&vintage=2020", files=files, headers=t["qingshanhu"])
+    assert r.status_code == 403, r.text
+    assert c.post("/imports?kind=dltb&vintage=2020", files=files,
+                  headers=t["viewer121"]).status_code == 403  # read-only role
+    assert ws.layer("dltb", 2020).revision == before
