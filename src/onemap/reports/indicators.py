@@ -65,6 +65,9 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
+UNITS_EN = {"万亩": "10k mu", "处": "sites", "座": "mines", "幅": "sheets", "km2": "km²"}
+
+
 def _fmt(v: float | None, digits: int = 2) -> str:
     if v is None:
         return "-"
@@ -91,6 +94,7 @@ def report_context(ws: Workspace, evs: EvaluationSet, lang: str) -> dict[str, An
     if lang == "en":
         for e in evs.evaluations:
             e.rule = rule_text(e.rule_id, e.figures, "en", basis_of(e.figures))
+            e.unit = UNITS_EN.get(e.unit, e.unit)
     charts = [{"id": e.id, "png": base64.b64encode(indicator_chart_png(e, lang)).decode()}
               for e in top if e.history]
     maps = []
