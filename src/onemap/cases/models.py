@@ -182,3 +182,63 @@ class OpenCasesResult(BaseModel):
     batch_id: int
     created: list[Case]
     skipped: int = Field(description="patches that already had a case")
+
+
+class BoundaryPoint(BaseModel):
+    """One vertex of the case boundary (界址点): lon/lat and Gauss–Krüger X/Y."""
+
+    ring: int = Field(description="0 exterior, 1… holes; parts numbered in order")
+    no: int
+    lon: float
+    lat: float
+    x: float = Field(description="北坐标 X (m), CGCS2000 3° zone")
+    y: float = Field(description="东坐标 Y (m) with zone prefix")
+
+
+class LandUsePart(BaseModel):
+    """Area of one land class inside the case boundary in one vintage."""
+
+    code: str
+    name: str
+    area_m2: float
+    share: float
+
+
+class LandUseAt(BaseModel):
+    """Land use of the spot in one DLTB vintage (历年地类)."""
+
+    year: int
+    parts: list[LandUsePart]
+
+
+class ControlOverlap(BaseModel):
+    """Overlap of the case with one control line or protected layer."""
+
+    kind: str
+    title: str
+    area_m2: float
+    share: float
+
+
+class CaseSheet(BaseModel):
+    """Evidence sheet (举证核查表) of one case; rendered to PDF by reports.case_sheet."""
+
+    case: Case
+    events: list[CaseEvent]
+    attachments: list[Attachment]
+    centroid_lon: float
+    centroid_lat: float
+    bbox: tuple[float, float, float, float]
+    gk_zone: int
+    boundary: list[BoundaryPoint]
+    from_year: int | None
+    to_year: int | None
+    before: list[LandUsePart] = Field(description="前时相地类 inside the boundary")
+    after: list[LandUsePart] = Field(description="后时相地类 inside the boundary")
+    history: list[LandUseAt] = Field(description="every DLTB vintage held")
+    controls: list[ControlOverlap] = Field(description="every control line, 0 when none")
+    approvals: list[dict[str, Any]] = Field(description="approval records and their share")
+    detection_source: str
+    detected_on: date
+    event_date: date | None
+    generated_at: datetime
