@@ -21,6 +21,9 @@ COMMAND_MODULES = [
     "onemap.cli.review",
     "onemap.cli.indicators",
     "onemap.cli.demo",
+    "onemap.cli.change",
+    "onemap.cli.cases",
+    "onemap.cli.ledgers",
 ]
 
 
