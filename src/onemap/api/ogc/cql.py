@@ -81,6 +81,13 @@ class FilterEvaluator:
     def _value(self, node: Node) -> Any:
         if isinstance(node, ast.Attribute):
             return self._column(node.name)
+        if isinstance(node, ast.Function) and node.name.lower() == "bbox":
+            args = [float(a) for a in node.arguments]
+            if len(args) == 6:
+                args = [args[0], args[1], args[3], args[4]]
+            if len(args) != 4:
+                raise InvalidInput("BBOX needs 4 or 6 numbers")
+            return self.to_storage(shapely.box(*args))
         if isinstance(node, ast.Node):
             raise InvalidInput("only attributes and literals may be compared")
         if isinstance(node, values.Geometry):
