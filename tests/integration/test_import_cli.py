@@ -356,3 +356,21 @@ def test_chunked_import_rejects_atomically_with_global_indices(tmp_path: Path) -
         assert report.features_imported == 4 and [r.index for r in report.rejected] == [4]
     finally:
         ws.close()
+
+
+def test_a_failed_export_leaves_the_previous_file(ws_dir: Path, tmp_path: Path,
+                                                  fixtures: dict[str, Path],
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    _ok(["import", ws_dir, fixtures["dltb_gbk_nocpg.shp"], "--kind", "dltb", "--vintage", "2019"])
+    out = tmp_path / "big.xlsx"
+    out.write_bytes(b"previous export")
+    ws = Workspace.open(ws_dir)
+    frame = ws.read_layer("dltb", 2019)
+    frame.loc[0, "geometry"] = frame.geometry.iloc[0].segmentize(1e-7)  # WKT > 32,767 chars
+    ws.write_layer("dltb", 2019, frame)
+    ws.close()
+    code, error = _fail(["export", ws_dir, "--kind", "dltb", "--vintage", "2019", "--out", out],
+                        capsys)
+    assert code == 3 and "XLSX" in str(error["message"])
+    assert out.read_bytes() == b"previous export"
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []

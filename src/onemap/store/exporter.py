@@ -8,6 +8,9 @@ or XLSX with a WKT column.
 
 from __future__ import annotations
 
+import os
+import shutil
+import uuid
 from pathlib import Path
 
 import pandas as pd
@@ -64,8 +67,7 @@ def export_layer(
     target = _target_crs(crs, info.source_crs)
     frame = frame.drop(columns=[c for c in frame.columns if c == "bbox"])
     frame = _plain_dtypes(frame)
-    files = write_features(frame, out, format=fmt.name, crs=target, encoding=encoding,
-                           layer=layer or kind)
+    files = _write_then_move(frame, Path(out), fmt.name, target, encoding, layer or kind)
     used = target or "EPSG:4490"
     if fmt.name == "coordinate_txt" and target is None:
         used = "zone-prefixed Gauss–Krüger (from longitude)"
@@ -75,6 +77,31 @@ def export_layer(
                         files=[str(f) for f in files], features=len(frame), crs=str(used),
                         encoding=encoding or ("UTF-8" if fmt.name in ("shapefile", "csv",
                                                                       "coordinate_txt") else ""))
+
+
+def _write_then_move(frame: pd.DataFrame, out: Path, fmt: str, crs: str | None,
+                     encoding: str | None, layer: str) -> list[Path]:
+    """Write into a hidden sibling folder, then move the files into place.
+
+    A failed export leaves no half-written file behind, and an existing output is only
+    replaced once the new one is complete.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    staging = out.parent / f".{out.name}.{uuid.uuid4().hex[:8]}.tmp"
+    staging.mkdir()
+    try:
+        written = write_features(frame, staging / out.name, format=fmt, crs=crs,
+                                 encoding=encoding, layer=layer)
+        moved = []
+        for f in written:
+            dest = out.parent / Path(f).name
+            if dest.is_dir():
+                shutil.rmtree(dest)
+            os.replace(f, dest)
+            moved.append(dest)
+        return moved
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
 
 
 def _target_crs(crs: str | int | None, source_crs: str) -> str | None:
