@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import shutil
 import subprocess
 import sys
@@ -68,7 +69,7 @@ def _wait_map_idle(page) -> None:
     page.wait_for_timeout(500)
 
 
-def test_login_map_identify_and_review(server: str, browser) -> None:
+def test_login_map_identify_and_review(server: str, browser, tmp_path: Path) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     errors: list[str] = []
@@ -115,6 +116,24 @@ def test_login_map_identify_and_review(server: str, browser) -> None:
     assert pdf and pdf.endswith("report.pdf")
     shot = page.screenshot(path=str(SHOTS / "review.png"))
     assert _not_blank(shot) > 10
+    # upload a site file (GeoJSON) and review it
+    site = tmp_path / "site.geojson"
+    site.write_text(json.dumps({"type": "FeatureCollection", "features": [{
+        "type": "Feature", "properties": {"name": "上传地块"}, "geometry": {
+            "type": "Polygon", "coordinates": [[[115.95, 28.65], [115.97, 28.65],
+                                                [115.97, 28.67], [115.95, 28.67],
+                                                [115.95, 28.65]]]}}]}), encoding="utf-8")
+    page.evaluate("document.getElementById('review-result').textContent = ''")
+    page.set_input_files("#upload-file", str(site))
+    page.click("#upload-btn")
+    page.wait_for_function("document.getElementById('review-verdict') !== null ||"
+                           " document.querySelector('#review-result .error') !== null",
+                           timeout=90_000)
+    assert page.query_selector("#review-result .error") is None, page.inner_text("#review-result")
+    pdf = page.get_attribute("#review-pdf", "href")
+    assert pdf.endswith("report.pdf")
+    got = page.request.get(server + pdf)  # with the browser's session cookie
+    assert got.status == 200 and got.body().startswith(b"%PDF")
     # statistics table and indicators dashboard
     page.click("button[data-tab='stats']")
     page.click("#stats-load")
