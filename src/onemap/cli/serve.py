@@ -44,7 +44,8 @@ def serve(
         stdout.print(f"  OpenAPI:      {url}/api")
         if first:
             stdout.print(f"  首次启动, 已创建管理员 first start, created admin: "
-                         f"用户名 user [bold]admin[/bold]  密码 password [bold]{first}[/bold]")
+                         f"用户名 user [bold]admin[/bold]  密码 password [bold]{first}[/bold]",
+                         soft_wrap=True)
     sys.stdout.flush()
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
@@ -139,11 +140,11 @@ def api_get(
     json_: JsonOpt = False,
 ) -> None:
     """GET ``path`` through the app without a server and print the response body."""
-    from fastapi.testclient import TestClient
-
     from onemap.api.app import create_app
     from onemap.api.deps import ApiSettings, current_actor
     from onemap.users.service import UserService
+
+    from fastapi.testclient import TestClient
 
     ws = Workspace.open(workspace)
     app = create_app(ApiSettings(workspace=ws.root), ws)
