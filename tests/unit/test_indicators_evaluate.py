@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from onemap.indicators.catalog import default_computations, read_plan_table
 from onemap.indicators.evaluate import cumulate, evaluate_series, rule_text, trend_slope
@@ -159,3 +161,41 @@ def test_plan_table_has_a_computation_for_every_indicator():
     hsf = next(i for i in items if i.id == "high_standard_farmland")
     assert (hsf.target_value, hsf.target_kind, hsf.computation.layers) == (
         3079.0, "at_least", ["hsf"])
+
+
+# -- properties -------------------------------------------------------------------------------
+
+SEVERITY = {"green": 0, "yellow": 1, "red": 2}
+finite = st.floats(min_value=0.0, max_value=1e4, allow_nan=False, allow_infinity=False)
+
+
+@settings(max_examples=200, deadline=None)
+@given(history=st.lists(finite, min_size=1, max_size=3), a=finite, b=finite)
+def test_a_higher_value_never_worsens_an_at_least_warning(history, a, b):
+    ind = _ind()
+    lo, hi = sorted((a, b))
+    series = {2020: 100.0, **{2021 + i: v for i, v in enumerate(history)}}
+    year = 2021 + len(history)
+    worse = _eval(ind, {**series, year: lo}, year=year)
+    better = _eval(ind, {**series, year: hi}, year=year)
+    assert SEVERITY[better.warning] <= SEVERITY[worse.warning]
+
+
+@settings(max_examples=200, deadline=None)
+@given(start=finite, quota=finite, step=st.floats(min_value=-50, max_value=50))
+def test_quota_floor_and_ceiling_are_mirror_images(start, quota, step):
+    floor = _ind("not_below_national_quota", target=None, baseline=None)
+    ceiling = _ind("not_above_national_quota", target=None, baseline=None)
+    up = _eval(floor, {2019: start, 2020: start + step}, year=2020, target=quota)
+    down = _eval(ceiling, {2019: -start, 2020: -start - step}, year=2020, target=-quota)
+    assert up.warning == down.warning
+
+
+@settings(max_examples=100, deadline=None)
+@given(base=st.floats(min_value=0, max_value=1e4), gain=st.floats(min_value=0.1, max_value=1e3),
+       years=st.integers(min_value=1, max_value=4))
+def test_a_series_on_the_planned_path_is_green(base, gain, years):
+    ind = _ind(target=base + 5 * gain, baseline=base)
+    series = {2020 + i: base + gain * i for i in range(years + 1)}
+    e = _eval(ind, series, year=2020 + years, target=base + 5 * gain)
+    assert e.warning == "green", e.rule
