@@ -5,6 +5,7 @@ Usage::
     python bench/bench_web.py                        # builds a small demo workspace first
     python bench/bench_web.py --workspace DEMO_DIR   # e.g. one made by `onemap demo`
     python bench/bench_web.py --requests 200 --threads 4
+    python bench/bench_web.py --scale province       # the province-scale demo (11.5M polygons)
 
 Starts ``onemap serve`` on 127.0.0.1 (a free port) as a subprocess, authenticates with an
 API token of a provincial admin, and times requests with keep-alive HTTP clients:
@@ -33,12 +34,12 @@ import morecantile
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-from api_helpers import live_server  # noqa: E402
+from api_helpers import live_server
 
-from onemap.store.access import Role  # noqa: E402
-from onemap.store.workspace import Workspace  # noqa: E402
-from onemap.users.models import UserCreate  # noqa: E402
-from onemap.users.service import UserService  # noqa: E402
+from onemap.store.access import Role
+from onemap.store.workspace import Workspace
+from onemap.users.models import UserCreate
+from onemap.users.service import UserService
 
 WMQ = morecantile.tms.get("WebMercatorQuad")
 
@@ -61,12 +62,12 @@ def timed(client: httpx.Client, method: str, url: str, **kw: object) -> tuple[fl
     return dt, r.status_code, len(r.content)
 
 
-def prepare(root: Path | None) -> tuple[Path, str]:
+def prepare(root: Path | None, scale: str) -> tuple[Path, str]:
     if root is None:
         root = Path(tempfile.mkdtemp(prefix="onemap-bench-web-")) / "demo"
         exe = Path(sys.executable).with_name("onemap")
-        print(f"building a small demo workspace in {root} …", flush=True)
-        subprocess.run([str(exe), "demo", str(root), "--scale", "small", "--no-picture"],
+        print(f"building a {scale} demo workspace in {root} …", flush=True)
+        subprocess.run([str(exe), "demo", str(root), "--scale", scale, "--no-picture"],
                        check=True, stdout=subprocess.DEVNULL)
     ws = Workspace.open(root)
     users = UserService(ws)
@@ -94,9 +95,10 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=60, help="requests per measured series")
     ap.add_argument("--threads", type=int, default=4)
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--scale", default="small", help="demo scale when no --workspace is given")
     args = ap.parse_args()
     rng = np.random.default_rng(args.seed)
-    root, token = prepare(args.workspace)
+    root, token = prepare(args.workspace, args.scale)
     ws = Workspace.open(root)
     dltb = ws.layer("dltb")
     cid = f"dltb_{dltb.vintage}"

@@ -53,7 +53,8 @@ CONFORMANCE = [
 GEOJSON = "application/geo+json"
 _RESERVED = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "filter", "filter-lang",
              "filter-crs", "datetime", "properties", "skipGeometry"}
-Fmt = Annotated[Literal["json", "html"] | None, Query(description="json or html")]
+Fmt = Annotated[Literal["json", "geojson", "html"] | None,
+                Query(description="json, geojson or html")]
 
 
 Data = Annotated[ScopedData, Depends(scoped_data)]
