@@ -249,3 +249,14 @@ def test_planar_scale_factor_grows_away_from_central_meridian() -> None:
     ratio_far = planar_area([far], 4527)[0] / ellipsoidal_area([far])[0]
     assert abs(ratio_near - 1) < 1e-6
     assert 2e-4 < ratio_far - 1 < 6e-4  # k² ≈ 1 + (Δλ cos φ)²
+
+
+def test_chunked_passes_give_the_same_areas(monkeypatch: pytest.MonkeyPatch) -> None:
+    import onemap.geometry.area as area_module
+
+    geoms = [*zoo.AREAL.values(), *zoo.ZERO_AREA.values()] * 3
+    whole = ellipsoidal_area(geoms)
+    series = ellipsoidal_area_series(geoms)
+    monkeypatch.setattr(area_module, "_CHUNK", 4)
+    np.testing.assert_array_equal(ellipsoidal_area(geoms), whole)
+    np.testing.assert_array_equal(ellipsoidal_area_series(geoms), series)

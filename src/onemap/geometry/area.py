@@ -18,6 +18,7 @@ partitions (counties) in processes with :mod:`onemap.compute`.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
@@ -31,6 +32,7 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]
 
 _AREAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
+_CHUNK = 65_536  # geometries per pass: flat arrays of a few MB
 
 
 @dataclass(frozen=True)
@@ -113,6 +115,16 @@ def _as_geometry_array(geoms: npt.ArrayLike) -> npt.NDArray[np.object_]:
     return arr.ravel()
 
 
+def _by_chunks(
+    kernel: Callable[[npt.NDArray[np.object_]], FloatArray], geoms: npt.ArrayLike
+) -> FloatArray:
+    """Run ``kernel`` over slices of ``_CHUNK`` geometries (bounded, cache-friendly memory)."""
+    arr = _as_geometry_array(geoms)
+    if len(arr) <= _CHUNK:
+        return kernel(arr)
+    return np.concatenate([kernel(arr[i : i + _CHUNK]) for i in range(0, len(arr), _CHUNK)])
+
+
 def _geodesic_kernel(arr: npt.NDArray[np.object_]) -> FloatArray:
     r = _rings(arr)
     return r.reduce(path_edge_area(r.lon, r.lat, breaks=r.start[1:-1] - 1), len(arr))
@@ -156,7 +168,7 @@ def ellipsoidal_area(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
     >>> ellipsoidal_area([None, shapely.Point(115, 28), holed]).round(1).tolist()
     [0.0, 0.0, 1046390.8]
     """
-    return _geodesic_kernel(_as_geometry_array(geoms))
+    return _by_chunks(_geodesic_kernel, geoms)
 
 
 _SERIES_KEYS = ("A", "B", "C", "D", "E")
@@ -236,7 +248,7 @@ def ellipsoidal_area_series(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
     >>> bool(abs(s - g) / g < 1e-5)
     True
     """
-    return _series_kernel(_as_geometry_array(geoms))
+    return _by_chunks(_series_kernel, geoms)
 
 
 def planar_area(geoms: npt.ArrayLike, epsg: int) -> npt.NDArray[np.float64]:
