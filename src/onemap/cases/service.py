@@ -52,10 +52,18 @@ REASONS_FILE = "reason_codes.toml"
 ATTACHMENTS_DIR = "attachments"
 MAX_ATTACHMENT_BYTES = 50 * 1024 * 1024
 OPEN_LEGALITY = (Legality.SUSPECTED, Legality.PENDING)
+WHAT = "enforcement cases"
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def require_internal(actor: Actor) -> None:
+    """Enforcement data is internal: public (anonymous) users see none of it."""
+    if actor.is_public:
+        raise ScopeViolation(f"{actor.username} ({actor.role}) may not see {WHAT}",
+                             user_message="执法监管数据不对公众开放，请登录")
 
 
 def load_reasons(ws: Workspace) -> list[ReasonCode]:
@@ -176,6 +184,7 @@ def _get_row(s: Session, case: int | str) -> CaseRow:
 
 def get_case(ws: Workspace, actor: Actor, case: int | str) -> CaseDetail:
     """A case with its events and attachments."""
+    require_internal(actor)
     with ws.session() as s:
         row = _get_row(s, case)
         actor.require(row.county, "this case")
@@ -193,6 +202,7 @@ def list_cases(ws: Workspace, actor: Actor, *, status: CaseStatus | None = None,
                illegal: bool | None = None, limit: int = 1000, offset: int = 0,
                ) -> list[Case]:
     """Cases in the actor's scope (optionally one status, county or flag), by case number."""
+    require_internal(actor)
     if county:
         actor.require(county, "cases")
     q = select(CaseRow).order_by(CaseRow.case_no)
@@ -315,6 +325,7 @@ def attach(ws: Workspace, actor: Actor, case: int | str, filename: str, data: by
 
 def read_attachment(ws: Workspace, actor: Actor, attachment_id: int) -> tuple[Attachment, bytes]:
     """Return an attachment and its bytes, after checking scope and the checksum."""
+    require_internal(actor)
     with ws.session() as s:
         row = s.get(AttachmentRow, attachment_id)
         if row is None:
@@ -342,6 +353,7 @@ def _safe_name(filename: str) -> str:
 def warnings(ws: Workspace, actor: Actor, today: date, *, soon_days: int = 7,
              ) -> list[DueWarning]:
     """Overdue and due-soon warnings (超期预警) for open cases in the actor's scope."""
+    require_internal(actor)
     with ws.session() as s:
         rows = s.execute(select(CaseRow.case_no, CaseRow.county, CaseRow.status,
                                 CaseRow.due_date).where(CaseRow.status != "closed")).all()

@@ -171,3 +171,12 @@ class MatrixCell(BaseModel):
     area_ha: float
     area_mu: float
     patches: int
+
+
+class DetectRequest(BaseModel):
+    """Body of ``POST /change/batches``: what to compare."""
+
+    from_year: int = Field(ge=1990, le=2100, description="前时相 DLTB vintage")
+    to_year: int = Field(ge=1990, le=2100, description="后时相 DLTB vintage")
+    counties: list[str] | None = Field(None, description="county codes (default: all in scope)")
+    source: ChangeSource = "dltb_diff"

@@ -45,12 +45,20 @@ from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
+WHAT = "change detection batches"
 LAYER_KINDS = (*CONTROL_KINDS, *[k for k in APPROVAL_KINDS if k not in CONTROL_KINDS])
 DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "geometry"]
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def require_internal(actor: Actor) -> None:
+    """Enforcement data is internal: public (anonymous) users see none of it."""
+    if actor.is_public:
+        raise ScopeViolation(f"{actor.username} ({actor.role}) may not see {WHAT}",
+                             user_message="执法监管数据不对公众开放，请登录")
 
 
 def sliver_from_workspace(ws: Workspace) -> SliverRules:
@@ -286,6 +294,7 @@ def _summary(row: ChangeBatchRow) -> BatchSummary:
 
 def get_batch(ws: Workspace, actor: Actor, batch_id: int) -> BatchSummary:
     """Return one stored batch (any actor in scope of at least one of its counties)."""
+    require_internal(actor)
     with ws.session() as s:
         row = s.get(ChangeBatchRow, batch_id)
         if row is None:
@@ -298,6 +307,7 @@ def get_batch(ws: Workspace, actor: Actor, batch_id: int) -> BatchSummary:
 
 def list_batches(ws: Workspace, actor: Actor) -> list[BatchSummary]:
     """Every stored batch touching the actor's scope, newest first."""
+    require_internal(actor)
     with ws.session() as s:
         rows = s.scalars(select(ChangeBatchRow).order_by(ChangeBatchRow.id.desc())).all()
         return [_summary(r) for r in rows

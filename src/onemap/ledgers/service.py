@@ -26,10 +26,18 @@ from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
 
 LEDGER = "in_out"  # 进出平衡
+WHAT = "the farmland ledger"
 
 
 def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
+
+
+def require_internal(actor: Actor) -> None:
+    """Enforcement data is internal: public (anonymous) users see none of it."""
+    if actor.is_public:
+        raise ScopeViolation(f"{actor.username} ({actor.role}) may not see {WHAT}",
+                             user_message="执法监管数据不对公众开放，请登录")
 
 
 def _writer(actor: Actor, county: str) -> None:
@@ -96,6 +104,7 @@ def add_entry(ws: Workspace, actor: Actor, entry: LedgerEntryIn, *,
 def list_entries(ws: Workspace, actor: Actor, *, county: str | None = None,
                  year: int | None = None) -> list[LedgerEntry]:
     """Entries in the actor's scope, oldest first."""
+    require_internal(actor)
     if county:
         actor.require(county, "the ledger")
     q = select(LedgerEntryRow).where(LedgerEntryRow.ledger == LEDGER).order_by(LedgerEntryRow.id)
