@@ -24,6 +24,9 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.files",
     "onemap.api.routers.stats",
     "onemap.api.routers.indicators",
+    "onemap.api.routers.change",
+    "onemap.api.routers.cases",
+    "onemap.api.routers.ledgers",
     "onemap.api.routers.pages",
 ]
 
