@@ -170,3 +170,33 @@ def test_shared_boundaries_fall_back_to_geos() -> None:
     expected = [zoo.geographiclib_area(left[i].intersection(block)) for i in pairs.left]
     np.testing.assert_allclose(pairs.area, expected, rtol=1e-9, atol=1e-3)
     assert pairs.area.sum() == pytest.approx(ellipsoidal_area([block])[0], rel=1e-9)
+
+
+def _random_stars(rng: np.random.Generator, n: int, radius_m: float, holes: bool) -> np.ndarray:
+    out = []
+    for _ in range(n):
+        k = int(rng.integers(5, 40))
+        cx, cy = rng.uniform(0, 1500, 2)
+        ang = np.sort(rng.uniform(0, 2 * np.pi, k))
+        r = rng.uniform(0.5, 1.0, k) * radius_m * rng.uniform(0.3, 1.0)
+        xy = np.c_[zoo.X0 + (cx + r * np.cos(ang)) * M, zoo.Y0 + (cy + r * np.sin(ang)) * M]
+        poly = shapely.Polygon(xy)
+        if holes and rng.random() < 0.5:
+            inner = shapely.affinity.scale(poly, 0.3, 0.3)
+            poly = shapely.Polygon(poly.exterior.coords, [inner.exterior.coords[::-1]])
+        if rng.random() < 0.2:
+            poly = shapely.MultiPolygon([poly, shapely.affinity.translate(poly, 600 * M, 0)])
+        out.append(poly if poly.is_valid else shapely.make_valid(poly))
+    return np.array(out, dtype=object)
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_boundary_integral_on_random_star_layers(seed: int) -> None:
+    """Non-convex, holed and multipart polygons on both sides, crossing many times."""
+    rng = np.random.default_rng(100 + seed)
+    left = _random_stars(rng, 60, 250.0, holes=True)
+    right = _random_stars(rng, 15, 600.0, holes=True)
+    fast = intersect_pairs(left, right)
+    geos = intersect_pairs(left, right, with_geometry=True)
+    assert (~fast.inside).sum() > 20
+    np.testing.assert_allclose(fast.area, geos.area, rtol=1e-9, atol=1e-5)
