@@ -189,6 +189,10 @@ def _reconcile(out: gpd.GeoDataFrame, changed: np.ndarray, cal: Calibration) -> 
     _, near = tree.query(geoms[changed], predicate="intersects")
     subset = np.unique(np.concatenate([changed, near]))
     cleaned = shapely.coverage_clean(geoms[subset], snapping_distance=0.0)
+    before = ellipsoidal_area(geoms[subset])
+    moved = np.abs(ellipsoidal_area(cleaned) - before) > 0.01 + 1e-9 * before
+    if moved.any():  # cleaning must only add nodes; else keep the (gap-free) edit as is
+        return out
     geoms = geoms.copy()
     geoms[subset] = cleaned
     out = out.set_geometry(list(geoms), crs=CRS)

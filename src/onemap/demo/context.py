@@ -106,7 +106,9 @@ def _strips(terrain: Terrain, seats: list[Seat], b: Boundaries) -> dict[str, sha
     rail = shapely.intersection(rail, province, grid_size=GRID)
     rail = shapely.difference(rail, shapely.union_all([lake, rivers, roads], grid_size=GRID),
                               grid_size=GRID)
-    return {"river": rivers, "road": roads, "rail": rail}
+    dense = 0.002  # ≈ 200 m, as the tessellation's edges
+    return {"river": shapely.segmentize(rivers, dense), "road": shapely.segmentize(roads, dense),
+            "rail": shapely.segmentize(rail, dense)}
 
 
 @lru_cache(maxsize=2)

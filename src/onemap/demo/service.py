@@ -26,6 +26,7 @@ Progress = Callable[[int, int, str], None]
 CONTROL_KINDS = ["udb", "nature_reserve", "eco_redline", "pbf", "hsf", "mining_right",
                  "hazard_point", "hazard_zone"]
 CONTROL_VINTAGE = 2020
+BATCH_POLYGONS = 150_000  # write several small counties at once; a big county alone
 PICTURE_MAX_POLYGONS = 400_000  # above this the CLI skips the picture unless asked
 
 
@@ -40,6 +41,16 @@ def _write(ws: Workspace, kind: str, vintage: int | None, frame: gpd.GeoDataFram
     ws.write_layer(kind, vintage, _standard(frame).reset_index(drop=True),
                    source_path="onemap demo", title="")
     return len(frame)
+
+
+def _flush(ws: Workspace, pending: dict[tuple[str, int | None], list[gpd.GeoDataFrame]],
+           counts: dict[str, int]) -> None:
+    """Write the accumulated counties (one atomic write per layer) and empty ``pending``."""
+    for (kind, vintage), frames in pending.items():
+        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
+        key = f"{kind}/{vintage}" if kind == "dltb" else kind
+        counts[key] = counts.get(key, 0) + _write(ws, kind, vintage, frame)
+    pending.clear()
 
 
 def _counties(ctx: ProvinceContext, wanted: list[str] | None) -> list[str]:
@@ -106,24 +117,29 @@ def build_demo(path: str | Path, options: DemoOptions,
     counts: dict[str, int] = {}
     code_areas: dict[str, float] = {}
     truths, figures = [], []
+    pending: dict[tuple[str, int | None], list[gpd.GeoDataFrame]] = {}
+    pending_rows = 0
     for k, code in enumerate(codes):
         t = time.perf_counter()
         out = build_county(ctx, code, options.scale)
         _shares(code_areas, out["dltb2019"])
-        written = {"admin_township": _write(ws, "admin_township", None, out["townships"]),
-                   "dltb/2019": _write(ws, "dltb", 2019, out["dltb2019"]),
-                   "dltb/2020": _write(ws, "dltb", 2020, out["dltb2020"])}
-        for kind, frame in out["layers"].items():
-            written[kind] = _write(ws, kind, CONTROL_VINTAGE, frame)
-        for key, v in written.items():
-            counts[key] = counts.get(key, 0) + v
+        batch = {("admin_township", None): out["townships"], ("dltb", 2019): out["dltb2019"],
+                 ("dltb", 2020): out["dltb2020"]}
+        batch |= {(kind, CONTROL_VINTAGE): frame for kind, frame in out["layers"].items()}
+        for key, frame in batch.items():
+            if len(frame):
+                pending.setdefault(key, []).append(_standard(frame))
+        pending_rows += len(out["dltb2019"])
         truths.append(out["truth"])
         figures.append(CountyFigures(county=code, name=out["base"].name,
                                      polygons_2019=len(out["dltb2019"]),
                                      polygons_2020=len(out["dltb2020"]),
                                      changes=len(out["truth"]),
                                      seconds=round(time.perf_counter() - t, 3)))
-        del out
+        del out, batch
+        if pending_rows >= BATCH_POLYGONS or k == len(codes) - 1:
+            _flush(ws, pending, counts)
+            pending_rows = 0
         if progress:
             progress(k + 1, len(codes), code)
     truth_path = write_ground_truth(ws.root, truths)

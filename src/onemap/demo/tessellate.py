@@ -18,6 +18,7 @@ from onemap.demo.boundaries import GRID
 from onemap.demo.context import COS0, ProvinceContext, from_local, metres_to_local, to_local
 
 M_PER_DEG = 110_600.0
+MAX_EDGE_DEG = 0.002  # longest polygon edge (≈ 200 m)
 
 
 def local_area_m2(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
@@ -53,7 +54,9 @@ def voronoi_cells(county: shapely.Geometry, pts: npt.NDArray[np.float64]) -> lis
     local_pts = shapely.multipoints(pts * np.array([COS0, 1.0]))
     env = shapely.buffer(shapely.envelope(to_local(county)), 0.05)
     cells = shapely.get_parts(shapely.voronoi_polygons(local_pts, extend_to=env))
-    cells = shapely.set_precision(from_local(cells), GRID)
+    # ≤ 200 m edges: TBMJ is a geodesic area, and a 10 km edge bulges ~1 m from its chord,
+    # so a later cut of a long edge would change areas by thousands of m²
+    cells = shapely.set_precision(shapely.segmentize(from_local(cells), MAX_EDGE_DEG), GRID)
     shapely.prepare(county)
     inside = shapely.contains(county, cells)
     out = list(cells[inside])

@@ -91,7 +91,7 @@ def make_admin_units(code: str, name: str, county: shapely.Geometry, seat: tuple
     local = shapely.multipoints(pts * np.array([COS0, 1.0]))
     env = shapely.buffer(shapely.envelope(to_local(county)), 0.05)
     cells = shapely.get_parts(shapely.voronoi_polygons(local, extend_to=env, ordered=True))
-    cells = shapely.set_precision(from_local(cells), GRID)
+    cells = shapely.set_precision(shapely.segmentize(from_local(cells), 0.002), GRID)
     geoms = shapely.intersection(cells, county, grid_size=GRID)
     urban = name.endswith("区")
     order = np.argsort(np.hypot((pts[:, 0] - seat[0]) * COS0, pts[:, 1] - seat[1]))
