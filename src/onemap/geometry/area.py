@@ -154,10 +154,14 @@ def ellipsoidal_area(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
     ``|Σ S12|`` over its edges (:func:`onemap.geometry.geodesic.edge_area`);
     rings must not enclose a pole or cross the antimeridian. Z is ignored.
 
-    Measured agreement with GeographicLib: ≤ 1e-9 relative (typically
-    1e-12) for random polygons 50 m – 1 km across at 24–30°N, and 1e-13 on
-    the Jiangxi boundary (166,9xx km²). A bow-tie ring gives the absolute
-    value of its signed area, like GeographicLib.
+    Measured agreement with GeographicLib (pyproj ``Geod``) at 24–30°N: within
+    1.6e-4 m² for any polygon up to 1 km across, which is GeographicLib's own
+    rounding (our result stays within 2e-6 m² of the same formulas evaluated in
+    long double); hence ≤ 1e-9 relative for areas above 1.6e5 m² (p99 7.6e-10
+    for random 1-km polygons); 3e-15 relative on the Jiangxi boundary
+    (166,935.285 km², 14,076 vertices). A bow-tie ring gives the absolute
+    value of its signed area, like GeographicLib. Throughput ≈ 150–220k
+    polygons/s on one core for 12–20-vertex polygons (≈0.2 µs per edge).
 
     Examples
     --------
