@@ -134,6 +134,8 @@ def ensure_fresh(ws: Workspace, *, actor: Actor = SYSTEM) -> int:
         items = compute_items(ws, by_id, catalog, current_map(ws))
         added = append_values(ws, items, recorded_by=actor.username,
                               note="recomputed on read (stale)")
+        ws.audit(actor.username, "indicators.refresh_on_read",
+                 ",".join(sorted(by_id)), {"rows": added, "stale": len(stale)})
     return added
 
 
