@@ -43,7 +43,8 @@ def test_planted_gap_and_overlap_are_found_with_their_areas(demo_ws: Workspace) 
     report = run_quality_checks(demo_ws, "dltb", 2099, actor=SYSTEM)
     assert report.run.counts == {"COVERAGE_GAP": 1, "COVERAGE_OVERLAP": 1}
     by_rule = {f.rule: f for f in report.findings}
-    assert by_rule["COVERAGE_GAP"].area_m2 == pytest.approx(area[dropped], rel=1e-6)
+    # the gap may absorb sub-tolerance seams along its edge: agree to 1e-5
+    assert by_rule["COVERAGE_GAP"].area_m2 == pytest.approx(area[dropped], rel=1e-5)
     overlap = by_rule["COVERAGE_OVERLAP"]
     assert overlap.area_m2 == pytest.approx(area[copied], rel=1e-6)
     assert set(overlap.feature_id.split("|")) == {str(dltb.BSM.iloc[copied]), twin.BSM.iloc[0]}
