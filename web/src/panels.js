@@ -38,8 +38,10 @@ function bboxOf(geom) {
 // state machine decides; a case detail carrying `allowed_actions` overrides this table.
 const MOVES = { issued: ["verify"], submitted: ["approve", "reject"], confirmed: ["file", "close"],
   filed: ["rectify"], rectifying: ["close"], closed: [] };
-const ACTION_ZH = { verify: "核查举证", approve: "审核通过", reject: "审核退回", file: "立案",
-  rectify: "整改", close: "销号", comment: "备注" };
+const ACTION_ZH = { create: "下发", verify: "核查举证", approve: "审核通过", reject: "审核退回",
+  file: "立案", rectify: "整改", close: "销号", comment: "备注", attach: "上传附件", set_due: "调整期限" };
+const STATUS_ZH = { issued: "已下发待核查", submitted: "已举证待审核", confirmed: "审核通过",
+  filed: "已立案", rectifying: "整改中", closed: "已销号" };
 const VERDICTS = ["合法", "违法", "未变化", "其他"];
 
 async function transition(id, action, version) {
@@ -72,7 +74,7 @@ async function showCase(el, map, id, reload) {
     <p>${esc(c.pre_judgement || "")} ${esc(c.from_code || "")} → ${esc(c.to_code || "")}
     ${c.due_date ? ` · 期限 ${esc(c.due_date)}` : ""}</p><div class="case-actions"></div>` +
     table(events.map((e) => ({ "#": e.seq, 时间: String(e.at).slice(0, 16), 操作: ACTION_ZH[e.action] || e.action,
-      人员: e.actor, 状态: e.to_status, 说明: e.comment || "" })));
+      人员: e.actor, 状态: STATUS_ZH[e.to_status] || e.to_status, 说明: e.comment || "" })));
   const bar = el.querySelector(".case-actions");
   for (const a of actions) {
     const name = typeof a === "string" ? a : a.action || a.name;
