@@ -12,9 +12,9 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
-from change_world import write_world  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built, _not_blank  # noqa: E402
 
+from change_world import write_world  # noqa: E402
 from onemap.store.access import Role  # noqa: E402
 from onemap.store.workspace import Workspace  # noqa: E402
 from onemap.users.models import UserCreate  # noqa: E402
