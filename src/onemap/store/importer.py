@@ -19,9 +19,11 @@ import contextlib
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import uuid
 from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import geopandas as gpd
@@ -350,6 +352,20 @@ def _add(reasons: dict[int, list[str]], mask: np.ndarray, message: Callable[[int
 
 
 def _coerce(col: pd.Series, f: FieldSpec, reasons: dict[int, list[str]]) -> pd.Series:
+    numeric = pd.api.types.is_numeric_dtype(col) and not pd.api.types.is_bool_dtype(col)
+    if f.type != "str" and numeric:  # already numbers: no text round trip
+        nums = col.astype("float64")
+        bad = np.zeros(len(col), dtype=bool)
+        if f.type == "int":
+            bad = (nums.notna() & (nums % 1 != 0)).to_numpy()
+            _add(reasons, bad, lambda i: f"field {f.name}: {nums.iloc[i]!r} is not an integer")
+            out = nums.where(~bad).round().astype("Int64")
+        else:
+            out = nums.astype("Float64")
+        if f.required:
+            _add(reasons, out.isna().to_numpy() & ~bad,
+                 lambda i: f"required field {f.name} is empty")
+        return out
     text = col.astype("string").str.strip()
     empty = (text.isna() | (text == "")).to_numpy()
     bad = np.zeros(len(col), dtype=bool)
@@ -390,6 +406,16 @@ def _check_codes(frame: pd.DataFrame, reasons: dict[int, list[str]]) -> None:
                 f"unknown land-use code {name}={code!r} (not a 三调 / GB/T 21010 class{hint})")
 
 
+def _is_valid(geoms: np.ndarray) -> np.ndarray:
+    """``shapely.is_valid`` split over threads (GEOS releases the GIL) for large arrays."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers < 2 or len(geoms) < 20_000:
+        return np.asarray(shapely.is_valid(geoms), dtype=bool)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = list(pool.map(shapely.is_valid, np.array_split(geoms, workers)))
+    return np.concatenate(parts).astype(bool)
+
+
 def _check_geometry(geoms: np.ndarray, spec: LayerKind, reasons: dict[int, list[str]]
                     ) -> tuple[np.ndarray, list[tuple[int, str]]]:
     if shapely.has_z(geoms).any():
@@ -407,7 +433,7 @@ def _check_geometry(geoms: np.ndarray, spec: LayerKind, reasons: dict[int, list[
         wrong = ~missing & ~np.isin(names[np.clip(types, 0, 7)], allowed)
         _add(reasons, wrong, lambda i: f"geometry is a {names[types[i]]}, layer kind "
              f"{spec.name} needs {spec.geometry}s")
-    invalid = ~missing & ~shapely.is_valid(geoms)
+    invalid = ~missing & ~_is_valid(geoms)
     repairs: list[tuple[int, str]] = []
     for i in np.flatnonzero(invalid):
         why = shapely.is_valid_reason(geoms[i])
