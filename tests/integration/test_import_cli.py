@@ -374,3 +374,13 @@ def test_a_failed_export_leaves_the_previous_file(ws_dir: Path, tmp_path: Path,
     assert code == 3 and "XLSX" in str(error["message"])
     assert out.read_bytes() == b"previous export"
     assert sorted(p.name for p in tmp_path.iterdir() if p.name.startswith(".")) == []
+
+
+def test_check_only_reports_and_writes_nothing(ws_dir: Path, fixtures: dict[str, Path]) -> None:
+    before = _snapshot(ws_dir)
+    report = ImportReport.model_validate(_ok(["import", ws_dir, fixtures["dltb_gbk_nocpg.shp"],
+                                              "--kind", "dltb", "--vintage", "2019",
+                                              "--check"]))
+    assert report.dry_run and report.features_imported == 5 and report.layer is None
+    assert report.counties == ["360111", "360121"]
+    assert _snapshot(ws_dir) == before

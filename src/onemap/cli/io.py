@@ -48,6 +48,8 @@ def import_(
         "--skip-invalid", help="import the valid features and list the rejected ones")] = False,
     replace: Annotated[bool, typer.Option(
         "--replace", help="drop the vintage's other counties too")] = False,
+    check: Annotated[bool, typer.Option(
+        "--check", help="run every check and report, write nothing")] = False,
     json_: JsonOpt = False,
 ) -> None:
     """Import a file as layer KIND/VINTAGE (atomic: a rejected file changes nothing)."""
@@ -56,7 +58,8 @@ def import_(
         with progress_bar("导入 import", enabled=not json_) as progress:
             report = import_file(ws, file, kind, vintage=vintage, encoding=encoding, crs=crs,
                                  layer=layer, aliases=_parse_aliases(alias or []),
-                                 skip_invalid=skip_invalid, replace=replace, progress=progress)
+                                 skip_invalid=skip_invalid, replace=replace, progress=progress,
+                                 dry_run=check)
     finally:
         ws.close()
     if json_:
@@ -65,7 +68,8 @@ def import_(
     if report.unchanged:
         stdout.print(f"未变化 unchanged: {file} was already imported as {kind}/{report.vintage}")
         return
-    stdout.print(f"已导入 imported {report.features_imported:,} of {report.features_read:,} "
+    verb = "检查通过 would import" if report.dry_run else "已导入 imported"
+    stdout.print(f"{verb} {report.features_imported:,} of {report.features_read:,} "
                  f"features into {kind}/{report.vintage} (source {report.source.crs}, "
                  f"{report.source.encoding or '-'})")
     for r in report.rejected:

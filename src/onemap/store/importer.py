@@ -77,6 +77,7 @@ def import_file(
     progress: Progress | None = None,
     source_name: str | None = None,
     chunk_size: int = CHUNK_SIZE,
+    dry_run: bool = False,
 ) -> ImportReport:
     """Import ``path`` as layer ``kind``/``vintage`` of ``ws`` (see the module docstring).
 
@@ -85,6 +86,7 @@ def import_file(
     ``source_name`` is recorded as the layer's source instead of ``path`` (uploads).
     Files of more than ``chunk_size`` features are read in chunks and staged per county
     on disk, so memory follows the chunk and the largest county, not the file.
+    ``dry_run`` runs every check and reports what would be imported, writing nothing.
     """
     spec = get_kind(kind)
     p = Path(path)
@@ -113,7 +115,7 @@ def import_file(
         info = ws.layer(kind, year)
         return ImportReport(**base, features_imported=0, unchanged=True, layer=info,
                             counties=sorted(x.county for x in ws.partitions(kind, year)))
-    with _Staging(ws, in_memory=len(first.frame) >= total) as staged:
+    with _Staging(ws, in_memory=len(first.frame) >= total, discard=dry_run) as staged:
         rejected: list[RejectedFeature] = []
         repaired: list[RepairedFeature] = []
         for chunk in itertools.chain([first], chunks):
@@ -136,6 +138,10 @@ def import_file(
         if not staged.rows:
             raise ImportRejected("no feature left to import", path=str(p),
                                  rejected=[r.model_dump() for r in rejected])
+        if dry_run:
+            return ImportReport(**base, features_imported=staged.rows, dry_run=True,
+                                rejected=rejected, repaired=repaired,
+                                counties=sorted(staged.counties))
         info = ws.write_layer(kind, vintage, staged.parts(), replace=replace,
                               source_path=source_name or str(p.resolve()),
                               source_crs=source.crs, source_encoding=source.encoding,
@@ -155,8 +161,9 @@ class _Staging:
     are removed on exit, whatever happens.
     """
 
-    def __init__(self, ws: Workspace, *, in_memory: bool) -> None:
+    def __init__(self, ws: Workspace, *, in_memory: bool, discard: bool = False) -> None:
         self.in_memory = in_memory
+        self.discard = discard  # dry run: count and check, keep nothing
         self.folder = ws.root / ".import-staging" / uuid.uuid4().hex
         self.frames: list[gpd.GeoDataFrame] = []
         self.rows = 0
@@ -176,6 +183,8 @@ class _Staging:
     def add(self, frame: gpd.GeoDataFrame) -> None:
         self.rows += len(frame)
         self.counties.update(str(c) for c in frame[COUNTY_COLUMN].unique())
+        if self.discard:
+            return
         if self.in_memory:
             self.frames.append(frame)
             return

@@ -128,6 +128,7 @@ class ImportReport(BaseModel):
     features_read: int
     features_imported: int
     unchanged: bool = Field(False, description="same file and options already imported")
+    dry_run: bool = Field(False, description="checked only (--check): nothing was written")
     field_mapping: dict[str, str] = Field(default_factory=dict, description="source → schema")
     ignored_fields: list[str] = Field(default_factory=list)
     rejected: list[RejectedFeature] = Field(default_factory=list)
