@@ -56,6 +56,10 @@ def test_import_an_uploaded_shapefile_with_scope(app_ws) -> None:
     assert not ws.has_layer("dltb", 2019)
     resp = client.post("/imports", params=params, files=parts, headers=token_for(ws, "viewer121"))
     assert resp.status_code == 403
+    checked = client.post("/imports", params={**params, "check": True}, files=parts,
+                          headers=token_for(ws, "nanchang"))
+    assert checked.status_code == 201 and checked.json()["dry_run"]
+    assert not ws.has_layer("dltb", 2019)
     resp = client.post("/imports", params=params, files=parts, headers=token_for(ws, "nanchang"))
     assert resp.status_code == 201, resp.text
     report = ImportReport.model_validate(resp.json())

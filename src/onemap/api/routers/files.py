@@ -92,6 +92,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         alias: Annotated[list[str] | None, Query(max_length=200,
                                                  description="SRC=FIELD")] = None,
         skip_invalid: bool = False,
+        check: Annotated[bool, Query(description="run every check, write nothing")] = False,
     ) -> ImportReport:
         """Import an uploaded file as layer ``kind``/``vintage`` (writers, within scope)."""
         aliases = {}
@@ -106,7 +107,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                 return await run_in_threadpool(
                     import_file, ctx.workspace, path, kind, vintage=vintage, encoding=encoding,
                     crs=crs, layer=layer, aliases=aliases, skip_invalid=skip_invalid,
-                    actor=actor, source_name=path.name)
+                    actor=actor, source_name=path.name, dry_run=check)
             except OnemapError as exc:
                 _rename_temp(exc, path)
                 raise
