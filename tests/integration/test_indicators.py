@@ -187,6 +187,26 @@ def test_import_is_all_or_nothing(ws: Workspace, tmp_path: Path):
     assert read_values(ws, ["gdp"], "360111", 2022) == []
 
 
+def test_quotas_come_from_a_file_too(ws: Workspace, tmp_path: Path):
+    from onemap.indicators.records import read_quotas
+
+    service.refresh_spatial_indicators(ws)
+    f = tmp_path / "quotas.csv"
+    f.write_text("指标,行政区代码,年度,数值,类型\n"
+                 "farmland_retained,360111,,99,下达指标\n"
+                 "gdp,360111,2021,700,\n", encoding="utf-8")
+    result = import_statistics(ws, f, actor=SYSTEM)
+    assert (result.rows, result.quotas) == (1, 1)
+    assert read_quotas(ws)[("farmland_retained", "360111")].value == 99
+    e = service.evaluate(ws, 2020, actor=SYSTEM, indicator="farmland_retained",
+                         region="360111").evaluations[0]
+    assert (e.target, e.warning, e.rule_id) == (99, "red", "below_floor")
+    bad = tmp_path / "bad_quota.csv"
+    bad.write_text("id,region,year,value,kind\ngdp,360111,,5,quota\n", encoding="utf-8")
+    with pytest.raises(IndicatorInputError, match="quota"):
+        import_statistics(ws, bad, actor=SYSTEM)
+
+
 def test_demo_statistics_are_seeded(ws: Workspace, demo_root: Path, tmp_path: Path):
     first = load_demo_statistics(ws, seed=11)
     assert first.counties == 3 and first.values > 0

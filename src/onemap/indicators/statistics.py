@@ -2,8 +2,10 @@
 
 A file has one row per value with the columns ``id`` (indicator id or statistic
 input such as ``gdp``), ``region`` (6-digit 行政区划代码), ``year`` and ``value``;
-the Chinese headers 指标 / 行政区代码 / 年度 / 数值 are accepted too. A file is
-checked entirely before anything is written (all or nothing).
+the Chinese headers 指标 / 行政区代码 / 年度 / 数值 are accepted too. An optional
+``kind`` (类型) column set to ``quota`` (下达指标) makes the row a region's target or
+national quota instead (year may be empty). A file is checked entirely before
+anything is written (all or nothing).
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ import pandas as pd
 from pydantic import BaseModel
 
 from onemap.errors import ScopeViolation
-from onemap.indicators.catalog import ensure_catalog, get_indicator, series_ids
+from onemap.indicators.catalog import ensure_catalog, get_indicator, list_indicators, series_ids
 from onemap.indicators.errors import IndicatorInputError
 from onemap.indicators.models import IndicatorValue, Quota, ValueSource
 from onemap.indicators.records import append_quota, append_values, read_values
@@ -24,7 +26,12 @@ from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
 
 HEADERS = {"指标": "id", "指标代码": "id", "行政区代码": "region", "区域": "region",
-           "年度": "year", "年份": "year", "数值": "value", "值": "value"}
+           "年度": "year", "年份": "year", "数值": "value", "值": "value", "类型": "kind"}
+QUOTA_KINDS = ("quota", "下达指标", "目标")
+
+
+def _blank(value: object) -> bool:
+    return value is None or str(value).strip() in ("", "nan", "None")
 
 
 class ImportResult(BaseModel):
@@ -33,6 +40,7 @@ class ImportResult(BaseModel):
     file: str
     rows: int
     added: int
+    quotas: int = 0
     ids: list[str]
     regions: int
     years: list[int]
@@ -82,24 +90,33 @@ def import_statistics(ws: Workspace, path: str | Path, *, actor: Actor,
     ensure_catalog(ws)
     ids = series_ids(ws)
     frame = read_table(path)
-    items = []
-    for i, row in enumerate(frame.itertuples(index=False), start=2):
+    catalog_ids = {i.id for i in list_indicators(ws)}
+    items, quotas = [], []
+    for i, row in enumerate(frame.to_dict("records"), start=2):
         try:
-            series, region = str(row.id).strip(), str(row.region).strip()
-            year = int(float(str(row.year)))
-            raw = str(row.value).strip()
-            value = None if raw in ("", "nan", "None") else float(raw)
+            series, region = str(row["id"]).strip(), str(row["region"]).strip()
+            is_quota = str(row.get("kind", "")).strip() in QUOTA_KINDS
+            year = 2000 if is_quota and _blank(row["year"]) else int(float(str(row["year"])))
+            value = None if _blank(row["value"]) else float(str(row["value"]).strip())
         except ValueError as exc:
             raise IndicatorInputError(f"unreadable row: {exc}", path=str(path), line=i) from None
         _check(ws, actor, ids, series, region, year, value, i)
+        if is_quota:
+            if series not in catalog_ids or value is None:
+                raise IndicatorInputError(f"a quota needs an indicator id and a value: {series}",
+                                          path=str(path), line=i)
+            quotas.append((series, region, value))
+            continue
         src = ValueSource(kind="import", file=Path(path).name,
                           entered_by=entered_by or actor.username)
         items.append(((series, region, year), value, src))
+    for series, region, value in quotas:
+        append_quota(ws, series, region, value, actor.username)
     added = append_values(ws, items, recorded_by=actor.username, note=f"import {path}")
     added += refresh_derived(ws, actor=actor)
     ws.audit(actor.username, "indicators.import", Path(path).name,
-             {"rows": len(items), "added": added})
-    return ImportResult(file=Path(path).name, rows=len(items), added=added,
+             {"rows": len(items), "added": added, "quotas": len(quotas)})
+    return ImportResult(file=Path(path).name, rows=len(items), added=added, quotas=len(quotas),
                         ids=sorted({k[0] for k, _, _ in items}),
                         regions=len({k[1] for k, _, _ in items}),
                         years=sorted({k[2] for k, _, _ in items}),
