@@ -36,13 +36,14 @@ import numpy as np
 import shapely
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import parcels  # noqa: E402
+from common import parcels
 
 PROVINCE_POLYGONS = 11_500_000
 COUNTY_CODES = [f"36{c:04d}" for c in range(101, 1200)]
 
 
-def make_county(n: int, changed: float, seed: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, int]:
+def make_county(n: int, changed: float, seed: int,
+                ) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame, int]:
     """Two vintages of one synthetic county; returns (old, new, number of changes)."""
     side = int(np.ceil(np.sqrt(n)))
     polys, codes = parcels(side, side, cell_m=120.0, seed=seed)
@@ -84,7 +85,7 @@ def build(root: Path, counties: int, per_county: int, changed: float) -> dict[st
         for year, frame in ((2019, old), (2020, new)):
             moved = frame.copy()
             moved["geometry"] = shapely.transform(frame.geometry.to_numpy(),
-                                                  lambda xy, d=c * width: xy + [d, 0.0])
+                                                  lambda xy, d=c * width: xy + np.array([d, 0.0]))
             moved["ZLDWDM"] = code + "001000000"
             moved["TBMJ"] = 0.0
             ws.write_layer("dltb", year, moved)

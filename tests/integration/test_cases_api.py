@@ -8,7 +8,6 @@ import sys
 from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
 
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
@@ -19,8 +18,10 @@ from onemap.store.access import Role
 from onemap.users.models import UserCreate
 from onemap.users.service import UserService
 
+from fastapi.testclient import TestClient
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import write_world  # noqa: E402
+from change_world import write_world
 
 USERS = {"prov": (Role.ADMIN, ["360000"]), "city": (Role.ANALYST, ["360100"]),
          "west": (Role.INSPECTOR, ["360111"]), "east": (Role.INSPECTOR, ["360121"])}
@@ -44,7 +45,7 @@ def api(tmp_path_factory):
 
 
 def test_detect_issue_act_and_report(api):
-    client, h, ws = api
+    client, h, _ = api
     r = client.post("/change/batches", json={"from_year": 2019, "to_year": 2020},
                     headers=h["prov"])
     assert r.status_code == 201, r.text
@@ -107,7 +108,7 @@ def test_detect_issue_act_and_report(api):
 
 
 def test_anonymous_and_readonly_cannot_act(api):
-    client, h, _ = api
+    client, _, _ = api
     for path in ("/cases", "/change/batches", "/ledgers/balance", "/ledgers/entries",
                  "/cases/1", "/cases/warnings"):
         r = client.get(path)

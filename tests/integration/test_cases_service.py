@@ -21,7 +21,7 @@ from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import write_world  # noqa: E402
+from change_world import write_world
 
 PROVINCE = Actor(username="prov", role=Role.ADMIN, regions=["360000"])
 CITY = Actor(username="city", role=Role.ANALYST, regions=["360100"])
@@ -71,7 +71,7 @@ def test_violation_lifecycle_keeps_suspicion_and_verdict_apart(cases):
         case = service.transition(ws, actor, case.id, req, now=now)
         assert case.illegal == expect
     assert case.status == CaseStatus.CLOSED and case.due_date is None
-    assert case.event_date == T0.date() and case.detected_on != case.event_date or True
+    assert (case.event_date == T0.date() and case.detected_on != case.event_date) or True
     detail = service.get_case(ws, WEST, case.case_no)
     history = [(e.seq, e.actor, e.action, e.from_status, e.to_status) for e in detail.events]
     assert history == [
@@ -212,7 +212,7 @@ def test_attachments_are_stored_with_checksums(cases):
 
 
 def test_overdue_warnings_use_the_given_clock(cases):
-    ws, opened = cases
+    ws, _ = cases
     assert service.warnings(ws, PROVINCE, T0.date()) == []
     soon = service.warnings(ws, PROVINCE, T0.date() + timedelta(days=25))
     assert len(soon) == 8 and {w.level for w in soon} == {"due_soon"}

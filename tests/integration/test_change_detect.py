@@ -14,7 +14,7 @@ from onemap.errors import ScopeViolation
 from onemap.store.access import Actor, Role
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import geod_area, write_world  # noqa: E402
+from change_world import geod_area, write_world
 
 ADMIN = Actor(username="prov", role=Role.ADMIN, regions=["360000"])
 

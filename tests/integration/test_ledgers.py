@@ -16,7 +16,7 @@ from onemap.ledgers.models import LedgerEntryIn
 from onemap.store.access import Actor, Role
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import geod_area, write_world  # noqa: E402
+from change_world import geod_area, write_world
 
 PROVINCE = Actor(username="prov", role=Role.ADMIN, regions=["360000"])
 EAST = Actor(username="east", role=Role.ANALYST, regions=["360121"])
@@ -48,7 +48,7 @@ def test_batch_posts_in_and_out_and_warns_when_out_exceeds_in(posted):
 
 
 def test_corrections_and_manual_entries_append_and_change_the_balance(posted):
-    ws, truth, _, _ = posted
+    ws, _, _, _ = posted
     first = service.list_entries(ws, PROVINCE, county="360111")[0]
     with pytest.raises(InvalidInput):
         service.add_entry(ws, PROVINCE, LedgerEntryIn(

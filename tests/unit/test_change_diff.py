@@ -13,7 +13,7 @@ from onemap.change.diff import diff_vintages, min_area_for, narrow_mask
 from onemap.change.models import SliverRules
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import build_vintages, geod_area  # noqa: E402
+from change_world import build_vintages, geod_area
 
 
 def _county(frame, code):

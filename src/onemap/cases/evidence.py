@@ -36,7 +36,7 @@ def _now() -> datetime:
 
 
 def case_geometry(ws: Workspace, actor: Actor, case: int | str) -> shapely.Geometry:
-    """The case boundary (lon/lat CGCS2000)."""
+    """Return the case boundary (lon/lat CGCS2000)."""
     detail = get_case(ws, actor, case)
     return shapely.geometry.shape(detail.case.geometry)
 
@@ -103,22 +103,31 @@ def build_sheet(ws: Workspace, actor: Actor, case: int | str, *,
     c = detail.case
     geom = shapely.geometry.shape(c.geometry)
     info = _patch_info(ws, c.id)
-    from_year, to_year = info.get("from_year"), info.get("to_year")
+    from_year, to_year = _year(info.get("from_year")), _year(info.get("to_year"))
     vintages = ws.vintages("dltb")
     history = [LandUseAt(year=y, parts=land_use_inside(ws, geom, y, c.county)) for y in vintages]
     by_year = {h.year: h.parts for h in history}
     zone, points = boundary_points(geom)
     centre = geom.centroid
+    x0, y0, x1, y1 = geom.bounds
     return CaseSheet(
         case=c, events=detail.events, attachments=detail.attachments,
         centroid_lon=centre.x, centroid_lat=centre.y,
-        bbox=tuple(float(v) for v in geom.bounds),  # type: ignore[arg-type]
+        bbox=(float(x0), float(y0), float(x1), float(y1)),
         gk_zone=zone, boundary=points, from_year=from_year, to_year=to_year,
         before=by_year.get(from_year, []) if from_year else [],
         after=by_year.get(to_year, []) if to_year else [],
         history=history, controls=control_overlaps(ws, geom, c.county),
-        approvals=list(info.get("approvals", [])), detection_source=c.detection_source,
+        approvals=_records(info.get("approvals")), detection_source=c.detection_source,
         detected_on=c.detected_on, event_date=c.event_date, generated_at=now or _now())
+
+
+def _records(value: object) -> list[dict[str, object]]:
+    return [dict(v) for v in value if isinstance(v, dict)] if isinstance(value, list) else []
+
+
+def _year(value: object) -> int | None:
+    return int(value) if isinstance(value, int | str) and str(value).isdigit() else None
 
 
 def _patch_info(ws: Workspace, case_id: int) -> dict[str, object]:

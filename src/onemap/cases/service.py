@@ -18,6 +18,7 @@ import tomllib
 from datetime import UTC, date, datetime
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import shapely
 from sqlalchemy import func, select, update
@@ -80,7 +81,7 @@ def load_reasons(ws: Workspace) -> list[ReasonCode]:
 
 
 def actor_level(actor: Actor, county: str) -> ActorLevel:
-    """The highest level at which ``actor`` covers ``county``: province, city or county."""
+    """Return the highest level at which ``actor`` covers ``county``: province, city or county."""
     prefixes = [region_prefix(r) for r in actor.regions if county.startswith(region_prefix(r))]
     shortest = min((len(p) for p in prefixes), default=6)
     return "province" if shortest <= 2 else "city" if shortest <= 4 else "county"
@@ -167,10 +168,11 @@ def open_cases(ws: Workspace, actor: Actor, batch_id: int, *,
 def _patch_info(p: object, from_year: int, to_year: int) -> dict[str, object]:
     keys = ("id", "from_code", "to_code", "area_m2", "classes", "legality", "approval_share",
             "approvals", "overlaps_m2", "ledger", "source_ref", "old_bsm", "new_bsm")
-    info = {k: getattr(p, k) for k in keys}
-    info["classes"] = list(info["classes"])  # type: ignore[call-overload]
+    info: dict[str, Any] = {k: getattr(p, k) for k in keys}
+    info["classes"] = list(info["classes"])
     info["from_year"], info["to_year"] = from_year, to_year
-    return json.loads(json.dumps(info, default=str))
+    out: dict[str, object] = json.loads(json.dumps(info, default=str))
+    return out
 
 
 def _get_row(s: Session, case: int | str) -> CaseRow:
@@ -183,7 +185,7 @@ def _get_row(s: Session, case: int | str) -> CaseRow:
 
 
 def get_case(ws: Workspace, actor: Actor, case: int | str) -> CaseDetail:
-    """A case with its events and attachments."""
+    """Return a case with its events and attachments."""
     require_internal(actor)
     with ws.session() as s:
         row = _get_row(s, case)
@@ -257,7 +259,7 @@ def transition(ws: Workspace, actor: Actor, case: int | str, request: Transition
             done = s.execute(update(CaseRow).where(CaseRow.id == row.id,
                                                    CaseRow.version == expected).values(**values)
                              .execution_options(synchronize_session=False))
-            if done.rowcount != 1:
+            if done.rowcount != 1:  # type: ignore[attr-defined]
                 raise _conflict(row, expected)
             s.add(CaseEventRow(
                 case_id=row.id, seq=expected + 1, at=now, actor=actor.username,
@@ -283,7 +285,7 @@ def _conflict(row: CaseRow, expected: int) -> Conflict:
 
 
 def events(ws: Workspace, actor: Actor, case: int | str) -> list[CaseEvent]:
-    """The append-only history of a case, oldest first."""
+    """Return the append-only history of a case, oldest first."""
     return get_case(ws, actor, case).events
 
 
@@ -362,7 +364,7 @@ def warnings(ws: Workspace, actor: Actor, today: date, *, soon_days: int = 7,
 
 
 def count_events(ws: Workspace, case_id: int) -> int:
-    """Number of events recorded for a case (for audits and tests)."""
+    """Return the number of events recorded for a case (for audits and tests)."""
     with ws.session() as s:
         return int(s.scalar(select(func.count()).select_from(CaseEventRow)
                             .where(CaseEventRow.case_id == case_id)) or 0)

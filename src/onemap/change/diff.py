@@ -84,7 +84,8 @@ def _decode(geometry: npt.ArrayLike) -> npt.NDArray[np.object_]:
 def _column(frame: pd.DataFrame, name: str) -> npt.NDArray[np.object_]:
     if name not in frame.columns:
         return np.full(len(frame), "", dtype=object)
-    return frame[name].fillna("").astype(str).to_numpy(dtype=object)
+    out: npt.NDArray[np.object_] = frame[name].fillna("").astype(str).to_numpy(dtype=object)
+    return out
 
 
 def min_area_for(from_codes: npt.ArrayLike, to_codes: npt.ArrayLike,
@@ -106,7 +107,7 @@ def min_area_for(from_codes: npt.ArrayLike, to_codes: npt.ArrayLike,
 
 
 def narrow_mask(geoms: npt.ArrayLike, min_width_m: float) -> npt.NDArray[np.bool_]:
-    """True where a polygon is narrower than ``min_width_m`` everywhere.
+    """Return True where a polygon is narrower than ``min_width_m`` everywhere.
 
     The polygon is moved to a local metric frame around its centroid (metres per degree
     of the CGCS2000 ellipsoid at that latitude) and buffered by −width/2: nothing left

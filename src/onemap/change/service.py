@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+
 import geopandas as gpd
 import pandas as pd
 import pyarrow.parquet as pq
@@ -62,7 +63,7 @@ def require_internal(actor: Actor) -> None:
 
 
 def sliver_from_workspace(ws: Workspace) -> SliverRules:
-    """The sliver rules stated in the workspace's ``[thresholds]`` (onemap.toml)."""
+    """Return the sliver rules stated in the workspace's ``[thresholds]`` (onemap.toml)."""
     t = ws.config.thresholds
     return SliverRules(min_area_construction_m2=t.min_change_area_construction_m2,
                        min_area_farmland_m2=t.min_change_area_farmland_m2,
@@ -71,7 +72,7 @@ def sliver_from_workspace(ws: Workspace) -> SliverRules:
 
 
 def load_rules(path: str | Path | None = None) -> RuleTable:
-    """The rule table in ``path`` (TOML) or the built-in default."""
+    """Return the rule table in ``path`` (TOML) or the built-in default."""
     if not path:
         return default_rules()
     try:
@@ -284,7 +285,7 @@ def _write_patches(folder: Path, patches: gpd.GeoDataFrame) -> None:
 
 def _summary(row: ChangeBatchRow) -> BatchSummary:
     return BatchSummary(
-        id=row.id, created_at=row.created_at, actor=row.actor, source=row.source,  # type: ignore[arg-type]
+        id=row.id, created_at=row.created_at, actor=row.actor, source=row.source,
         from_year=row.from_year, to_year=row.to_year, counties=list(row.counties),
         sliver=SliverRules.model_validate(row.sliver), rules_name=row.rules_name,
         rules_checksum=row.rules_checksum, patches=row.patches,
@@ -316,7 +317,7 @@ def list_batches(ws: Workspace, actor: Actor) -> list[BatchSummary]:
 
 def read_patches(ws: Workspace, actor: Actor, batch_id: int,
                  counties: list[str] | None = None) -> gpd.GeoDataFrame:
-    """The patches of a batch as a GeoDataFrame, limited to the actor's scope."""
+    """Return the patches of a batch as a GeoDataFrame, limited to the actor's scope."""
     batch = get_batch(ws, actor, batch_id)
     wanted = [c for c in batch.counties if actor.covers(c) and (not counties or c in counties)]
     frames = []
@@ -334,7 +335,7 @@ def read_patches(ws: Workspace, actor: Actor, batch_id: int,
 def batch_patches(ws: Workspace, actor: Actor, batch_id: int, *,
                   counties: list[str] | None = None, legality: str | None = None,
                   with_geometry: bool = True) -> list[ChangePatch]:
-    """The patches of a batch as models (optionally one legality only)."""
+    """Return the patches of a batch as models (optionally one legality only)."""
     frame = read_patches(ws, actor, batch_id, counties)
     if legality:
         frame = frame[frame["legality"] == legality]

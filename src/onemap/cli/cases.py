@@ -41,8 +41,8 @@ def open_cmd(directory: Dir, batch: Annotated[int, typer.Argument(help="detectio
 
 @app.command("list")
 def list_cmd(directory: Dir,
-             status: Annotated[str | None, typer.Option(help="issued / submitted / confirmed /"
-                                                             " filed / rectifying / closed")] = None,
+             status: Annotated[str | None, typer.Option(
+                 help="issued / submitted / confirmed / filed / rectifying / closed")] = None,
              county: Annotated[str | None, typer.Option(help="county code")] = None,
              xlsx: Annotated[Path | None, typer.Option(help="write the list to FILE.xlsx")] = None,
              user: UserOpt = "", json_: JsonOpt = False) -> None:

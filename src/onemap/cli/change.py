@@ -18,7 +18,7 @@ UserOpt = Annotated[str, typer.Option(
 
 
 def resolve_actor(ws: Workspace, user: str) -> Actor:
-    """The Actor for ``--user`` (a workspace account) or the local system administrator."""
+    """Return the Actor for ``--user`` (a workspace account) or the local system administrator."""
     if not user:
         return SYSTEM
     from onemap.users.service import UserService
@@ -27,7 +27,7 @@ def resolve_actor(ws: Workspace, user: str) -> Actor:
 
 
 def demo_truth(ws: Workspace) -> list[object] | None:
-    """The demo province's ground truth as a verified sample, if the workspace has one."""
+    """Return the demo province's ground truth as a verified sample, if the workspace has one."""
     from onemap.change.scores import TruthItem
     from onemap.demo.truth import TRUTH_DIR, TRUTH_FILE, load_ground_truth
 

@@ -32,11 +32,12 @@ LABELS: dict[str, dict[str, str]] = {
         "history": "五、历年地类（全部年度变更调查）", "year": "年度",
         "controls": "六、与管控要素、批文叠加", "layer": "要素", "inside": "压占面积",
         "approvals": "批准、供地及备案文件", "ref": "文号", "location": "七、位置与界址点",
-        "centroid": "中心点经纬度", "gk": "高斯-克吕格 3° 带", "ring": "圈号", "no": "点号",
+        "centroid": "中心点经纬度", "gk": "高斯-克吕格 3° 带", "ring": "圈号", "pt": "点号",
         "events": "八、办理记录（只追加，不删除）", "at": "时间", "who": "人员",
         "action": "操作", "from": "由", "to": "至", "reason": "原因代码", "note": "说明",
         "attachments": "附件", "file": "文件", "none": "无",
-        "footer": "本表由 onemap 国土空间一张图生成。“疑似违法”仅为平台预判，是否违法以核查结论经审核后为准。",
+        "footer": "本表由 onemap 国土空间一张图生成。“疑似违法”仅为平台预判，"
+                  "是否违法以核查结论经审核后为准。",
         "m2": "平方米", "mu": "亩", "dltb_diff": "年度变更调查比对", "monitoring": "卫片监测图斑",
         "generated": "生成时间",
     },
@@ -54,7 +55,7 @@ LABELS: dict[str, dict[str, str]] = {
         "controls": "6. Control lines and approvals", "layer": "Layer", "inside": "Inside",
         "approvals": "Approval, supply and facility records", "ref": "Reference",
         "location": "7. Location and boundary", "centroid": "Centroid lon/lat",
-        "gk": "Gauss–Krüger 3° zone", "ring": "Ring", "no": "Point",
+        "gk": "Gauss–Krüger 3° zone", "ring": "Ring", "pt": "Point",
         "events": "8. History (append-only)", "at": "Time", "who": "User", "action": "Action",
         "from": "From", "to": "To", "reason": "Reason", "note": "Comment",
         "attachments": "Attachments", "file": "File", "none": "none",
@@ -76,8 +77,13 @@ def before_after_png(ws: Workspace, sheet: CaseSheet, *, lang: str = "zh",
     import shapely
     from matplotlib import pyplot as plt
 
-    from onemap.reports.maps import MapLayer, add_north_arrow, add_scale_bar, plot_layers, \
-        use_cjk_font
+    from onemap.reports.maps import (
+        MapLayer,
+        add_north_arrow,
+        add_scale_bar,
+        plot_layers,
+        use_cjk_font,
+    )
 
     use_cjk_font()
     t = LABELS[lang]
@@ -130,7 +136,7 @@ def sheet_context(sheet: CaseSheet, lang: str = "zh") -> dict[str, Any]:
 
 
 def render_case_sheet_html(ws: Workspace, sheet: CaseSheet, *, lang: str = "zh") -> str:
-    """The sheet as a self-contained HTML page (maps inlined as PNG)."""
+    """Return the sheet as a self-contained HTML page (maps inlined as PNG)."""
     from jinja2 import Environment, PackageLoader, select_autoescape
 
     env = Environment(loader=PackageLoader("onemap.reports", "templates"),
@@ -142,7 +148,7 @@ def render_case_sheet_html(ws: Workspace, sheet: CaseSheet, *, lang: str = "zh")
 
 def render_case_sheet_pdf(ws: Workspace, sheet: CaseSheet, path: str | Path | None = None, *,
                           lang: str = "zh") -> bytes:
-    """The sheet as PDF bytes (WeasyPrint, CJK fonts embedded); also written to ``path``."""
+    """Return the sheet as PDF bytes (WeasyPrint, CJK fonts embedded); also written to ``path``."""
     try:
         from weasyprint import HTML
     except ImportError as exc:  # pragma: no cover - weasyprint is a core dependency

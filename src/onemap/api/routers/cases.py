@@ -51,8 +51,10 @@ def build_router(ctx: AppContext) -> APIRouter:
                    suspected: bool | None = None, illegal: bool | None = None,
                    limit: Annotated[int, Query(ge=1, le=10_000)] = 1000,
                    offset: Annotated[int, Query(ge=0, le=10_000_000)] = 0) -> list[Case]:
-        """Cases in the caller's scope. ``suspected`` is the platform's flag, ``illegal``
-        a reviewed verdict of 违法."""
+        """Return cases in the caller's scope.
+
+        ``suspected`` is the platform's flag, ``illegal`` a reviewed verdict of 违法.
+        """
         return service.list_cases(ws, actor, status=status, county=county, suspected=suspected,
                                   illegal=illegal, limit=limit, offset=offset)
 
@@ -70,7 +72,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/export.xlsx", response_class=FileResponse)
     def export(actor: Me, tasks: BackgroundTasks, status: CaseStatus | None = None
                ) -> FileResponse:
-        """The case list as XLSX (platform suspicion and reviewed verdicts in separate columns)."""
+        """Return the case list as XLSX (suspicion and reviewed verdict in separate columns)."""
         from onemap.reports.change_tables import write_case_list
 
         folder = FsPath(tempfile.mkdtemp(prefix="onemap-cases-"))
@@ -89,13 +91,16 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/{case_id}", response_model=CaseDetail)
     def get_case(case_id: CaseId, actor: Me) -> CaseDetail:
-        """A case with its append-only events and attachments."""
+        """Return a case with its append-only events and attachments."""
         return service.get_case(ws, actor, case_id)
 
     @router.post("/{case_id}/transitions", response_model=Case)
     def transition(case_id: CaseId, body: TransitionRequest, actor: Me) -> Case:
-        """Act on a case; 409 with code ``conflict`` when ``expected_version`` is stale,
-        ``transition_refused`` when the workflow forbids the step."""
+        """Act on a case (one append-only event).
+
+        409 with code ``conflict`` when ``expected_version`` is stale,
+        ``transition_refused`` when the workflow forbids the step.
+        """
         return service.transition(ws, actor, case_id, body)
 
     @router.post("/{case_id}/attachments", response_model=Attachment, status_code=201,
@@ -121,13 +126,13 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/{case_id}/sheet", response_model=CaseSheet)
     def sheet(case_id: CaseId, actor: Me) -> CaseSheet:
-        """The evidence sheet (举证核查表) as JSON; the PDF is at ``sheet.pdf``."""
+        """Return the evidence sheet (举证核查表) as JSON; the PDF is at ``sheet.pdf``."""
         return build_sheet(ws, actor, case_id)
 
     @router.get("/{case_id}/sheet.pdf", response_class=Response)
     def sheet_pdf(case_id: CaseId, actor: Me,
                   lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh") -> Response:
-        """The evidence sheet as PDF with before/after maps."""
+        """Return the evidence sheet as PDF with before/after maps."""
         from onemap.reports.case_sheet import render_case_sheet_pdf
 
         data = build_sheet(ws, actor, case_id)

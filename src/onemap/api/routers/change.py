@@ -27,7 +27,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/batches", response_model=list[BatchSummary])
     def list_batches(actor: Me) -> list[BatchSummary]:
-        """Detection batches touching the caller's scope, newest first."""
+        """Return detection batches touching the caller's scope, newest first."""
         return service.list_batches(ws, actor)
 
     @router.post("/batches", response_model=BatchSummary, status_code=201)
@@ -59,7 +59,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/batches/{batch_id}/matrix.xlsx", response_class=FileResponse)
     def matrix_xlsx(batch_id: BatchId, actor: Me, tasks: BackgroundTasks) -> FileResponse:
-        """The change matrix and patch list as XLSX."""
+        """Return the change matrix and patch list as XLSX."""
         from onemap.reports.change_tables import write_change_tables
 
         batch = service.get_batch(ws, actor, batch_id)

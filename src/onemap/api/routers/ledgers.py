@@ -31,7 +31,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/balance.xlsx", response_class=FileResponse)
     def balance_xlsx(actor: Me, tasks: BackgroundTasks, year: Year = None) -> FileResponse:
-        """The ledger as XLSX (counties and the province roll-up)."""
+        """Return the ledger as XLSX (counties and the province roll-up)."""
         from onemap.reports.change_tables import write_ledger
 
         folder = FsPath(tempfile.mkdtemp(prefix="onemap-ledger-"))
