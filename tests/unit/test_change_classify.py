@@ -54,7 +54,8 @@ def test_approval_share_decides_the_pre_judgement(share, expected):
 
 
 def test_inside_and_outside_control_lines():
-    layers = {"pbf": _layer(BOX), "eco_redline": _layer(BOX)}
+    layers = {"pbf": _layer(BOX), "eco_redline": _layer(BOX),
+              "udb": gpd.GeoDataFrame(geometry=[], crs="EPSG:4490")}
     out = classify_patches(_patch("0101", "0702"), layers, default_rules())
     assert set(out.loc[0, "classes"]) == {"new_construction", "non_agri", "pbf_construction",
                                           "redline_construction", "outside_udb"}
@@ -86,3 +87,11 @@ def test_area_inside_counts_overlapping_records_once():
 
     got = area_inside(np.array([BOX]), np.array(halves, dtype=object))[0]
     assert got == pytest.approx(ellipsoidal_area([BOX])[0] / 2, rel=1e-6)
+
+
+def test_rules_needing_a_layer_the_workspace_lacks_do_not_fire():
+    out = classify_patches(_patch("0101", "0702"), {}, default_rules())
+    assert "outside_udb" not in out.loc[0, "classes"]
+    held_but_empty = {"udb": gpd.GeoDataFrame(geometry=[], crs="EPSG:4490")}
+    out = classify_patches(_patch("0101", "0702"), held_but_empty, default_rules())
+    assert "outside_udb" in out.loc[0, "classes"]

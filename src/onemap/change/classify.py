@@ -105,6 +105,9 @@ def rule_mask(rule: ClassRule, table: RuleTable, frame: pd.DataFrame,
         mask &= ~_any_of(t, rule.to_not, table) & (frame["to_code"] != "").to_numpy()
     area = frame["area_m2"].to_numpy(dtype=float)
     least = np.maximum(max(rule.min_overlap_m2, 1e-9), rule.min_share * area)
+    for kind in (rule.within, rule.outside):
+        if kind and kind not in overlaps:  # layer not held: the rule cannot be judged
+            return np.zeros(len(frame), dtype=bool)
     if rule.within:
         mask &= overlaps[rule.within] >= least
     if rule.outside:
@@ -122,7 +125,9 @@ def classify_patches(patches: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoData
         Output of :func:`onemap.change.diff.diff_vintages` (or imagery patches): at least
         ``from_code``, ``to_code``, ``area_m2`` and geometry.
     layers
-        Control and approval layers of the same county by kind (missing kinds are empty).
+        Control and approval layers of the same county by kind. A control kind that is
+        absent (not held by the workspace) disables the rules that need it; pass an empty
+        frame for a layer that is held but has nothing in this county.
     table
         The classification table.
 
@@ -136,12 +141,12 @@ def classify_patches(patches: gpd.GeoDataFrame, layers: Mapping[str, gpd.GeoData
     out = patches.copy()
     geoms = out.geometry.to_numpy()
     area = out["area_m2"].to_numpy(dtype=float)
-    overlaps = {k: area_inside(geoms, _geoms(layers, k)) for k in CONTROL_KINDS}
+    overlaps = {k: area_inside(geoms, _geoms(layers, k)) for k in CONTROL_KINDS if k in layers}
     covered = area_inside(geoms, np.concatenate([_geoms(layers, k) for k in COVERING_KINDS]))
     share = np.divide(covered, area, out=np.zeros_like(area), where=area > 0).clip(0, 1)
     out["approval_share"] = share
     out["approvals"] = _approval_lists(geoms, area, layers)
-    out["overlaps_m2"] = [{k: float(overlaps[k][i]) for k in CONTROL_KINDS if overlaps[k][i] > 0}
+    out["overlaps_m2"] = [{k: float(v[i]) for k, v in overlaps.items() if v[i] > 0}
                           for i in range(len(out))]
     classes: list[list[str]] = [[] for _ in range(len(out))]
     legal = np.zeros(len(out), dtype=int)  # rank

@@ -95,6 +95,7 @@ class CountyJob:
     layer_paths: dict[str, str]
     sliver: SliverRules
     rules: RuleTable
+    layers_held: tuple[str, ...] = ()
 
 
 def _read_raw(path: str, columns: list[str]) -> pd.DataFrame:
@@ -130,6 +131,8 @@ def detect_county(job: CountyJob) -> tuple[gpd.GeoDataFrame, DiffStats]:
         patches, stats = diff_vintages(old, new, county=job.county, sliver=job.sliver,
                                        id_prefix=job.id_prefix)
     layers = {k: f for k, p in job.layer_paths.items() if (f := _read_geo(p)) is not None}
+    for kind in job.layers_held:  # held by the workspace, nothing in this county
+        layers.setdefault(kind, gpd.GeoDataFrame(geometry=[], crs=GEOGRAPHIC_CRS))
     return classify_patches(patches, layers, job.rules), stats
 
 
@@ -200,6 +203,7 @@ def detect_changes(
         new_path=_part_path(ws, "dltb", to_year if to_year in has else None, c),
         monitoring_path=_part_path(ws, "monitoring_patch", mon_v, c),
         layer_paths={k: p for k in LAYER_KINDS if (p := _part_path(ws, k, vintages[k], c))},
+        layers_held=tuple(k for k in LAYER_KINDS if vintages[k] is not None),
         sliver=sliver, rules=table) for c in todo]
     frames, totals = [], DiffStats()
     for i, (frame, st) in enumerate(_run(jobs, workers)):
