@@ -152,6 +152,7 @@ class PartitionCache:
         self.wait()
         with self._lock:
             self._items.clear()
+            self._misses.clear()
 
 
 def _hits(a: BBox, b: BBox) -> bool:
