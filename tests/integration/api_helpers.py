@@ -125,7 +125,7 @@ def live_server(ws_root: Path, log: Path) -> Iterator[str]:
         proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, env=env)
         url = f"http://127.0.0.1:{port}"
         try:
-            deadline = time.monotonic() + 60
+            deadline = time.monotonic() + 180
             while True:
                 if proc.poll() is not None:
                     raise RuntimeError(f"server exited: {log.read_text(errors='replace')}")
@@ -135,7 +135,8 @@ def live_server(ws_root: Path, log: Path) -> Iterator[str]:
                 except httpx.HTTPError:
                     pass
                 if time.monotonic() > deadline:
-                    raise RuntimeError("server did not start within 60 s")
+                    tail = log.read_text(errors="replace")[-2000:]
+                    raise RuntimeError(f"server did not start within 180 s: {tail}")
                 time.sleep(0.2)
             yield url
         finally:
