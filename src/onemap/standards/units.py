@@ -75,7 +75,7 @@ def round_half_up(value: float, digits: int = 2) -> float:
     from decimal import ROUND_HALF_UP, Decimal
 
     q = Decimal(1).scaleb(-digits)
-    return float(Decimal(repr(value)).quantize(q, rounding=ROUND_HALF_UP))
+    return float(Decimal(repr(float(value))).quantize(q, rounding=ROUND_HALF_UP))
 
 
 def reconcile_rounded(values: list[float], total: float, digits: int = 2) -> list[float]:
