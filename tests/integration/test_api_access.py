@@ -45,6 +45,17 @@ def test_login_cookie_logout_and_audit(env) -> None:
     assert {"auth.login", "auth.login_failed", "auth.logout"} <= set(actions)
 
 
+def test_repeated_wrong_passwords_pause_logins(env) -> None:
+    ws, c, _t = env
+    client = TestClient(c.app)
+    for _ in range(5):
+        assert client.post("/auth/login", json={"username": "inspector203",
+                                                "password": "nope"}).status_code == 401
+    r = client.post("/auth/login", json={"username": "inspector203", "password": PASSWORD})
+    assert r.status_code == 401 and "too many" in r.json()["detail"]
+    assert ws.audit_log(5, action="auth.login_locked")
+
+
 def test_bad_credentials_are_refused(env) -> None:
     _ws, c, _t = env
     assert c.get("/auth/me", headers={"Authorization": "Bearer nope"}).status_code == 401

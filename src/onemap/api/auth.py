@@ -18,6 +18,8 @@ from fastapi import Request, Response
 
 COOKIE = "onemap_session"
 _TTL = 30.0  # seconds a resolved token/session is trusted before the catalog is asked again
+MAX_FAILURES = 5  # wrong passwords per user name within LOCK_SECONDS before logins pause
+LOCK_SECONDS = 300.0
 
 
 class Authenticator:
@@ -34,6 +36,7 @@ class Authenticator:
         self._signer = URLSafeTimedSerializer(key, salt="onemap-session")
         self._anonymous = Actor(username="anonymous", role=Role.PUBLIC, regions=[root_region])
         self._cache: dict[str, tuple[float, User | None]] = {}
+        self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
 
     # -- resolution --------------------------------------------------------------------
@@ -79,8 +82,28 @@ class Authenticator:
 
     # -- login / logout ------------------------------------------------------------------
     def login(self, username: str, password: str, response: Response) -> User:
-        """Check the password, open a session and set the signed cookie (audited)."""
-        user = self.users.authenticate(username, password)
+        """Check the password, open a session and set the signed cookie (audited).
+
+        After ``MAX_FAILURES`` wrong passwords for one user name within
+        ``LOCK_SECONDS``, further attempts are refused until the window passes.
+        """
+        now = time.monotonic()
+        with self._lock:
+            recent = [t for t in self._failures.get(username, []) if now - t < LOCK_SECONDS]
+            self._failures[username] = recent
+        if len(recent) >= MAX_FAILURES:
+            self.users.ws.audit(username[:64], "auth.login_locked", username[:64], {})
+            raise AuthenticationFailed(
+                f"too many failed logins for {username!r}",
+                user_message="登录失败次数过多, 请稍后再试 (too many failed logins, try later)")
+        try:
+            user = self.users.authenticate(username, password)
+        except AuthenticationFailed:
+            with self._lock:
+                self._failures.setdefault(username, []).append(now)
+            raise
+        with self._lock:
+            self._failures.pop(username, None)
         sid = self.users.open_session(user.username)
         response.set_cookie(COOKIE, self._signer.dumps({"sid": sid}), httponly=True,
                             samesite="lax", max_age=SESSION_DAYS * 86400, path="/")
