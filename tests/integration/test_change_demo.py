@@ -54,3 +54,21 @@ def test_demo_truth_recall_no_false_violation_and_areas(demo):
             assert p.legality in (Legality.SUSPECTED, Legality.PENDING), row.patch_id
     # every patch is a truth change: nothing invented
     assert len(result.patches) == len(truth)
+
+
+def test_every_demo_violation_becomes_a_case_and_ledger_balances(demo):
+    from onemap.cases import service as cases
+    from onemap.ledgers import service as ledgers
+
+    ws, truth = demo
+    result = service.detect_changes(ws, SYSTEM, from_year=2019, to_year=2020)
+    opened = cases.open_cases(ws, SYSTEM, result.batch.id)
+    shapes = [shapely.geometry.shape(c.geometry) for c in opened.created]
+    for row in truth[~truth["legal"]].itertuples():
+        assert any(g.intersection(row.geometry).area > 0 for g in shapes), row.patch_id
+    assert all(not c.illegal for c in opened.created)  # suspicion only, no verdict yet
+    posted = ledgers.post_batch(ws, SYSTEM, result.batch.id)
+    out_truth = truth[truth["change_type"] == "farmland_out"]["area_m2"].sum()
+    in_truth = truth[truth["change_type"].isin(["farmland_in", "reclamation"])]["area_m2"].sum()
+    assert posted.out_m2 == pytest.approx(out_truth, rel=1e-3)
+    assert posted.in_m2 == pytest.approx(in_truth, rel=1e-3)
