@@ -219,3 +219,20 @@ def test_overdue_warnings_use_the_given_clock(cases):
     late = service.warnings(ws, WEST, T0.date() + timedelta(days=40))
     assert {w.level for w in late} == {"overdue"} and {w.county for w in late} == {"360111"}
     assert late[0].days == 10
+
+
+def test_closed_cases_take_comments_but_no_files(cases):
+    ws, opened = cases
+    case = next(c for c in opened.created if c.county == "360111" and not c.suspected)
+    service.transition(ws, WEST, case.id, TransitionRequest(
+        action=Action.VERIFY, verdict=Verdict.UNCHANGED, reason_code="NV03"), now=T0)
+    service.transition(ws, CITY, case.id, TransitionRequest(action=Action.APPROVE), now=T0)
+    closed = service.transition(ws, WEST, case.id, TransitionRequest(action=Action.CLOSE),
+                                now=T0)
+    assert closed.status == CaseStatus.CLOSED and not closed.illegal
+    with pytest.raises(TransitionRefused):
+        service.attach(ws, WEST, case.id, "late.jpg", b"jpeg")
+    assert not (ws.root / "attachments" / case.case_no).exists()
+    after = service.transition(ws, PROVINCE, case.id, TransitionRequest(
+        action=Action.COMMENT, comment="抽查无误"), now=T0)
+    assert after.status == CaseStatus.CLOSED and after.version == 5

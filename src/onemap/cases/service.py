@@ -301,6 +301,9 @@ def attach(ws: Workspace, actor: Actor, case: int | str, filename: str, data: by
         raise AttachmentRejected("the file is larger than 50 MB", user_message="附件超过 50 MB")
     digest = hashlib.sha256(data).hexdigest()
     detail = get_case(ws, actor, case)
+    _require_write(actor, detail.case.county)
+    decide(detail.case.status, detail.case.verdict, TransitionRequest(action=Action.ATTACH),
+           actor_level=actor_level(actor, detail.case.county), reasons=[], today=now.date())
     folder = Path(ATTACHMENTS_DIR, detail.case.case_no)
     rel = folder / f"{digest[:16]}-{name}"
     (ws.root / folder).mkdir(parents=True, exist_ok=True)
