@@ -31,6 +31,7 @@ from onemap.geometry.area import ellipsoidal_area
 GRID = 1e-7  # degrees; snapping grid of every demo overlay
 CRS = "EPSG:4490"
 PROVINCE_CODE = "360000"
+MAX_EDGE_DEG = 0.002  # densify long source edges (≈ 200 m) so geodesic areas stay additive
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def _to_cgcs2000(geom: shapely.Geometry) -> shapely.Geometry:
         lon, lat = gcj02_to_wgs84(xy[:, 0], xy[:, 1])
         return np.column_stack([lon, lat])
 
-    out = shapely.transform(geom, convert)
+    out = shapely.segmentize(shapely.transform(geom, convert), MAX_EDGE_DEG)
     return shapely.make_valid(shapely.set_precision(shapely.make_valid(out), GRID))
 
 
