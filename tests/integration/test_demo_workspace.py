@@ -251,3 +251,18 @@ def test_cli_rejects_unknown_county(tmp_path):
     out = runner.invoke(create_cli(), ["demo", str(tmp_path / "bad"), "--scale", "tiny",
                                        "--counties", "999999", "--json"])
     assert out.exit_code != 0
+
+
+def test_overwrite_replaces_only_demo_workspaces(tmp_path):
+    runner = CliRunner()
+    target = tmp_path / "again"
+    args = ["demo", str(target), "--scale", "tiny", "--counties", "360111", "--json",
+            "--no-picture"]
+    assert runner.invoke(create_cli(), args).exit_code == 0
+    assert runner.invoke(create_cli(), args).exit_code != 0  # exists
+    assert runner.invoke(create_cli(), [*args, "--overwrite"]).exit_code == 0
+    other = tmp_path / "other"
+    Workspace.create(other).close()
+    out = runner.invoke(create_cli(), ["demo", str(other), "--scale", "tiny", "--counties",
+                                       "360111", "--overwrite", "--json"])
+    assert out.exit_code != 0 and (other / "onemap.toml").exists()

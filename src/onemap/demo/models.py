@@ -42,7 +42,9 @@ class DemoOptions(BaseModel):
     seed: int = 2019
     counties: list[str] | None = Field(
         default=None, description="restrict to these 6-digit county codes (default: all 100)")
-    picture: bool = Field(default=True, description="render outputs/landuse.png")
+    picture: bool = Field(default=True, description="render outputs/landuse.png (CLI)")
+    overwrite: bool = Field(
+        default=False, description="replace DIR if it holds a workspace made by onemap demo")
 
 
 class CountyFigures(BaseModel):

@@ -14,7 +14,7 @@ from onemap.demo.changes import make_changes
 from onemap.demo.context import ProvinceContext, province_context
 from onemap.demo.controls import make_controls
 from onemap.demo.county import county_rng, generate_base
-from onemap.demo.errors import UnknownDemoCounty
+from onemap.demo.errors import DemoError, UnknownDemoCounty
 from onemap.demo.models import CountyFigures, DemoOptions, DemoResult
 from onemap.demo.targets import BULLETIN_GROUPS
 from onemap.demo.tessellate import local_area_m2
@@ -51,6 +51,18 @@ def _flush(ws: Workspace, pending: dict[tuple[str, int | None], list[gpd.GeoData
         key = f"{kind}/{vintage}" if kind == "dltb" else kind
         counts[key] = counts.get(key, 0) + _write(ws, kind, vintage, frame)
     pending.clear()
+
+
+def _remove_demo(path: Path) -> None:
+    """Delete ``path`` if it is a demo workspace (onemap.toml + truth table); else refuse."""
+    import shutil
+
+    if not path.exists():
+        return
+    if not ((path / "onemap.toml").exists() and (path / "truth" / "changes.parquet").exists()):
+        raise DemoError("refusing to overwrite a folder that is not a demo workspace",
+                        path=str(path))
+    shutil.rmtree(path)
 
 
 def _counties(ctx: ProvinceContext, wanted: list[str] | None) -> list[str]:
@@ -107,6 +119,8 @@ def build_demo(path: str | Path, options: DemoOptions,
     t0 = time.perf_counter()
     ctx = province_context(options.seed)
     codes = _counties(ctx, options.counties)
+    if options.overwrite:
+        _remove_demo(Path(path))
     ws = Workspace.create(path, name=f"江西演示省 seed {options.seed}", root_region="360000")
     b = ctx.boundaries
     _write(ws, "admin_province", None, b.province)
