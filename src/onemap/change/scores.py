@@ -26,6 +26,16 @@ class TruthItem:
     key: str = ""
 
 
+def truth_from_frame(frame: object, *, legal_column: str = "legal",
+                     key_column: str = "patch_id") -> list[TruthItem]:
+    """Verified-sample items from a frame with geometry and a boolean ``legal`` column."""
+    geoms = frame.geometry  # type: ignore[attr-defined]
+    legal = frame[legal_column]  # type: ignore[index]
+    keys = frame[key_column] if key_column in frame.columns else [""] * len(geoms)  # type: ignore[attr-defined,index]
+    return [TruthItem(g, not bool(ok), True, str(k))
+            for g, ok, k in zip(geoms, legal, keys, strict=True)]
+
+
 def score_detection(patch_geoms: list[shapely.Geometry], legality: list[str],
                     truth: list[TruthItem], *, sample: str = "ground truth",
                     min_cover: float = 0.5) -> DetectionScores:

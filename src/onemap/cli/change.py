@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from onemap.change.scores import TruthItem, truth_from_frame
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.store.access import SYSTEM, Actor
 from onemap.store.workspace import Workspace
@@ -26,16 +27,13 @@ def resolve_actor(ws: Workspace, user: str) -> Actor:
     return UserService(ws).get_user(user).to_actor()
 
 
-def demo_truth(ws: Workspace) -> list[object] | None:
+def demo_truth(ws: Workspace) -> list[TruthItem] | None:
     """Return the demo province's ground truth as a verified sample, if the workspace has one."""
-    from onemap.change.scores import TruthItem
     from onemap.demo.truth import TRUTH_DIR, TRUTH_FILE, load_ground_truth
 
     if not (ws.root / TRUTH_DIR / TRUTH_FILE).is_file():
         return None
-    truth = load_ground_truth(ws.root)
-    return [TruthItem(g, not bool(legal), True, str(k)) for g, legal, k in
-            zip(truth.geometry, truth["legal"], truth["patch_id"], strict=True)]
+    return truth_from_frame(load_ground_truth(ws.root))
 
 
 def change(

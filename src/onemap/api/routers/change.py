@@ -10,7 +10,9 @@ from onemap.api.deps import AppContext, current_actor
 from onemap.change import service
 from onemap.change.matrix import change_matrix
 from onemap.change.models import BatchSummary, ChangePatch, DetectRequest, Legality, MatrixCell
+from onemap.change.scores import TruthItem, truth_from_frame
 from onemap.store.access import Actor
+from onemap.store.workspace import Workspace
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query
 from fastapi.responses import FileResponse
@@ -32,10 +34,15 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.post("/batches", response_model=BatchSummary, status_code=201)
     def detect(body: DetectRequest, actor: Me) -> BatchSummary:
-        """Run change detection (diff or monitoring patches) and store the batch."""
+        """Run change detection (diff or monitoring patches) and store the batch.
+
+        A workspace holding a verified sample (the demo's ground truth) gets the batch's
+        precision and recall against it.
+        """
         return service.detect_changes(ws, actor, from_year=body.from_year,
                                       to_year=body.to_year, counties=body.counties,
-                                      source=body.source).batch
+                                      source=body.source, truth=_truth(ws),
+                                      truth_name="demo ground truth").batch
 
     @router.get("/batches/{batch_id}", response_model=BatchSummary)
     def get_batch(batch_id: BatchId, actor: Me) -> BatchSummary:
@@ -73,6 +80,14 @@ def build_router(ctx: AppContext) -> APIRouter:
         return FileResponse(path, media_type=XLSX, filename=path.name)
 
     return router
+
+
+def _truth(ws: Workspace) -> list[TruthItem] | None:
+    from onemap.demo.truth import TRUTH_DIR, TRUTH_FILE, load_ground_truth
+
+    if not (ws.root / TRUTH_DIR / TRUTH_FILE).is_file():
+        return None
+    return truth_from_frame(load_ground_truth(ws.root))
 
 
 def _cleanup(folder: FsPath) -> None:
