@@ -209,8 +209,8 @@ def calibrate(f: Features, weight: Array, strip_share: dict[str, float]) -> Cali
             edges = np.cumsum(SLOPE_GRADE_SHARES)[:-1] / sum(SLOPE_GRADE_SHARES)
             cal.slope_grade_edges = _weighted_quantiles(f["slope"][farm], weight[farm], edges)
         free = free & ~members
-    codes = classify(f, cal)
-    rl = redline_score(f["elev"], codes.astype(str))
+    grid_codes = classify(f, cal)
+    rl = redline_score(f["elev"], grid_codes.astype(str))
     cal.redline_threshold = _threshold(rl, weight, REDLINE_SHARE)
     dens = density_factor(f)
     cal.density_mean = float(np.sum(dens * weight) / np.sum(weight))
@@ -243,7 +243,7 @@ def _sub_thresholds(codes: list[tuple[str, str]], shares: list[float], f: Featur
 def _sub_mask(subs: list[tuple[str, float]], f: Features, code: str,
               exclude: bool = False) -> npt.NDArray[np.bool_]:
     codes = _assign_sub(subs, f, dict(GROUPS)[_group_of(code)])
-    return (codes != code) if exclude else (codes == code)
+    return np.asarray((codes != code) if exclude else (codes == code), dtype=bool)
 
 
 def _group_of(code: str) -> str:

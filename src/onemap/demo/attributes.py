@@ -8,6 +8,8 @@ quality grade GDDB 1–15. Construction land carries CZCSXM (城镇村属性码)
 
 from __future__ import annotations
 
+from typing import Any
+
 import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
@@ -63,7 +65,7 @@ def farmland_fields(codes: np.ndarray, tbmj: np.ndarray, slope: np.ndarray, elev
     }
 
 
-def build_dltb(county: str, city_county: bool, geoms: list, codes: np.ndarray, f: Features,
+def build_dltb(county: str, city_county: bool, geoms: list[Any], codes: np.ndarray, f: Features,
                cal: Calibration, loc: tuple[np.ndarray, np.ndarray, np.ndarray],
                vintage: int, first_serial: int = 1) -> gpd.GeoDataFrame:
     """Assemble a DLTB frame with every 三调 field plus helper columns (lower case)."""

@@ -18,6 +18,7 @@ import sqlite3
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -90,7 +91,7 @@ def _area(geoms: list[shapely.Geometry] | np.ndarray) -> float:
     return float(ellipsoidal_area(np.asarray(geoms, dtype=object)).sum()) if len(geoms) else 0.0
 
 
-def _resolve_overlaps(codes: list[str], geoms: list[shapely.Geometry]) -> tuple[list, float]:
+def _resolve_overlaps(codes: list[str], geoms: list[shapely.Geometry]) -> tuple[list[Any], float]:
     """Give every overlap to one county; return cleaned geoms and the overlap area (m²)."""
     tree = shapely.STRtree(geoms)
     left, right = tree.query(geoms, predicate="intersects")
@@ -111,7 +112,8 @@ def _resolve_overlaps(codes: list[str], geoms: list[shapely.Geometry]) -> tuple[
     return out, overlap_area
 
 
-def _fill_gaps(province: shapely.Geometry, geoms: list[shapely.Geometry]) -> tuple[list, float]:
+def _fill_gaps(province: shapely.Geometry,
+               geoms: list[shapely.Geometry]) -> tuple[list[Any], float]:
     """Assign gaps inside the province to the neighbour with the longest shared edge."""
     union = shapely.union_all(geoms, grid_size=GRID)
     gaps = shapely.get_parts(_polygonal(shapely.difference(province, union, grid_size=GRID)))

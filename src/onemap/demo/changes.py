@@ -9,6 +9,7 @@ measured by overlay on the control layers, not assumed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -68,10 +69,10 @@ class ChangeSet:
 
     dltb: gpd.GeoDataFrame
     truth: gpd.GeoDataFrame
-    approvals: list[dict] = field(default_factory=list)
-    approval_geoms: list = field(default_factory=list)
-    supply: list[dict] = field(default_factory=list)
-    supply_geoms: list = field(default_factory=list)
+    approvals: list[dict[str, Any]] = field(default_factory=list)
+    approval_geoms: list[Any] = field(default_factory=list)
+    supply: list[dict[str, Any]] = field(default_factory=list)
+    supply_geoms: list[Any] = field(default_factory=list)
 
 
 def _wide_enough(geom: shapely.Geometry, width_m: float) -> bool:
@@ -85,7 +86,7 @@ def _clean_piece(geom: shapely.Geometry) -> bool:
 
 
 def carve(geom: shapely.Geometry, target_m2: float, rng: np.random.Generator,
-          center: tuple[float, float] | None = None) -> tuple[shapely.Geometry, list] | None:
+          center: tuple[float, float] | None = None) -> tuple[shapely.Geometry, list[Any]] | None:
     """Cut a rotated rectangle of ≈``target_m2`` out of ``geom``; None if not clean.
 
     Returns (piece, remainder parts). A polygon smaller than 2.5× the target is
@@ -142,10 +143,10 @@ class _Editor:
         self.used.add(i)
         return self.geoms[i], self.bsm[i]
 
-    def split(self, i: int, piece: shapely.Geometry, rest: list, code: str) -> str:
+    def split(self, i: int, piece: shapely.Geometry, rest: list[Any], code: str) -> str:
         self.used.add(i)
         if not rest:
-            return self.whole(i, code)[1]
+            return str(self.whole(i, code)[1])
         self.geoms[i] = rest[0]
         self.bsm[i] = self.new_bsm()
         for extra in rest[1:]:
@@ -158,7 +159,7 @@ class _Editor:
         self.src.append(self.src[i])
         self.bsm.append(self.new_bsm())
         self.used.add(len(self.geoms) - 1)
-        return self.bsm[-1]
+        return str(self.bsm[-1])
 
     def frame(self, cal: Calibration) -> gpd.GeoDataFrame:
         out = self.rows.iloc[self.src].reset_index(drop=True).copy()
@@ -257,7 +258,7 @@ def make_changes(base: CountyBase, controls: Controls, cal: Calibration,
         ("reclamation", np.isin(codes, ["0404", "1206", "1201", "0702"]) & ~red & ~touch_udb,
          ["0103", "0101"], "carve"),
     ]
-    records: list[dict] = []
+    records: list[dict[str, Any]] = []
     cs = ChangeSet(dltb=d, truth=gpd.GeoDataFrame())
     for ctype, mask, targets, mode in plans:
         want = BASE_COUNTS[ctype] * multiplier
@@ -298,9 +299,9 @@ def make_changes(base: CountyBase, controls: Controls, cal: Calibration,
 
 
 def _mining_changes(ed: _Editor, base: CountyBase, codes: np.ndarray, rng: np.random.Generator,
-                    want: int) -> list[dict]:
+                    want: int) -> list[dict[str, Any]]:
     mines = [i for i in np.flatnonzero(codes == "0602") if int(i) not in ed.used]
-    out: list[dict] = []
+    out: list[dict[str, Any]] = []
     if not mines:
         return out
     tree = shapely.STRtree(ed.geoms[: len(codes)])
@@ -333,7 +334,7 @@ def _mining_changes(ed: _Editor, base: CountyBase, codes: np.ndarray, rng: np.ra
 
 
 def _record(base: CountyBase, ctype: str, frm: str, to: str, piece: shapely.Geometry,
-            bsm_2019: str, bsm_2020: str) -> dict:
+            bsm_2019: str, bsm_2020: str) -> dict[str, Any]:
     return {"county": base.code, "change_type": ctype, "from_code": frm, "to_code": to,
             "expected": transition_class(frm, to), "legal": True,
             "area_m2": round(float(ellipsoidal_area([piece])[0]), 2),

@@ -59,8 +59,8 @@ def _county_seat(terrain: Terrain, code: str, name: str, geom: shapely.Geometry)
         if city[:4] == code[:4] and shapely.contains_xy(geom, lon, lat):
             return Seat(code, lon, lat, w, True)
     minx, miny, maxx, maxy = geom.bounds
-    xs, ys = np.meshgrid(np.linspace(minx, maxx, 40), np.linspace(miny, maxy, 40))
-    xs, ys = xs.ravel(), ys.ravel()
+    gx, gy = np.meshgrid(np.linspace(minx, maxx, 40), np.linspace(miny, maxy, 40))
+    xs, ys = gx.ravel(), gy.ravel()
     inside = shapely.contains_xy(geom, xs, ys)
     xs, ys = xs[inside], ys[inside]
     c = shapely.point_on_surface(geom)
@@ -124,9 +124,9 @@ def province_context(seed: int) -> ProvinceContext:
     total = float(ellipsoidal_area([province])[0])
     strip_share = {k: float(ellipsoidal_area([g])[0]) / total * 100 for k, g in strips.items()}
     minx, miny, maxx, maxy = province.bounds
-    xs, ys = np.meshgrid(np.arange(minx, maxx, CALIBRATION_STEP),
+    gx, gy = np.meshgrid(np.arange(minx, maxx, CALIBRATION_STEP),
                          np.arange(miny, maxy, CALIBRATION_STEP))
-    xs, ys = xs.ravel(), ys.ravel()
+    xs, ys = gx.ravel(), gy.ravel()
     inside = shapely.contains_xy(province, xs, ys)
     xs, ys = xs[inside], ys[inside]
     f = features(terrain, seats, xs, ys)

@@ -11,6 +11,7 @@ points sit on village edges on steep ground.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -25,6 +26,8 @@ from onemap.demo.targets import FARMLAND_CODES
 from onemap.demo.tessellate import local_area_m2
 from onemap.geometry.area import ellipsoidal_area
 
+Records = list[dict[str, Any]]
+Geoms = list[Any]
 URBAN_USE = {"0701": "住宅用地", "0601": "工业用地", "05H1": "商服用地", "0508": "仓储用地",
              "08H1": "公共管理与公共服务用地", "08H2": "公共管理与公共服务用地"}
 MINERALS_BY_CITY = {
@@ -46,13 +49,13 @@ class Controls:
     udb: shapely.Geometry = field(default_factory=shapely.Polygon)
 
 
-def _frame(records: list[dict], geoms: list, county: str) -> gpd.GeoDataFrame:
+def _frame(records: Records, geoms: list[Any], county: str) -> gpd.GeoDataFrame:
     df = pd.DataFrame(records)
     df["county"] = county
     return gpd.GeoDataFrame(df, geometry=list(geoms), crs=CRS)
 
 
-def _dissolve_parts(geoms: list, min_m2: float = 0.0) -> list:
+def _dissolve_parts(geoms: list[Any], min_m2: float = 0.0) -> list[Any]:
     if not geoms:
         return []
     merged = shapely.coverage_union_all(np.asarray(geoms, dtype=object))
@@ -83,7 +86,7 @@ def make_udb(base: CountyBase, mean_cell_m: float) -> shapely.Geometry:
 
 
 def make_reserves(base: CountyBase, rng: np.random.Generator, mean_cell_m: float,
-                  udb: shapely.Geometry) -> tuple[list[dict], list, set[str]]:
+                  udb: shapely.Geometry) -> tuple[Records, list[Any], set[str]]:
     """自然保护地: a mountain reserve (core + general) and Poyang Lake's where it applies."""
     d = base.dltb
     if not udb.is_empty:
@@ -122,7 +125,7 @@ def _short(rng: np.random.Generator) -> str:
 
 
 def make_redline(base: CountyBase, threshold: float, reserve_bsm: set[str],
-                 rng: np.random.Generator, udb: shapely.Geometry) -> tuple[list[dict], list,
+                 rng: np.random.Generator, udb: shapely.Geometry) -> tuple[Records, Geoms,
                                                                           set[str]]:
     """生态保护红线: high forest and lake wetland above the province threshold, plus reserves.
 
@@ -148,7 +151,7 @@ def make_redline(base: CountyBase, threshold: float, reserve_bsm: set[str],
 
 
 def make_pbf(base: CountyBase, udb: shapely.Geometry,
-             rng: np.random.Generator) -> tuple[list[dict], list, set[str], set[str]]:
+             rng: np.random.Generator) -> tuple[Records, list[Any], set[str], set[str]]:
     """永久基本农田: most farmland, outside the urban development boundary."""
     d = base.dltb
     farm = d[d.DLBM.isin(FARMLAND_CODES) & (d.GDDB <= 12)]
@@ -170,7 +173,7 @@ def make_pbf(base: CountyBase, udb: shapely.Geometry,
     return records, list(geoms), inside, set(farm.BSM)
 
 
-def make_hsf(base: CountyBase, rng: np.random.Generator) -> tuple[list[dict], list]:
+def make_hsf(base: CountyBase, rng: np.random.Generator) -> tuple[Records, list[Any]]:
     """高标准农田: flat paddy of selected townships, one project per township."""
     d = base.dltb
     flat = d[(d.DLBM == "0101") & d.GDPDJB.isin(["1", "2"])]
@@ -187,7 +190,7 @@ def make_hsf(base: CountyBase, rng: np.random.Generator) -> tuple[list[dict], li
     return records, geoms
 
 
-def make_mining(base: CountyBase, rng: np.random.Generator) -> tuple[list[dict], list]:
+def make_mining(base: CountyBase, rng: np.random.Generator) -> tuple[Records, list[Any]]:
     """采矿权: one licence per 2019 mine polygon, covering it exactly."""
     d = base.dltb
     mines = d[d.DLBM == "0602"]
@@ -204,8 +207,8 @@ def make_mining(base: CountyBase, rng: np.random.Generator) -> tuple[list[dict],
     return records, list(mines.geometry)
 
 
-def make_hazards(base: CountyBase, rng: np.random.Generator) -> tuple[list[dict], list,
-                                                                       list[dict], list]:
+def make_hazards(base: CountyBase, rng: np.random.Generator) -> tuple[Records, Geoms,
+                                                                       Records, list[Any]]:
     """地质灾害隐患点 on steep village edges and 风险区 around them."""
     d = base.dltb
     villages = d[(d.DLBM == "0702") & (d._slope > d._slope.median())]
@@ -236,7 +239,7 @@ def make_hazards(base: CountyBase, rng: np.random.Generator) -> tuple[list[dict]
 
 
 def make_approvals(base: CountyBase, udb: shapely.Geometry,
-                   rng: np.random.Generator) -> tuple[list[dict], list, list[dict], list]:
+                   rng: np.random.Generator) -> tuple[Records, list[Any], Records, list[Any]]:
     """批准建设用地 behind existing town land, and the land supplied from them."""
     d = base.dltb
     town = d[d.DLBM.isin(list(URBAN_USE)) & (d._group == "urban")]

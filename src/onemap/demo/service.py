@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import geopandas as gpd
 import numpy as np
@@ -75,7 +76,7 @@ def _counties(ctx: ProvinceContext, wanted: list[str] | None) -> list[str]:
     return [c for c in codes if c in set(wanted)]
 
 
-def build_county(ctx: ProvinceContext, code: str, scale: str) -> dict:
+def build_county(ctx: ProvinceContext, code: str, scale: str) -> dict[str, Any]:
     """Generate everything of one county; return frames by layer name and the truth."""
     base = generate_base(ctx, code, scale)
     n = len(base.dltb)

@@ -158,7 +158,8 @@ class Terrain:
     # -- elevation -------------------------------------------------------------------
     def base_elevation(self, lon: Array, lat: Array) -> Array:
         """Smoothed DEM elevation (m) at lon/lat."""
-        return np.clip(self._dem(np.column_stack([lat, lon])), 0.0, None)
+        return np.asarray(np.clip(self._dem(np.column_stack([lat, lon])), 0.0, None),
+                          dtype=np.float64)
 
     def elevation(self, lon: npt.ArrayLike, lat: npt.ArrayLike) -> Array:
         """Elevation (m): DEM + relief detail growing with height; lakes and rivers low."""
@@ -211,9 +212,9 @@ class Terrain:
         pts = shapely.points(np.asarray(lon), np.asarray(lat))
         d_river = shapely.distance(pts, self.river_lines)
         d_lake = shapely.distance(pts, self.lake)
-        return np.minimum(d_river, d_lake) * KM_PER_DEG_LON
+        return np.asarray(np.minimum(d_river, d_lake) * KM_PER_DEG_LON, dtype=np.float64)
 
     def distance_to_lake_km(self, lon: Array, lat: Array) -> Array:
         """Approximate distance (km) from points to Poyang Lake (0 inside)."""
-        return shapely.distance(shapely.points(np.asarray(lon), np.asarray(lat)),
-                                self.lake) * KM_PER_DEG_LON
+        d = shapely.distance(shapely.points(np.asarray(lon), np.asarray(lat)), self.lake)
+        return np.asarray(d * KM_PER_DEG_LON, dtype=np.float64)

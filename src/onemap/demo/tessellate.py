@@ -9,6 +9,8 @@ edge. The result tiles the county exactly (1e-7° snapping grid).
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -23,7 +25,8 @@ MAX_EDGE_DEG = 0.002  # longest polygon edge (≈ 200 m)
 
 def local_area_m2(geoms: npt.ArrayLike) -> npt.NDArray[np.float64]:
     """Approximate planar area (m²) of lon/lat geometries (for thresholds only)."""
-    return shapely.area(np.asarray(geoms, dtype=object)) * COS0 * M_PER_DEG**2
+    area = shapely.area(np.asarray(geoms, dtype=object)) * COS0 * M_PER_DEG**2
+    return np.asarray(area, dtype=np.float64)
 
 
 def _sample_points(ctx: ProvinceContext, county: shapely.Geometry, per_km2: float,
@@ -49,7 +52,7 @@ def _sample_points(ctx: ProvinceContext, county: shapely.Geometry, per_km2: floa
     return pts
 
 
-def voronoi_cells(county: shapely.Geometry, pts: npt.NDArray[np.float64]) -> list:
+def voronoi_cells(county: shapely.Geometry, pts: npt.NDArray[np.float64]) -> list[Any]:
     """Return Voronoi cells of ``pts`` clipped to ``county`` (grid-snapped, single parts)."""
     local_pts = shapely.multipoints(pts * np.array([COS0, 1.0]))
     env = shapely.buffer(shapely.envelope(to_local(county)), 0.05)
@@ -66,13 +69,13 @@ def voronoi_cells(county: shapely.Geometry, pts: npt.NDArray[np.float64]) -> lis
     return out
 
 
-def _polygon_parts(geoms: npt.ArrayLike) -> list:
+def _polygon_parts(geoms: npt.ArrayLike) -> list[Any]:
     parts = shapely.get_parts(np.asarray(geoms, dtype=object))
     return [p for p in parts if p.geom_type == "Polygon" and not p.is_empty]
 
 
-def cut_strips(cells: list, strips: dict[str, shapely.Geometry],
-               county: shapely.Geometry) -> tuple[list, list[str]]:
+def cut_strips(cells: list[Any], strips: dict[str, shapely.Geometry],
+               county: shapely.Geometry) -> tuple[list[Any], list[str]]:
     """Cut river/road/rail strips out of the cells; return pieces and their strip kind."""
     pieces = list(cells)
     kinds = [""] * len(pieces)
@@ -100,8 +103,8 @@ def cut_strips(cells: list, strips: dict[str, shapely.Geometry],
     return pieces, kinds
 
 
-def eliminate_small(pieces: list, kinds: list[str], min_area_m2: float,
-                    min_width_m: float = 8.0) -> tuple[list, list[str]]:
+def eliminate_small(pieces: list[Any], kinds: list[str], min_area_m2: float,
+                    min_width_m: float = 8.0) -> tuple[list[Any], list[str]]:
     """Merge pieces smaller or thinner than the limits into their longest-edge neighbour."""
     geoms = np.asarray(pieces, dtype=object)
     area = local_area_m2(geoms)
@@ -113,7 +116,7 @@ def eliminate_small(pieces: list, kinds: list[str], min_area_m2: float,
         return list(pieces), list(kinds)
     tree = shapely.STRtree(geoms)
     target = {}
-    for i in np.flatnonzero(small):
+    for i in (int(k) for k in np.flatnonzero(small)):
         near = [int(j) for j in tree.query(geoms[i], predicate="intersects") if j != i]
         best, best_len = -1, 0.0
         for j in near:
@@ -153,7 +156,7 @@ def eliminate_small(pieces: list, kinds: list[str], min_area_m2: float,
 
 
 def tessellate_county(ctx: ProvinceContext, county: shapely.Geometry, per_km2: float,
-                      rng: np.random.Generator) -> tuple[list, list[str]]:
+                      rng: np.random.Generator) -> tuple[list[Any], list[str]]:
     """Return the county's polygons and, per polygon, its strip kind ('' for ordinary)."""
     pts = _sample_points(ctx, county, per_km2, rng)
     cells = voronoi_cells(county, pts)

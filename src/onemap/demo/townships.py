@@ -95,7 +95,7 @@ def make_admin_units(code: str, name: str, county: shapely.Geometry, seat: tuple
     geoms = shapely.intersection(cells, county, grid_size=GRID)
     urban = name.endswith("区")
     order = np.argsort(np.hypot((pts[:, 0] - seat[0]) * COS0, pts[:, 1] - seat[1]))
-    codes, names, used = [""] * k, [""] * k, set()
+    codes, names, used = [""] * k, [""] * k, set[str]()
     n_jd, n_zhen, n_xiang = 1, 100, 200
     for rank, i in enumerate(order):
         if urban and rank < max(1, k // 2):
