@@ -244,16 +244,25 @@ def _merge(piece_new: npt.NDArray[np.intp], piece_old: npt.NDArray[np.intp],
             "geometry", "area_m2"]
     if len(piece_geom) == 0:
         return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
-    df = pd.DataFrame({"n": piece_new, "o": piece_old, "from_code": old_cls[piece_old],
-                       "g": piece_geom})
+    from_codes = old_cls[piece_old]
+    key = pd.MultiIndex.from_arrays([piece_new, from_codes])
+    group = pd.factorize(key, sort=True)[0]
+    order = np.argsort(group, kind="stable")
+    starts = np.flatnonzero(np.diff(group[order], prepend=-1))
+    counts = np.diff(np.append(starts, len(order)))
     rows: list[tuple[int, str, str, object]] = []
-    for (n, from_code), grp in df.groupby(["n", "from_code"], sort=True):
-        geoms = grp["g"].to_numpy()
-        merged = geoms[0] if len(geoms) == 1 else shapely.union_all(geoms)
-        olds = ",".join(sorted({str(old_bsm[o]) for o in grp["o"]} - {""}))
-        for part in shapely.get_parts(merged):
+    for start, count in zip(starts, counts, strict=True):
+        members = order[start:start + count]
+        first = members[0]
+        merged = (piece_geom[first] if count == 1
+                  else shapely.union_all(piece_geom[members]))
+        olds = (str(old_bsm[piece_old[first]]) if count == 1 else
+                ",".join(sorted({str(old_bsm[o]) for o in piece_old[members]} - {""})))
+        parts = ([merged] if shapely.get_type_id(merged) == shapely.GeometryType.POLYGON
+                 else shapely.get_parts(merged))
+        for part in parts:
             if shapely.get_type_id(part) == shapely.GeometryType.POLYGON:
-                rows.append((int(n), str(from_code), olds, part))
+                rows.append((int(piece_new[first]), str(from_codes[first]), olds, part))
     n_idx = np.array([r[0] for r in rows], dtype=np.intp)
     geoms = np.array([r[3] for r in rows], dtype=object)
     return pd.DataFrame({
