@@ -80,8 +80,9 @@ def upgrade() -> None:
                            f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
         elif dialect == "postgresql":
             op.execute(_PG_GUARD)
-            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE ON {table} "
-                       "FOR EACH ROW EXECUTE FUNCTION onemap_append_only()")
+            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR "
+                       f"TRUNCATE ON {table} FOR EACH STATEMENT "
+                       "EXECUTE FUNCTION onemap_append_only()")
 
 
 def downgrade() -> None:

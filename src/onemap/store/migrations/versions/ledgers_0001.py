@@ -39,8 +39,9 @@ def upgrade() -> None:
                        "append-only'); END")
     elif dialect == "postgresql":
         op.execute(_PG_GUARD)
-        op.execute("CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE ON "
-                   "ledger_entries FOR EACH ROW EXECUTE FUNCTION onemap_append_only()")
+        op.execute("CREATE TRIGGER ledger_entries_append_only BEFORE UPDATE OR DELETE OR "
+                   "TRUNCATE ON ledger_entries FOR EACH STATEMENT "
+                   "EXECUTE FUNCTION onemap_append_only()")
 
 
 def downgrade() -> None:
