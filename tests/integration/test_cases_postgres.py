@@ -19,7 +19,7 @@ from onemap.store.access import SYSTEM, Actor, Role
 from onemap.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import write_world  # noqa: E402
+from change_world import write_world
 
 pytestmark = pytest.mark.postgres
 
