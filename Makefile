@@ -5,13 +5,14 @@ PY := $(VENV)/bin/python
 ONEMAP := $(VENV)/bin/onemap
 DEMO_DIR ?= demo-workspace
 DEMO_SCALE ?= small
+OUT := $(DEMO_DIR)/outputs
 PYTEST_ARGS ?=
 # Debian packages the project needs: browser for e2e tests, CJK fonts for reports,
 # poppler to check PDFs, pango for WeasyPrint, PostgreSQL+PostGIS for the postgres mode.
 DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                 postgresql-15-postgis-3 gdal-bin
 
-.PHONY: setup system python web demo serve test lint e2e bench clean
+.PHONY: setup system python web demo demo-build serve test lint e2e bench clean
 
 setup: system python web
 
@@ -38,10 +39,24 @@ src/onemap/api/static/dist/.built: web/package.json $(wildcard web/src/*) $(wild
 	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; fi
 	@mkdir -p src/onemap/api/static/dist && touch $@
 
-demo: setup
-	$(ONEMAP) demo $(DEMO_DIR) --scale $(DEMO_SCALE) --run
-	$(ONEMAP) stats $(DEMO_DIR) --vintage 2020 --out $(DEMO_DIR)/outputs/landuse-stats-2020.xlsx
-	$(ONEMAP) qc $(DEMO_DIR) --kind dltb --vintage 2020 --out $(DEMO_DIR)/outputs/qc-dltb-2020.html
+demo: setup demo-build serve
+
+# The main job: build the small province, then every capability on it, then serve.
+demo-build: python
+	$(ONEMAP) demo $(DEMO_DIR) --scale $(DEMO_SCALE) --run --overwrite
+	$(ONEMAP) qc $(DEMO_DIR) --kind dltb --vintage 2020 --out $(OUT)/qc-dltb-2020.html
+	$(ONEMAP) stats $(DEMO_DIR) --vintage 2020 --out $(OUT)/landuse-stats-2020.xlsx
+	$(ONEMAP) change $(DEMO_DIR) --from 2019 --to 2020 --open-cases --post-ledger \
+	  --xlsx $(OUT)/change-2019-2020.xlsx
+	$(ONEMAP) cases sheet $(DEMO_DIR) 1 --out $(OUT)/case-1-evidence.pdf
+	$(ONEMAP) ledgers balance $(DEMO_DIR) --xlsx $(OUT)/farmland-in-out-ledger.xlsx
+	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites --batch --out $(OUT)/review-summary.xlsx
+	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites/site-2-redline.txt --pdf $(OUT)/review-site-2.pdf
+	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.pdf
+	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.xlsx
+	@echo; echo "演示输出 demo outputs in $(OUT):"; ls -1 $(OUT) | sed 's/^/  /'
+
+serve: python
 	$(ONEMAP) serve $(DEMO_DIR)
 
 test: setup

@@ -8,7 +8,8 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from onemap.cli.output import emit_json, progress_bar, stderr, stdout
+from onemap.cli.output import emit_json, progress_bar, stdout
+from onemap.demo.job import prepare_main_job
 from onemap.demo.models import DemoOptions, DemoResult, Scale
 from onemap.demo.service import PICTURE_MAX_POLYGONS, build_demo, write_summary
 from onemap.reports.maps import render_workspace_landuse
@@ -60,6 +61,7 @@ def demo(
     draw = picture if picture is not None else result.polygons_2019 <= PICTURE_MAX_POLYGONS
     if draw:
         result = _picture(result, run)
+    inputs = prepare_main_job(result.workspace, seed) if run else None
     if json_:
         emit_json(result)
         return
@@ -77,8 +79,8 @@ def demo(
     if result.picture_path:
         stdout.print(f"土地利用图 land-use map: {result.picture_path}")
     stdout.print(f"摘要 summary: {outputs / 'demo-summary.json'}")
-    if run:
-        stderr.print("下一步 next: onemap qc / onemap stats / onemap serve on this workspace")
+    for site in inputs.sites if inputs else []:
+        stdout.print(f"示例用地 sample site: {site}")
 
 
 def register(app: typer.Typer) -> None:

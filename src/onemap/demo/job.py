@@ -1,0 +1,29 @@
+"""What the demo's main job adds to a freshly built province before the capabilities run on it."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import BaseModel, Field
+
+from onemap.demo.sites import write_sample_sites
+from onemap.indicators.demo_inputs import load_demo_statistics
+from onemap.store.workspace import Workspace
+
+
+class MainJobInputs(BaseModel):
+    """Inputs the main job prepared: sample sites and synthetic statistics."""
+
+    sites: list[str] = Field(description="sample site coordinate TXT files (GBK)")
+    statistics: str = Field(description="what was recorded for the plan indicators")
+
+
+def prepare_main_job(directory: str | Path, seed: int) -> MainJobInputs:
+    """Record demo statistics for the plan indicators and write sample sites to review."""
+    ws = Workspace.open(directory)
+    try:
+        stats = load_demo_statistics(ws, seed)
+        sites = write_sample_sites(ws, ws.root / "outputs" / "sites")
+    finally:
+        ws.close()
+    return MainJobInputs(sites=[str(p) for p in sites], statistics=repr(stats)[:500])
