@@ -23,6 +23,8 @@ valid polygons (the even-odd rule is applied to whatever rings are given).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 import numpy.typing as npt
 import shapely
@@ -76,6 +78,8 @@ class _Edges:
         idx = np.flatnonzero(valid)
         self.x1, self.y1 = r.lon[idx], r.lat[idx]
         self.x2, self.y2 = r.lon[idx + 1], r.lat[idx + 1]
+        self.xmin, self.xmax = np.minimum(self.x1, self.x2), np.maximum(self.x1, self.x2)
+        self.ymin, self.ymax = np.minimum(self.y1, self.y2), np.maximum(self.y1, self.y2)
         self.ring = ring_of[idx]
         self.owner = r.geom[self.ring]
         x0, y0 = r.lon[r.start[:-1]][self.ring], r.lat[r.start[:-1]][self.ring]
@@ -164,25 +168,63 @@ def intersection_areas(
     """
     n_pairs = len(left_idx)
     area = np.full(n_pairs, np.nan)
-    done = np.zeros(n_pairs, dtype=bool)
     if n_pairs == 0:
-        return area, done
-    A = _Edges(left_geoms[left_idx], with_s12=False)  # owner = pair number
+        return area, np.zeros(0, dtype=bool)
+    left_used = left_geoms[left_idx]
+    A = _Edges(left_used, with_s12=False)  # owner = pair number
     ub, b_of_pair = np.unique(right_idx, return_inverse=True)
     B = _Edges(right_geoms[ub], with_s12=True)  # owner = position in ub
+    cand_pair, cand_edge = _candidates(A, B, shapely.bounds(left_used), b_of_pair)
+    ea, eb, combo_cand = _edge_pairs(A, B, cand_pair, cand_edge, n_pairs)
+    x = _crossings(A, B, ea, eb, n_pairs)
 
-    # candidate (pair, B edge): an edge of the pair's right polygon whose box meets
-    # A's box. Found through runs of _RUN consecutive edges (few tree objects).
-    abox = shapely.bounds(left_geoms[left_idx])
-    bxmin, bymin = np.minimum(B.x1, B.x2), np.minimum(B.y1, B.y2)
-    bxmax, bymax = np.maximum(B.x1, B.x2), np.maximum(B.y1, B.y2)
+    # start status of each A edge: first vertex of its ring inside B (prepared
+    # point-in-polygon), then the parity of the crossings met along the ring
+    first_in = shapely.contains_xy(
+        right_geoms[right_idx[A.ring_owner]], A.lon[A.ring_first], A.lat[A.ring_first]
+    )
+    a_cross = np.bincount(ea[x.cross], minlength=len(A.x1))
+    before = np.cumsum(a_cross) - a_cross  # crossings before each edge (global)
+    ring_start_edge = np.r_[0, np.cumsum(np.bincount(A.ring, minlength=len(first_in)))[:-1]]
+    a_start_in = first_in[A.ring] ^ ((before - before[ring_start_edge][A.ring]) % 2 == 1)
+    # start status of each candidate B edge: its first vertex inside A (prepared)
+    shapely.prepare(left_used)
+    b_start_in = shapely.contains_xy(left_used[cand_pair], B.x1[cand_edge], B.y1[cand_edge])
+
+    a_edge, a_s = _sub_edge_area(
+        (A.x1, A.y1, A.x2, A.y2), None, a_start_in, (ea[x.cross], x.t, x.cx, x.cy)
+    )
+    cb = cand_edge  # B pieces are per candidate (a B edge may serve several pairs)
+    b_edge, b_s = _sub_edge_area(
+        (B.x1[cb], B.y1[cb], B.x2[cb], B.y2[cb]),
+        None if B.s12 is None else B.s12[cb],
+        b_start_in,
+        (combo_cand[x.cross], x.u, x.cx, x.cy),
+    )
+    total = np.zeros(n_pairs)
+    total += np.bincount(A.owner[a_edge], weights=a_s * A.orient[A.ring[a_edge]], minlength=n_pairs)
+    total += np.bincount(
+        cand_pair[b_edge], weights=b_s * B.orient[B.ring[cb[b_edge]]], minlength=n_pairs
+    )
+    done = ~x.bad
+    area[done] = np.maximum(total[done], 0.0)
+    return area, done
+
+
+def _candidates(
+    A: _Edges, B: _Edges, abox: FloatArray, b_of_pair: IntArray
+) -> tuple[IntArray, IntArray]:
+    """Return (pair, B edge) where the edge is of the pair's right polygon and meets A's box.
+
+    Found through runs of ``_RUN`` consecutive B edges (few spatial-index entries).
+    """
     run_first = np.arange(0, len(B.x1), _RUN)
     tree = shapely.STRtree(
         shapely.box(
-            np.minimum.reduceat(bxmin, run_first),
-            np.minimum.reduceat(bymin, run_first),
-            np.maximum.reduceat(bxmax, run_first),
-            np.maximum.reduceat(bymax, run_first),
+            np.minimum.reduceat(B.xmin, run_first),
+            np.minimum.reduceat(B.ymin, run_first),
+            np.maximum.reduceat(B.xmax, run_first),
+            np.maximum.reduceat(B.ymax, run_first),
         )
     )
     run_pair, run = tree.query(shapely.box(*abox.T))
@@ -190,11 +232,19 @@ def intersection_areas(
     cand_pair = np.repeat(run_pair, run_len)
     cand_edge = _ranges(run_first[run], run_len)
     keep = (B.owner[cand_edge] == b_of_pair[cand_pair]) & _boxes_meet(
-        bxmin[cand_edge], bymin[cand_edge], bxmax[cand_edge], bymax[cand_edge], abox[cand_pair]
+        B.xmin[cand_edge],
+        B.ymin[cand_edge],
+        B.xmax[cand_edge],
+        B.ymax[cand_edge],
+        abox[cand_pair],
     )
-    cand_pair, cand_edge = cand_pair[keep], cand_edge[keep]
+    return cand_pair[keep], cand_edge[keep]
 
-    # (A edge, candidate) combinations within a pair whose boxes meet
+
+def _edge_pairs(
+    A: _Edges, B: _Edges, cand_pair: IntArray, cand_edge: IntArray, n_pairs: int
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Return (A edge, B edge, candidate number) for A edges of a pair meeting a candidate."""
     a_order = np.argsort(A.owner, kind="stable")
     a_count = np.bincount(A.owner, minlength=n_pairs)
     a_first = np.r_[0, np.cumsum(a_count)[:-1]]
@@ -202,12 +252,25 @@ def intersection_areas(
     combo_cand = np.repeat(np.arange(len(cand_pair)), reps)
     ea = a_order[_ranges(a_first[cand_pair], reps)]
     eb = cand_edge[combo_cand]
-    axmin, aymin = np.minimum(A.x1, A.x2), np.minimum(A.y1, A.y2)
-    axmax, aymax = np.maximum(A.x1, A.x2), np.maximum(A.y1, A.y2)
-    meet = (axmin[ea] <= bxmax[eb]) & (axmax[ea] >= bxmin[eb])
-    meet &= (aymin[ea] <= bymax[eb]) & (aymax[ea] >= bymin[eb])
-    ea, eb, combo_cand = ea[meet], eb[meet], combo_cand[meet]
+    meet = (A.xmin[ea] <= B.xmax[eb]) & (A.xmax[ea] >= B.xmin[eb])
+    meet &= (A.ymin[ea] <= B.ymax[eb]) & (A.ymax[ea] >= B.ymin[eb])
+    return ea[meet], eb[meet], combo_cand[meet]
 
+
+@dataclass(frozen=True)
+class _Crossings:
+    """Proper crossings of edge pairs, and the pairs too degenerate for this method."""
+
+    cross: BoolArray  # per edge pair: a proper crossing
+    t: FloatArray  # per crossing: parameter along the A edge
+    u: FloatArray  # per crossing: parameter along the B edge
+    cx: FloatArray  # per crossing: the point (shared by both polygons' pieces)
+    cy: FloatArray
+    bad: BoolArray  # per (left, right) pair: touching or collinear edges → GEOS
+
+
+def _crossings(A: _Edges, B: _Edges, ea: IntArray, eb: IntArray, n_pairs: int) -> _Crossings:
+    """Intersect each (A edge, B edge) pair as segments in longitude/latitude."""
     px, py = A.x1[ea], A.y1[ea]
     rx, ry = A.x2[ea] - px, A.y2[ea] - py
     qx, qy = B.x1[eb], B.y1[eb]
@@ -226,42 +289,12 @@ def intersection_areas(
     bad = np.zeros(n_pairs, dtype=bool)
     bad[A.owner[ea[touching | (parallel & hits) | collinear]]] = True
     cross = hits & ~touching & ~parallel
-
-    # B-edge start vertex inside A? prepared point-in-polygon against the pair's left polygon
-    left_used = left_geoms[left_idx]
-    shapely.prepare(left_used)
-    b_start_in = shapely.contains_xy(left_used[cand_pair], B.x1[cand_edge], B.y1[cand_edge])
-
-    # A-ring first vertex inside B (prepared point-in-polygon), then parity along the ring
-    ring_pair = A.ring_owner
-    first_in = shapely.contains_xy(
-        right_geoms[right_idx[ring_pair]], A.lon[A.ring_first], A.lat[A.ring_first]
+    tc = t[cross]
+    return _Crossings(
+        cross=cross,
+        t=tc,
+        u=u[cross],
+        cx=px[cross] + tc * rx[cross],
+        cy=py[cross] + tc * ry[cross],
+        bad=bad,
     )
-    a_cross = np.bincount(ea[cross], minlength=len(A.x1))
-    before = np.cumsum(a_cross) - a_cross  # crossings before each edge (global)
-    ring_start_edge = np.r_[0, np.cumsum(np.bincount(A.ring, minlength=len(ring_pair)))[:-1]]
-    parity = (before - before[ring_start_edge][A.ring]) % 2 == 1
-    a_start_in = first_in[A.ring] ^ parity
-
-    # crossing points, computed once and shared by the pieces of both polygons
-    tc, uc = t[cross], u[cross]
-    cx, cy = px[cross] + tc * rx[cross], py[cross] + tc * ry[cross]
-    a_edge, a_s = _sub_edge_area(
-        (A.x1, A.y1, A.x2, A.y2), None, a_start_in, (ea[cross], tc, cx, cy)
-    )
-    # B pieces are per candidate (the same B edge may serve several pairs)
-    cb = cand_edge
-    b_edge, b_s = _sub_edge_area(
-        (B.x1[cb], B.y1[cb], B.x2[cb], B.y2[cb]),
-        None if B.s12 is None else B.s12[cb],
-        b_start_in,
-        (combo_cand[cross], uc, cx, cy),
-    )
-    total = np.zeros(n_pairs)
-    total += np.bincount(A.owner[a_edge], weights=a_s * A.orient[A.ring[a_edge]], minlength=n_pairs)
-    total += np.bincount(
-        cand_pair[b_edge], weights=b_s * B.orient[B.ring[cb[b_edge]]], minlength=n_pairs
-    )
-    done = ~bad
-    area[done] = np.maximum(total[done], 0.0)
-    return area, done
