@@ -11,10 +11,13 @@ import threading
 from collections import OrderedDict
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.parquet as pq
 import shapely
 from sqlalchemy import select
 
@@ -113,6 +116,25 @@ class PartitionFrame:
         return self._columns[name]
 
 
+@dataclass
+class LightPartition:
+    """Bounding boxes and land classes of a partition, read without parsing geometries.
+
+    Low-zoom tiles over many counties use it to pick the few features worth drawing
+    and to colour the mosaic; only the chosen rows' WKB is parsed (:meth:`geometries`).
+    """
+
+    path: Path
+    bounds: np.ndarray  # (n, 4)
+    codes: np.ndarray | None  # DLBM per row (object), None when the kind has none
+
+    def geometries(self, rows: np.ndarray) -> np.ndarray:
+        """Parse the geometries of ``rows`` only."""
+        column = pq.read_table(self.path, columns=["geometry"]).column("geometry")
+        wkb = column.take(pa.array(rows, type=pa.int64())).to_pylist()
+        return np.asarray(shapely.from_wkb(wkb))
+
+
 class PartitionCache:
     """LRU of partitions read from GeoParquet, with their STRtrees (keyed by file path)."""
 
@@ -120,8 +142,32 @@ class PartitionCache:
         self.ws = workspace
         self.max_rows = max_rows
         self._items: OrderedDict[str, PartitionFrame] = OrderedDict()
+        self._light: OrderedDict[str, LightPartition] = OrderedDict()
         self._rows = 0
         self._lock = threading.Lock()
+
+    def light(self, part: PartitionInfo) -> LightPartition:
+        """Return the partition's bounding boxes and classes (cached, ~40 bytes a row)."""
+        with self._lock:
+            hit = self._light.get(part.path)
+            if hit is not None:
+                self._light.move_to_end(part.path)
+                return hit
+        path = self.ws.root / part.path
+        names = pq.read_schema(path).names
+        cols = ["bbox"] + (["DLBM"] if "DLBM" in names else [])
+        table = pq.read_table(path, columns=cols)
+        box = table.column("bbox").combine_chunks()
+        bounds = np.column_stack([np.asarray(box.field(k)) for k in
+                                  ("xmin", "ymin", "xmax", "ymax")]).astype(float)
+        codes = (np.asarray(table.column("DLBM").to_pylist(), dtype=object)
+                 if "DLBM" in cols else None)
+        item = LightPartition(path, bounds, codes)
+        with self._lock:
+            self._light[part.path] = item
+            while len(self._light) > 2000:
+                self._light.popitem(last=False)
+        return item
 
     def get(self, part: PartitionInfo) -> PartitionFrame:
         """Return the partition's frame and index, reading it on a miss."""

@@ -13,6 +13,7 @@ import threading
 from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import morecantile
 import numpy as np
@@ -145,6 +146,8 @@ def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_byte
     pixel = max(e - w, n - s) / 256.0  # degrees per screen pixel at this zoom
     kind = entry.info.kind
     point_kind = get_kind(kind).geometry == "point"
+    if addr.z < LIGHT_ZOOM and not point_kind:
+        return _render_light(data, entry, addr, box, 0.5 * pixel, max_bytes, max_features)
     spec = get_kind(kind)
     mosaic: list[dict[str, object]] = []
     if spec.coverage and addr.z < DETAIL_ZOOM and spec.spec("DLBM") is not None:
@@ -169,6 +172,67 @@ def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_byte
 
 
 MOSAIC_CELL = 64  # tile units (4 screen pixels) per mosaic cell
+LIGHT_ZOOM = 8  # below it tiles read bounding boxes first and parse only the kept geometries
+
+
+def _render_light(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox,
+                  min_size: float, max_bytes: int, max_features: int) -> bytes:
+    """Low-zoom tile from bounding boxes: largest features parsed, the rest as a mosaic.
+
+    Never loads whole partitions, so a province-wide tile costs one read of each
+    county's bbox/DLBM columns (cached) and the WKB of at most ``max_features`` rows.
+    """
+    spec = get_kind(entry.info.kind)
+    picks, centres, sizes, codes = [], [], [], []
+    for part in data.partitions(entry, box):
+        light = data.cache.light(part)
+        b = light.bounds
+        hit = np.flatnonzero((b[:, 2] >= box[0]) & (b[:, 0] <= box[2])
+                             & (b[:, 3] >= box[1]) & (b[:, 1] <= box[3]))
+        if not len(hit):
+            continue
+        size = np.maximum(b[hit, 2] - b[hit, 0], b[hit, 3] - b[hit, 1])
+        picks.append((part.county, light, hit, size))
+        if spec.coverage and light.codes is not None:
+            centres.append(np.column_stack([(b[hit, 0] + b[hit, 2]) / 2,
+                                            (b[hit, 1] + b[hit, 3]) / 2]))
+            sizes.append((b[hit, 2] - b[hit, 0]) * (b[hit, 3] - b[hit, 1]))
+            codes.append(light.codes[hit])
+    mosaic = _mosaic_cells(addr, centres, sizes, codes) if centres else []
+    if not picks:
+        return _mvt(entry.collection_id, mosaic)
+    all_sizes = np.concatenate([p[3] for p in picks])
+    floor = min_size
+    if (all_sizes >= floor).sum() > max_features:
+        floor = max(floor, np.partition(all_sizes, len(all_sizes) - max_features)
+                    [-max_features])
+    parts_geoms: list[np.ndarray] = []
+    parts_meta: list[tuple[str, Any, int, float]] = []
+    for county, light, hit, size in picks:
+        sel = size >= floor
+        rows = hit[sel]
+        if not len(rows):
+            continue
+        g = data.finish_geometries(light.geometries(rows))
+        g = shapely.clip_by_rect(g, *box)
+        g = shapely.simplify(addr.to_tile_units(g), 4.0, preserve_topology=False)
+        ok = ~(shapely.is_empty(g) | shapely.is_missing(g))
+        parts_geoms.append(g[ok])
+        parts_meta.extend((county, light, int(r), float(z))
+                          for r, z in zip(rows[ok], size[sel][ok], strict=True))
+    feats: list[dict[str, object]] = []
+    if parts_meta:
+        geoms = np.concatenate(parts_geoms)
+        order = np.argsort([-m[3] for m in parts_meta], kind="stable")  # largest first
+        cost = np.cumsum(2 * shapely.get_num_coordinates(geoms[order]) + 48)
+        keep = np.sort(order[cost <= 0.9 * max_bytes - 24 * len(mosaic)])
+        for i in keep:
+            county, light, row, _ = parts_meta[i]
+            props: dict[str, object] = {"fid": f"{county}-{row}", COUNTY_COLUMN: county}
+            if light.codes is not None and light.codes[row] is not None:
+                props["DLBM"] = str(light.codes[row])
+            feats.append({"geometry": geoms[i], "properties": props})
+    return _mvt(entry.collection_id, mosaic + feats)
 
 
 def _mosaic(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox
@@ -186,8 +250,12 @@ def _mosaic(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox
         centres.append(np.column_stack([(b[:, 0] + b[:, 2]) / 2, (b[:, 1] + b[:, 3]) / 2]))
         sizes.append((b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]))
         codes.append(pf.column("DLBM")[hit])
-    if not centres:
-        return []
+    return _mosaic_cells(addr, centres, sizes, codes) if centres else []
+
+
+def _mosaic_cells(addr: TileAddress, centres: list[np.ndarray], sizes: list[np.ndarray],
+                  codes: list[np.ndarray]) -> list[dict[str, object]]:
+    """Mosaic squares from feature centres (lon/lat), areas and classes."""
     xy = shapely.get_coordinates(addr.to_tile_units(shapely.points(np.concatenate(centres))))
     cell = np.floor(xy / MOSAIC_CELL).astype(np.int64)
     n = EXTENT // MOSAIC_CELL
