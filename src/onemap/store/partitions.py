@@ -7,6 +7,7 @@ from pathlib import Path
 
 import geopandas as gpd
 import numpy as np
+import pyarrow.parquet as pq
 
 GEOGRAPHIC_CRS = "EPSG:4490"
 # Rows per Parquet row group: with Hilbert-sorted rows, a bbox read skips the row groups
@@ -36,8 +37,15 @@ def read_partition(
     bbox: tuple[float, float, float, float] | None = None,
     columns: list[str] | None = None,
 ) -> gpd.GeoDataFrame:
-    """Read one partition, optionally only the rows whose bbox intersects ``bbox``."""
-    cols = None if columns is None else [*dict.fromkeys([*columns, "geometry"])]
+    """Read one partition, optionally only the rows whose bbox intersects ``bbox``.
+
+    ``columns`` names the attributes wanted; optional fields the file does not
+    hold (e.g. KCDLBM in a layer imported without it) are left out, not an error.
+    """
+    cols = None
+    if columns is not None:
+        present = set(pq.read_schema(path).names)
+        cols = [c for c in dict.fromkeys([*columns, "geometry"]) if c in present]
     gdf = gpd.read_parquet(path, columns=cols, bbox=bbox)
     if "bbox" in gdf.columns:
         gdf = gdf.drop(columns="bbox")
