@@ -6,7 +6,7 @@ Reads the workspace (store) around the case's boundary and returns a
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import numpy as np
 import shapely
@@ -24,15 +24,12 @@ from onemap.geometry.area import ellipsoidal_area
 from onemap.standards.crs import gauss_kruger_epsg, transformer, zone_for_longitude
 from onemap.standards.landuse import land_classes
 from onemap.store.access import Actor
+from onemap.store.db import utc_now as _now
 from onemap.store.kinds import get_kind
 from onemap.store.workspace import Workspace
 
 SHEET_CONTROLS = ("pbf", "eco_redline", "udb", "nature_reserve", "hsf", "mining_right")
 MAX_BOUNDARY_POINTS = 400
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def case_geometry(ws: Workspace, actor: Actor, case: int | str) -> shapely.Geometry:

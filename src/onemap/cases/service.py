@@ -15,7 +15,7 @@ import json
 import mimetypes
 import re
 import tomllib
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -47,6 +47,7 @@ from onemap.change.models import Legality
 from onemap.change.service import get_batch, read_patches
 from onemap.errors import Conflict, InvalidInput, ScopeViolation
 from onemap.store.access import Actor, region_prefix
+from onemap.store.db import utc_now as _now
 from onemap.store.workspace import Workspace
 
 REASONS_FILE = "reason_codes.toml"
@@ -56,15 +57,9 @@ OPEN_LEGALITY = (Legality.SUSPECTED, Legality.PENDING)
 WHAT = "enforcement cases"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def require_internal(actor: Actor) -> None:
     """Enforcement data is internal: public (anonymous) users see none of it."""
-    if actor.is_public:
-        raise ScopeViolation(f"{actor.username} ({actor.role}) may not see {WHAT}",
-                             user_message="执法监管数据不对公众开放，请登录")
+    actor.require_internal(WHAT)
 
 
 def load_reasons(ws: Workspace) -> list[ReasonCode]:

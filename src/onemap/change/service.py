@@ -14,7 +14,6 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 
 import geopandas as gpd
@@ -43,6 +42,7 @@ from onemap.change.tables import ChangeBatchRow
 from onemap.errors import InvalidInput, ScopeViolation
 from onemap.standards.landuse import land_classes
 from onemap.store.access import Actor
+from onemap.store.db import utc_now as _now
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -51,15 +51,9 @@ LAYER_KINDS = (*CONTROL_KINDS, *[k for k in APPROVAL_KINDS if k not in CONTROL_K
 DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "geometry"]
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def require_internal(actor: Actor) -> None:
     """Enforcement data is internal: public (anonymous) users see none of it."""
-    if actor.is_public:
-        raise ScopeViolation(f"{actor.username} ({actor.role}) may not see {WHAT}",
-                             user_message="执法监管数据不对公众开放，请登录")
+    actor.require_internal(WHAT)
 
 
 def sliver_from_workspace(ws: Workspace) -> SliverRules:

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import typer
 
 from onemap.cli.main import create_cli
 
 
-def _walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Command]]:
+def _walk(cmd: Any, path: list[str]) -> list[tuple[list[str], Any]]:
     out = [(path, cmd)]
     if hasattr(cmd, "commands"):
         for name in sorted(cmd.commands):
@@ -17,7 +18,7 @@ def _walk(cmd: click.Command, path: list[str]) -> list[tuple[list[str], click.Co
     return out
 
 
-def _plain_help(cmd: click.Command, path: list[str]) -> str:
+def _plain_help(cmd: Any, path: list[str]) -> str:
     ctx = cmd.context_class(cmd, info_name=" ".join(path))
     pieces = " ".join(cmd.collect_usage_pieces(ctx))
     out = [f"Usage: {' '.join(path)} {pieces}".rstrip(), "", (cmd.help or "").strip(), ""]

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Mapping
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -21,6 +20,7 @@ from onemap.indicators.models import Computation, Indicator, StatisticInput
 from onemap.indicators.tables import IndicatorRow
 from onemap.standards.landuse import construction_codes, farmland_codes
 from onemap.store.access import Actor
+from onemap.store.db import utc_now as _now
 from onemap.store.workspace import Workspace
 
 
@@ -97,10 +97,6 @@ def read_plan_table(path: str | Path | None = None) -> list[Indicator]:
             computation=comps.get(ind_id, Computation(method="statistic")),
             source_note=row.get("computable_from", ""), seed_section=row.get("seed_section", "")))
     return out
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def load_catalog(ws: Workspace, path: str | Path | None = None, *, actor: Actor,

@@ -6,7 +6,7 @@ names the entry it corrects. Every call takes an :class:`Actor` and keeps to its
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 from sqlalchemy import select
@@ -23,21 +23,16 @@ from onemap.ledgers.models import (
 )
 from onemap.ledgers.tables import LedgerEntryRow
 from onemap.store.access import Actor
+from onemap.store.db import utc_now as _now
 from onemap.store.workspace import Workspace
 
 LEDGER = "in_out"  # 进出平衡
 WHAT = "the farmland ledger"
 
 
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
-
-
 def require_internal(actor: Actor) -> None:
     """Enforcement data is internal: public (anonymous) users see none of it."""
-    if actor.is_public:
-        raise ScopeViolation(f"{actor.username} ({actor.role}) may not see {WHAT}",
-                             user_message="执法监管数据不对公众开放，请登录")
+    actor.require_internal(WHAT)
 
 
 def _writer(actor: Actor, county: str) -> None:

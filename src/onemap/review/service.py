@@ -9,7 +9,6 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -50,6 +49,7 @@ from onemap.review.sources import (
 )
 from onemap.review.tables import ReviewRow
 from onemap.store.access import SYSTEM, Actor, Role
+from onemap.store.db import utc_now as _now
 from onemap.store.partitions import GEOGRAPHIC_CRS
 from onemap.store.workspace import Workspace
 
@@ -59,10 +59,6 @@ REQUIRED_KINDS = ("dltb", "pbf", "eco_redline", "udb", "nature_reserve")
 ID_COLUMNS = ("DKBH", "parcel_id", "BSM", "id", "ID", "编号", "地块编号")
 NAME_COLUMNS = ("DKMC", "name", "NAME", "名称", "地块名称", "XMMC")
 SITE_SUFFIXES = {".txt", ".shp", ".gpkg", ".geojson", ".json", ".fgb", ".zip"}
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def load_default_rules() -> RuleSet:

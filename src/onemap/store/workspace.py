@@ -6,7 +6,6 @@ import secrets
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +25,7 @@ from onemap.store.config import (
 )
 from onemap.store.counties import assign_counties
 from onemap.store.db import make_engine, session_factory, transaction, upgrade_schema
+from onemap.store.db import utc_now as _now
 from onemap.store.kinds import COUNTY_COLUMN, LayerKind, get_kind
 from onemap.store.models import AuditEntry, LayerInfo, PartitionInfo
 from onemap.store.partitions import (
@@ -38,10 +38,6 @@ from onemap.store.tables import AuditRow, LayerRow, PartitionRow
 
 Progress = Callable[[int, int, str], None]
 BBox = tuple[float, float, float, float]
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 class Workspace:

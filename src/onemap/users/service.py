@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import secrets
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from onemap.errors import AuthenticationFailed, Conflict, NotFound, ScopeViolation
 from onemap.store.access import Actor, Role
+from onemap.store.db import utc_now as _now
 from onemap.store.workspace import Workspace
 from onemap.users.models import TokenCreated, User, UserCreate
 from onemap.users.passwords import hash_password, token_digest, verify_password
@@ -17,10 +18,6 @@ from onemap.users.tables import SessionRow, TokenRow, UserRow
 
 SESSION_DAYS = 7
 _BAD_LOGIN = "用户名或密码错误 (wrong user name or password)"
-
-
-def _now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def _user(row: UserRow) -> User:
