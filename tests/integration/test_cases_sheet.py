@@ -17,7 +17,7 @@ from onemap.reports.case_sheet import render_case_sheet_pdf
 from onemap.store.access import SYSTEM
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import geod_area, write_world  # noqa: E402
+from change_world import geod_area, write_world
 
 
 @pytest.fixture

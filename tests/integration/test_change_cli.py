@@ -13,7 +13,7 @@ from onemap.change.models import DetectionResult
 from onemap.reports.xlsx import read_xlsx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import write_world  # noqa: E402
+from change_world import write_world
 
 ONEMAP = str(Path(sys.executable).with_name("onemap"))
 

@@ -26,9 +26,9 @@ def test_init_layers_and_config_validate(tmp_path) -> None:
 def test_invalid_config_is_reported(tmp_path) -> None:
     bad = tmp_path / "onemap.toml"
     bad.write_text('root_region = "36"\n', encoding="utf-8")
-    from onemap.cli.main import main
-
     import pytest
+
+    from onemap.cli.main import main
 
     with pytest.raises(SystemExit) as exc:
         main(["config", "validate", str(bad)])

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from pydantic import BaseModel, TypeAdapter
+from pydantic import BaseModel
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
@@ -21,7 +21,8 @@ def emit_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any] | list[Any]
     if isinstance(data, BaseModel):
         text = data.model_dump_json(indent=2)
     elif isinstance(data, list | tuple) and data and isinstance(data[0], BaseModel):
-        text = TypeAdapter(list[type(data[0])]).dump_json(list(data), indent=2).decode()  # type: ignore[misc]
+        rows = [m.model_dump(mode="json") for m in data]
+        text = json.dumps(rows, ensure_ascii=False, indent=2)
     else:
         text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     sys.stdout.write(text + "\n")
@@ -29,7 +30,9 @@ def emit_json(data: BaseModel | Sequence[BaseModel] | dict[str, Any] | list[Any]
 
 
 @contextmanager
-def progress_bar(description: str, enabled: bool = True) -> Iterator[Callable[[int, int, str], None]]:
+def progress_bar(
+    description: str, enabled: bool = True
+) -> Iterator[Callable[[int, int, str], None]]:
     """Yield a ``progress(done, total, label)`` callback drawing a Rich bar on stderr."""
     if not enabled:
         yield lambda done, total, label: None

@@ -85,7 +85,7 @@ def zone_from_easting(easting: float) -> int:
     >>> zone_from_easting(521_000.0)
     Traceback (most recent call last):
     ...
-    onemap.errors.CrsError: easting 521000.0 carries no zone prefix (带号); give the zone or EPSG code
+    onemap.errors.CrsError: easting 521000.0 carries no zone prefix (带号); give ...
     """
     zone = int(easting // 1_000_000)
     if not 25 <= zone <= 45:

@@ -78,7 +78,9 @@ def get_land_class(code: str) -> LandClass:
     try:
         return land_classes()[str(code).strip()]
     except KeyError:
-        raise UnknownLandClass(f"unknown land-use code {code!r} (地类编码不在三调工作分类中)") from None
+        raise UnknownLandClass(
+            f"unknown land-use code {code!r} (地类编码不在三调工作分类中)"
+        ) from None
 
 
 def is_known_code(code: str) -> bool:

@@ -52,6 +52,12 @@ class Actor(BaseModel):
             raise ScopeViolation(f"{self.username} may not access {what} in region {code}",
                                  user_message="无权访问该区域的数据 (outside your region scope)")
 
+    def require_internal(self, what: str) -> None:
+        """Refuse public (anonymous) users: enforcement data is internal (不对公众开放)."""
+        if self.is_public:
+            raise ScopeViolation(f"{self.username} ({self.role}) may not see {what}",
+                                 user_message="执法监管数据不对公众开放，请登录")
+
     @property
     def is_public(self) -> bool:
         """True for anonymous/public users, who see desensitised data only."""

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -66,3 +67,8 @@ def transaction(factory: sessionmaker[Session]) -> Iterator[Session]:
     """Yield a session inside one transaction: commit on success, roll back on error."""
     with factory() as session, session.begin():
         yield session
+
+
+def utc_now() -> datetime:
+    """Return the current time as naive UTC, the form every catalog timestamp takes."""
+    return datetime.now(UTC).replace(tzinfo=None)

@@ -24,7 +24,7 @@ def sort_spatially(gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
 
 
 def write_partition(gdf: gpd.GeoDataFrame, path: Path) -> str:
-    """Write ``gdf`` to ``path`` as GeoParquet 1.1 with a bbox covering column; return its sha256."""
+    """Write ``gdf`` to ``path`` as GeoParquet 1.1 with bbox covering; return its sha256."""
     path.parent.mkdir(parents=True, exist_ok=True)
     gdf.to_parquet(path, index=False, compression="zstd", write_covering_bbox=True,
                    schema_version="1.1.0", row_group_size=ROW_GROUP_ROWS)

@@ -286,7 +286,8 @@ class Workspace:
         if not spec.versioned:
             return 0
         if vintage is None:
-            raise ImportRejected(f"layer kind {spec.name} needs a vintage (年度), e.g. --vintage 2020")
+            raise ImportRejected(
+                f"layer kind {spec.name} needs a vintage (年度), e.g. --vintage 2020")
         return int(vintage)
 
     def _prepare(self, spec: LayerKind, gdf: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
@@ -299,7 +300,8 @@ class Workspace:
             raise ImportRejected(f"missing required fields for {spec.name}: {', '.join(missing)}")
         admin = None
         if spec.name != "admin_county" and COUNTY_COLUMN not in gdf.columns:
-            if not any(f in gdf.columns for f in spec.county_fields) and self.has_layer("admin_county"):
+            has_codes = any(f in gdf.columns for f in spec.county_fields)
+            if not has_codes and self.has_layer("admin_county"):
                 admin = self.read_layer("admin_county", columns=["XZQDM"])
         frame = gdf.copy()
         frame[COUNTY_COLUMN] = assign_counties(frame, spec, admin, self.config.root_region)

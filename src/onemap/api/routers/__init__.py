@@ -1,0 +1,1 @@
+"""One router per capability; each module defines ``build_router(ctx)``."""
