@@ -19,7 +19,10 @@ config_app = typer.Typer(help="Workspace file (onemap.toml): JSON Schema and val
 
 
 @config_app.command("schema")
-def schema() -> None:
+def schema(
+    json_: Annotated[bool, typer.Option("--json", help="(always JSON) accepted for uniformity")]
+    = False,
+) -> None:
     """Print the JSON Schema of onemap.toml (generated from the settings model)."""
     stdout.print_json(json.dumps(WorkspaceConfig.model_json_schema(), ensure_ascii=False))
 
