@@ -49,13 +49,17 @@ def demo(
                                        "(default: on up to small scale)")] = None,
     overwrite: Annotated[bool, typer.Option(
         "--overwrite", help="replace DIR if it is a workspace made by onemap demo")] = False,
+    workers: Annotated[int | None, typer.Option(
+        min=1, help="worker processes generating counties (default: every core; "
+                    "same files whatever the number)")] = None,
     run: Annotated[bool, typer.Option("--run", help="build, draw the picture and list the "
                                                     "outputs (the `make demo` path)")] = False,
     json_: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Build a demo province workspace: admin layers, DLTB 2019/2020, controls, ground truth."""
     wanted = [c.strip() for c in counties.split(",") if c.strip()] or None
-    options = DemoOptions(scale=scale, seed=seed, counties=wanted, overwrite=overwrite)
+    options = DemoOptions(scale=scale, seed=seed, counties=wanted, overwrite=overwrite,
+                          workers=workers)
     with progress_bar("生成演示省 demo province", enabled=not json_) as progress:
         result = build_demo(directory, options, progress=progress)
     draw = picture if picture is not None else result.polygons_2019 <= PICTURE_MAX_POLYGONS

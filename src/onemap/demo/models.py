@@ -45,6 +45,10 @@ class DemoOptions(BaseModel):
     picture: bool = Field(default=True, description="render outputs/landuse.png (CLI)")
     overwrite: bool = Field(
         default=False, description="replace DIR if it holds a workspace made by onemap demo")
+    workers: int | None = Field(
+        default=None, ge=1,
+        description="worker processes generating counties (default: every core); "
+                    "the files are the same whatever the number")
 
 
 class CountyFigures(BaseModel):
@@ -77,3 +81,4 @@ class DemoResult(BaseModel):
     truth_path: str
     picture_path: str | None = None
     cleaning: CleaningReport
+    workers: int = Field(default=1, description="worker processes that generated counties")

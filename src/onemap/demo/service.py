@@ -1,16 +1,24 @@
-"""Build the demo province into a workspace, county by county (peak memory = one county)."""
+"""Build the demo province into a workspace: counties in parallel worker processes.
+
+Peak memory: one county per worker (plus the shared province context in each).
+"""
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
+import shapely
 
+from onemap.compute import get_executor
 from onemap.demo.changes import make_changes
 from onemap.demo.context import ProvinceContext, province_context
 from onemap.demo.controls import make_controls
@@ -21,13 +29,12 @@ from onemap.demo.targets import BULLETIN_GROUPS
 from onemap.demo.tessellate import local_area_m2
 from onemap.demo.truth import write_ground_truth
 from onemap.standards.landuse import level1_of
-from onemap.store.workspace import Workspace
+from onemap.store.workspace import Workspace, WrittenPartition
 
 Progress = Callable[[int, int, str], None]
 CONTROL_KINDS = ["udb", "nature_reserve", "eco_redline", "pbf", "hsf", "mining_right",
                  "hazard_point", "hazard_zone"]
 CONTROL_VINTAGE = 2020
-BATCH_POLYGONS = 150_000  # write several small counties at once; a big county alone
 PICTURE_MAX_POLYGONS = 400_000  # above this the CLI skips the picture unless asked
 
 
@@ -42,16 +49,6 @@ def _write(ws: Workspace, kind: str, vintage: int | None, frame: gpd.GeoDataFram
     ws.write_layer(kind, vintage, _standard(frame).reset_index(drop=True),
                    source_path="onemap demo", title="")
     return len(frame)
-
-
-def _flush(ws: Workspace, pending: dict[tuple[str, int | None], list[gpd.GeoDataFrame]],
-           counts: dict[str, int]) -> None:
-    """Write the accumulated counties (one atomic write per layer) and empty ``pending``."""
-    for (kind, vintage), frames in pending.items():
-        frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-        key = f"{kind}/{vintage}" if kind == "dltb" else kind
-        counts[key] = counts.get(key, 0) + _write(ws, kind, vintage, frame)
-    pending.clear()
 
 
 def _remove_demo(path: Path) -> None:
@@ -114,9 +111,106 @@ def group_shares(code_areas: dict[str, float]) -> dict[str, float]:
     return {k: round(v, 3) for k, v in sorted(out.items())}
 
 
+@dataclass
+class CountyOutput:
+    """What a worker sends back for one county: its written files and small tables."""
+
+    code: str
+    written: dict[tuple[str, int | None], list[WrittenPartition]]
+    truth: gpd.GeoDataFrame
+    code_areas: dict[str, float]
+    figures: CountyFigures
+
+
+_WORKSPACES: dict[str, Workspace] = {}
+
+
+def _worker_workspace(root: str) -> Workspace:
+    """Return this process's handle on the workspace (opened once per worker)."""
+    if root not in _WORKSPACES:
+        _WORKSPACES[root] = Workspace.open(root)
+    return _WORKSPACES[root]
+
+
+def generate_county(root: str, seed: int, scale: str, code: str) -> CountyOutput:
+    """Kernel: generate county ``code`` and write its partition files (not the catalog).
+
+    Runs in a worker process; depends only on (seed, county, scale), so the files are
+    the same bytes whichever worker runs it. The parent commits the returned
+    partitions; on failure the files this county wrote are deleted.
+    """
+    t = time.perf_counter()
+    ws = _worker_workspace(root)
+    out = build_county(province_context(seed), code, scale)
+    batch = {("admin_township", None): out["townships"], ("dltb", 2019): out["dltb2019"],
+             ("dltb", 2020): out["dltb2020"]}
+    batch |= {(kind, CONTROL_VINTAGE): frame for kind, frame in out["layers"].items()}
+    written: dict[tuple[str, int | None], list[WrittenPartition]] = {}
+    try:
+        for (kind, vintage), frame in batch.items():
+            if len(frame):
+                written[(kind, vintage)] = ws.write_partitions(
+                    kind, vintage, _standard(frame).reset_index(drop=True))
+    except BaseException:
+        for parts in written.values():
+            ws.discard_partitions(parts)
+        raise
+    areas: dict[str, float] = {}
+    _shares(areas, out["dltb2019"])
+    figures = CountyFigures(county=code, name=out["base"].name,
+                            polygons_2019=len(out["dltb2019"]),
+                            polygons_2020=len(out["dltb2020"]), changes=len(out["truth"]),
+                            seconds=round(time.perf_counter() - t, 3))
+    return CountyOutput(code, written, out["truth"], areas, figures)
+
+
+def _orphans(ws: Workspace) -> list[Path]:
+    """Partition files under ``layers/`` that the catalog does not reference."""
+    known = {Path(p.path) for info in ws.list_layers()
+             for p in ws.partitions(info.kind, info.vintage)}
+    return [f for f in (ws.root / "layers").rglob("*.parquet")
+            if f.relative_to(ws.root) not in known]
+
+
+def _generate(ws: Workspace, ctx: ProvinceContext, codes: list[str], options: DemoOptions,
+              progress: Progress | None) -> list[CountyOutput]:
+    """Run :func:`generate_county` over ``codes`` (biggest first); results in ``codes`` order."""
+    b = ctx.boundaries.counties
+    size = dict(zip(b.XZQDM, shapely.area(b.geometry.to_numpy()), strict=True))
+    order = sorted(codes, key=lambda c: -float(size[c]))  # biggest (longest) jobs first
+    workers = min(options.workers or os.cpu_count() or 1, len(codes))
+    kernel = partial(generate_county, str(ws.root), options.seed, options.scale)
+
+    def report(done: int, total: int) -> None:
+        if progress:
+            progress(done, total, "")
+
+    name = "processes" if workers > 1 else "inprocess"
+    executor = get_executor(name, **({"workers": workers} if workers > 1 else {}))
+    try:
+        with executor:
+            outputs = executor.map(kernel, order, progress=report)
+    except BaseException:
+        for f in _orphans(ws):  # files of the counties that finished before the failure
+            f.unlink(missing_ok=True)
+        raise
+    finally:
+        stale = _WORKSPACES.pop(str(ws.root), None)  # the in-process kernel's handle
+        if stale is not None:
+            stale.close()
+    by_code = {o.code: o for o in outputs}
+    return [by_code[c] for c in codes]
+
+
 def build_demo(path: str | Path, options: DemoOptions,
                progress: Progress | None = None) -> DemoResult:
-    """Create a workspace at ``path`` holding the demo province; return what was built."""
+    """Create a workspace at ``path`` holding the demo province; return what was built.
+
+    Counties are generated in parallel (``options.workers`` processes, default every
+    core), each writing its own partition files; this process then switches the catalog
+    to them, one transaction per layer. The same seed gives the same bytes whatever the
+    number of workers.
+    """
     t0 = time.perf_counter()
     ctx = province_context(options.seed)
     codes = _counties(ctx, options.counties)
@@ -129,34 +223,25 @@ def build_demo(path: str | Path, options: DemoOptions,
     _write(ws, "admin_city", None, b.cities[b.cities.XZQDM.isin(cities)])
     _write(ws, "admin_county", None, b.counties[b.counties.XZQDM.isin(codes)][
         ["XZQDM", "XZQMC", "geometry"]])
+    outputs = _generate(ws, ctx, codes, options, progress)
     counts: dict[str, int] = {}
+    keys = list(dict.fromkeys(k for o in outputs for k in o.written))
+    try:
+        for kind, vintage in keys:
+            parts = [p for o in outputs for p in o.written.get((kind, vintage), [])]
+            ws.commit_partitions(kind, vintage, parts, source_path="onemap demo")
+            key = f"{kind}/{vintage}" if kind == "dltb" else kind
+            counts[key] = counts.get(key, 0) + sum(p.rows for p in parts)
+    except BaseException:
+        for f in _orphans(ws):
+            f.unlink(missing_ok=True)
+        raise
     code_areas: dict[str, float] = {}
-    truths, figures = [], []
-    pending: dict[tuple[str, int | None], list[gpd.GeoDataFrame]] = {}
-    pending_rows = 0
-    for k, code in enumerate(codes):
-        t = time.perf_counter()
-        out = build_county(ctx, code, options.scale)
-        _shares(code_areas, out["dltb2019"])
-        batch = {("admin_township", None): out["townships"], ("dltb", 2019): out["dltb2019"],
-                 ("dltb", 2020): out["dltb2020"]}
-        batch |= {(kind, CONTROL_VINTAGE): frame for kind, frame in out["layers"].items()}
-        for key, frame in batch.items():
-            if len(frame):
-                pending.setdefault(key, []).append(_standard(frame))
-        pending_rows += len(out["dltb2019"])
-        truths.append(out["truth"])
-        figures.append(CountyFigures(county=code, name=out["base"].name,
-                                     polygons_2019=len(out["dltb2019"]),
-                                     polygons_2020=len(out["dltb2020"]),
-                                     changes=len(out["truth"]),
-                                     seconds=round(time.perf_counter() - t, 3)))
-        del out, batch
-        if pending_rows >= BATCH_POLYGONS or k == len(codes) - 1:
-            _flush(ws, pending, counts)
-            pending_rows = 0
-        if progress:
-            progress(k + 1, len(codes), code)
+    for o in outputs:
+        for code, area in o.code_areas.items():
+            code_areas[code] = code_areas.get(code, 0.0) + area
+    truths = [o.truth for o in outputs]
+    figures = [o.figures for o in outputs]
     truth_path = write_ground_truth(ws.root, truths)
     ws.close()
     result = DemoResult(
@@ -166,7 +251,8 @@ def build_demo(path: str | Path, options: DemoOptions,
         changes=sum(len(t) for t in truths), layers=counts,
         class_shares=group_shares(code_areas), seconds=round(time.perf_counter() - t0, 2),
         bytes=sum(p.stat().st_size for p in Path(ws.root).rglob("*") if p.is_file()),
-        truth_path=str(truth_path), picture_path=None, cleaning=b.report)
+        truth_path=str(truth_path), picture_path=None, cleaning=b.report,
+        workers=min(options.workers or os.cpu_count() or 1, len(codes)))
     write_summary(result)
     (Path(ws.root) / "outputs" / "demo-counties.json").write_text(
         "[\n" + ",\n".join(f.model_dump_json() for f in figures) + "\n]\n", encoding="utf-8")

@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 import geopandas as gpd
 import pandas as pd
@@ -38,6 +38,17 @@ from onemap.store.tables import AuditRow, LayerRow, PartitionRow
 
 Progress = Callable[[int, int, str], None]
 BBox = tuple[float, float, float, float]
+
+
+class WrittenPartition(NamedTuple):
+    """A partition file written but not yet in the catalog (path relative to the root)."""
+
+    county: str
+    path: Path
+    rows: int
+    area_m2: float
+    bbox: BBox
+    checksum: str
 
 
 class Workspace:
@@ -210,17 +221,12 @@ class Workspace:
             groups = (g for f in gdf for g in self._prepare(spec, f).groupby(COUNTY_COLUMN,
                                                                              sort=True))
             total = 0
-        written: list[tuple[str, Path, int, float, BBox, str]] = []
+        written: list[WrittenPartition] = []
         try:
             for i, (county, part) in enumerate(groups):
                 if any(w[0] == str(county) for w in written):
                     raise WorkspaceError(f"county {county} appears in two parts of one write")
-                part = sort_spatially(part.reset_index(drop=True))
-                rel = Path("layers", kind, str(year), f"{county}-{uuid.uuid4().hex[:12]}.parquet")
-                checksum = write_partition(part, self.root / rel)
-                area = float(ellipsoidal_area(part.geometry.to_numpy()).sum())
-                bounds = tuple(float(v) for v in part.total_bounds)
-                written.append((str(county), rel, len(part), area, bounds, checksum))  # type: ignore[arg-type]
+                written.append(self._write_part(kind, year, str(county), part))
                 if progress:
                     progress(i + 1, total, str(county))
             obsolete = self._switch(spec, year, written, replace=replace, meta={
@@ -235,6 +241,75 @@ class Workspace:
         for old in obsolete:
             (self.root / old).unlink(missing_ok=True)
         return self.layer(kind, year)
+
+    def write_partitions(
+        self, kind: str, vintage: int | None, gdf: gpd.GeoDataFrame
+    ) -> list[WrittenPartition]:
+        """Write the county partition files of ``gdf`` without changing the catalog.
+
+        For writers in worker processes: the files stay invisible until one process
+        calls :meth:`commit_partitions` with them; :meth:`discard_partitions` deletes
+        them if the write is abandoned. Same files as :meth:`write_layer` writes.
+        """
+        spec = get_kind(kind)
+        year = self._vintage_for(spec, vintage)
+        written: list[WrittenPartition] = []
+        try:
+            for county, part in self._prepare(spec, gdf).groupby(COUNTY_COLUMN, sort=True):
+                written.append(self._write_part(kind, year, str(county), part))
+        except BaseException:
+            self.discard_partitions(written)
+            raise
+        return written
+
+    def commit_partitions(
+        self,
+        kind: str,
+        vintage: int | None,
+        written: Iterable[WrittenPartition],
+        *,
+        replace: bool = False,
+        source_path: str = "",
+        source_crs: str = GEOGRAPHIC_CRS,
+        title: str = "",
+        actor: str = "system",
+    ) -> LayerInfo:
+        """Switch layer ``kind``/``vintage`` to partitions :meth:`write_partitions` wrote.
+
+        One catalog transaction, as in :meth:`write_layer`; on failure the given files
+        are deleted and the catalog is unchanged.
+        """
+        spec = get_kind(kind)
+        year = self._vintage_for(spec, vintage)
+        written = list(written)
+        try:
+            counties = [w.county for w in written]
+            if len(set(counties)) != len(counties):
+                raise WorkspaceError("a county appears twice in one commit")
+            obsolete = self._switch(spec, year, written, replace=replace, meta={
+                "source_path": source_path, "source_crs": source_crs, "source_encoding": "",
+                "source_checksum": "", "title": title or spec.title_zh}, actor=actor)
+        except BaseException:
+            self.discard_partitions(written)
+            raise
+        for old in obsolete:
+            (self.root / old).unlink(missing_ok=True)
+        return self.layer(kind, year)
+
+    def discard_partitions(self, written: Iterable[WrittenPartition]) -> None:
+        """Delete partition files that were written but not committed."""
+        for w in written:
+            (self.root / w.path).unlink(missing_ok=True)
+
+    def _write_part(self, kind: str, year: int, county: str,
+                    part: gpd.GeoDataFrame) -> WrittenPartition:
+        part = sort_spatially(part.reset_index(drop=True))
+        rel = Path("layers", kind, str(year), f"{county}-{uuid.uuid4().hex[:12]}.parquet")
+        checksum = write_partition(part, self.root / rel)
+        area = float(ellipsoidal_area(part.geometry.to_numpy()).sum())
+        b = part.total_bounds
+        return WrittenPartition(county, rel, len(part), area,
+                                (float(b[0]), float(b[1]), float(b[2]), float(b[3])), checksum)
 
     def delete_layer(self, kind: str, vintage: int, *, actor: str = "system") -> None:
         """Remove a layer vintage and its files."""
