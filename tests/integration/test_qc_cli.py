@@ -120,3 +120,39 @@ def test_duplicate_ids_across_counties(qc_ws: Workspace) -> None:
     dups = sorted((f.county, f.feature_id) for f in report.findings if f.rule == "BSM_DUPLICATE")
     assert dups == [("360111", "5"), ("360111", "7"), ("360121", "7")]
     assert report.run.counts["COUNTY_BOUNDARY_MISSING"] == 1 and report.run.warnings == 1
+
+
+def test_fail_on_error_exits_15_after_writing_the_report(qc_ws: Workspace,
+                                                         tmp_path: Path) -> None:
+    base = ["qc", str(qc_ws.root), "--kind", "dltb", "--vintage", "2023"]
+    out = tmp_path / "qc.json"
+    res = runner.invoke(create_cli(), [*base, "--json", "--out", str(out),
+                                       "--fail-on", "error"])
+    assert res.exit_code == 15, res.output
+    report = QcReport.model_validate_json(res.stdout)  # the JSON is complete, nothing after
+    assert report.run.errors == sum(EXPECTED_COUNTS.values())
+    assert out.is_file() and "质检未通过" in res.stderr
+    assert runner.invoke(create_cli(), [*base, "--fail-on", "warning"]).exit_code == 15
+    assert runner.invoke(create_cli(), [*base, "--fail-on", "never"]).exit_code == 0
+    assert runner.invoke(create_cli(), base).exit_code == 0  # default: never
+    assert runner.invoke(create_cli(), [*base, "--fail-on", "bogus"]).exit_code == 2
+
+
+def test_fail_on_warning_but_not_error_for_warnings_only(workspace: Workspace) -> None:
+    import geopandas as gpd
+    import shapely
+
+    from onemap.geometry.area import ellipsoidal_area
+
+    cells = [shapely.box(115.80 + i * 0.01, 28.60, 115.81 + i * 0.01, 28.62) for i in range(2)]
+    area = ellipsoidal_area(cells).round(2)
+    workspace.write_layer("dltb", 2023, gpd.GeoDataFrame(
+        {"BSM": list("ab"), "DLBM": ["0101", "0301"], "ZLDWDM": ["360111001001"] * 2,
+         "TBMJ": area, "KCXS": [0.0] * 2, "KCMJ": [0.0] * 2, "TBDLMJ": area},
+        geometry=cells, crs=4490))  # no admin_county layer: a warning, no error
+    base = ["qc", str(workspace.root), "--kind", "dltb", "--vintage", "2023", "--json"]
+    res = runner.invoke(create_cli(), [*base, "--fail-on", "error"])
+    assert res.exit_code == 0, res.output
+    report = QcReport.model_validate_json(res.stdout)
+    assert report.run.errors == 0 and report.run.warnings > 0
+    assert runner.invoke(create_cli(), [*base, "--fail-on", "warning"]).exit_code == 15

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from onemap import errors as e
+from onemap.quality.errors import QualityGateFailed
 
 # Exit codes: 0 ok, 1 unexpected failure, 2 usage (Typer), 3+ domain errors.
 EXIT_CODES: list[tuple[type[e.OnemapError], int]] = [
@@ -17,6 +18,7 @@ EXIT_CODES: list[tuple[type[e.OnemapError], int]] = [
     (e.ScopeViolation, 12),
     (e.AuthenticationFailed, 13),
     (e.MissingDependency, 14),
+    (QualityGateFailed, 15),  # onemap qc --fail-on error|warning
     (e.InvalidInput, 3),
     (e.OnemapError, 3),
 ]

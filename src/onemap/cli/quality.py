@@ -2,18 +2,46 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from onemap.cli.errors import exit_code_for
 from onemap.cli.executors import open_executor
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
+from onemap.quality.errors import QualityGateFailed
+from onemap.quality.models import QcReport
 from onemap.quality.service import run_quality_checks
 from onemap.reports.qc import rule_rows, write_qc_report
 from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
+
+
+class FailOn(StrEnum):
+    """Which findings make ``onemap qc`` exit non-zero."""
+
+    error = "error"
+    warning = "warning"
+    never = "never"
+
+
+def gate_failure(report: QcReport, fail_on: FailOn) -> QualityGateFailed | None:
+    """Return the error to exit with when ``report`` has findings at or above ``fail_on``.
+
+    ``warning`` fails on warnings and on errors; ``never`` never fails.
+    """
+    run = report.run
+    counted = {FailOn.error: run.errors, FailOn.warning: run.errors + run.warnings,
+               FailOn.never: 0}[fail_on]
+    if not counted:
+        return None
+    return QualityGateFailed(
+        f"quality checks of {run.kind}/{run.vintage} (run #{run.id}) found {run.errors} "
+        f"error(s) and {run.warnings} warning(s); --fail-on {fail_on.value}",
+        user_message=f"质检未通过: 错误 {run.errors}, 警告 {run.warnings}")
 
 
 def qc(
@@ -25,9 +53,16 @@ def qc(
     lang: Annotated[str, typer.Option(help="report language zh | en")] = "zh",
     executor: Annotated[str, typer.Option(
         help="threads (default) | inprocess | processes | dask")] = "threads",
+    fail_on: Annotated[FailOn, typer.Option(
+        help="exit with code 15 when findings of this severity exist: error | warning "
+             "(errors or warnings) | never; reports are written first")] = FailOn.never,
     json_: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
-    """Check geometry, coverage overlaps/gaps, land-class codes, area fields and location."""
+    """Check geometry, coverage overlaps/gaps, land-class codes, area fields and location.
+
+    Exit code 0 whatever is found, unless ``--fail-on error|warning``: then 15 when
+    findings of that severity exist (after the report and the JSON are written).
+    """
     ws = Workspace.open(directory)
     with open_executor(executor) as pool, \
             progress_bar("质检 quality checks", enabled=not json_) as progress:
@@ -38,7 +73,15 @@ def qc(
         stderr.print(f"已写出 written {out}")
     if json_:
         emit_json(report)
-        return
+    else:
+        _print_table(report)
+    failure = gate_failure(report, fail_on)
+    if failure is not None:
+        stderr.print(f"{failure.user_message} ({failure.reason})", markup=False)
+        raise typer.Exit(exit_code_for(failure))
+
+
+def _print_table(report: QcReport) -> None:
     run = report.run
     table = Table(title=f"质检 #{run.id} {run.kind}/{run.vintage}: {run.features:,} 要素, "
                         f"错误 {run.errors}, 警告 {run.warnings}")

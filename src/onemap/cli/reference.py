@@ -29,7 +29,7 @@ def _plain_help(cmd: Any, path: list[str]) -> str:
         if param.param_type_name == "option":
             names = ", ".join([*param.opts, *param.secondary_opts])
             default = "" if param.default in (None, False, "") or param.is_flag else (
-                f" [default: {param.default}]")
+                f" [default: {getattr(param.default, 'value', param.default)}]")
             out.append(f"  {names}  {param.help or ''}{default}")
     if hasattr(cmd, "commands"):
         out += ["", "Commands:"]
@@ -51,7 +51,22 @@ def render_reference() -> str:
         text = _plain_help(cmd, path)
         lines += [f"## {' '.join(path)}", "", "```text", text.rstrip(), "```", ""]
     lines += _settings_reference()
+    lines += _exit_codes()
     return "\n".join(lines)
+
+
+def _exit_codes() -> list[str]:
+    """Document the one table of exit codes (cli/errors.py), first matching class wins."""
+    from onemap.cli.errors import EXIT_CODES
+
+    lines = ["# Exit codes", "",
+             "0 success, 1 unexpected failure, 2 usage error; domain errors:", "",
+             "| code | error | meaning |", "|---|---|---|"]
+    for cls, code in EXIT_CODES:
+        doc = (cls.__doc__ or "").strip().splitlines()[0] if cls.__doc__ else ""
+        lines.append(f"| {code} | `{cls.code}` | {doc.replace('|', '/')} |")
+    lines.append("")
+    return lines
 
 
 def _settings_reference() -> list[str]:
