@@ -73,8 +73,26 @@ def test_case_list_map_and_workflow(server: str) -> None:
                                " document.querySelector('#case-detail h4').textContent"
                                ".includes('已举证待审核')", timeout=30_000)
         assert "未批先建 (e2e)" in page.inner_text("#case-detail")
+        case_no = page.inner_text("#case-detail h4").split("·")[0].strip()
+        # review (审核) is the city's or province's: the inspector gets no review buttons
+        assert page.query_selector("#case-detail button[data-action='approve']") is None
+        assert page.query_selector("#case-detail button[data-action='reject']") is None
+        assert page.query_selector("#case-detail button[data-action='verify']") is None
         page.wait_for_function("window.onemap.map.getSource('case') !== undefined")
         page.wait_for_timeout(1500)
         shot = page.screenshot(path=str(SHOTS / "cases.png"))
         assert _not_blank(shot) > 10
+
+        prov = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
+        prov.goto(f"{server}/map")
+        prov.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+        prov.fill("#login-user", "prov")
+        prov.fill("#login-pass", PASSWORD)
+        prov.click("#login-btn")
+        prov.wait_for_function("document.getElementById('who').textContent.includes('prov')")
+        prov.click("button[data-tab='cases']")
+        prov.wait_for_selector("#case-list .case-row", timeout=30_000)
+        prov.click(f"#case-list .case-row:has-text('{case_no}')")
+        prov.wait_for_selector("#case-detail button[data-action='approve']", timeout=30_000)
+        assert prov.query_selector("#case-detail button[data-action='reject']") is not None
         browser.close()

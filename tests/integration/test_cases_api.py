@@ -127,3 +127,39 @@ def test_sheet_pdf_text(api, tmp_path):
     for needle in ("卫片执法图斑举证核查表", cases[0].case_no, "平台预判", "核查结论",
                    "历年地类", "永久基本农田", "生态保护红线", "城镇开发边界", "界址点"):
         assert needle in text, needle
+
+
+def test_case_detail_lists_only_the_callers_actions(api):
+    client, h, _ = api
+    r = client.get("/change/batches", headers=h["prov"])
+    if not r.json():
+        client.post("/change/batches", json={"from_year": 2019, "to_year": 2020},
+                    headers=h["prov"])
+        batch_id = client.get("/change/batches", headers=h["prov"]).json()[0]["id"]
+        client.post("/cases/open", json={"batch_id": batch_id}, headers=h["prov"])
+    issued = [Case.model_validate(c) for c in
+              client.get("/cases?status=issued&county=360111", headers=h["west"]).json()]
+    case = issued[0]
+
+    def actions(user: str) -> list[str]:
+        got = client.get(f"/cases/{case.id}", headers=h[user])
+        assert got.status_code == 200, got.text
+        return [a.value for a in CaseDetail.model_validate(got.json()).allowed_actions]
+
+    assert actions("west")[0] == "verify"
+    r = client.post(f"/cases/{case.id}/transitions", headers=h["west"],
+                    json={"action": "verify", "verdict": "违法", "expected_version": case.version})
+    assert r.status_code == 200, r.text
+    west = actions("west")
+    assert "approve" not in west and "reject" not in west  # the county inspector may not review
+    assert "comment" in west and "attach" in west
+    for user in ("city", "prov"):
+        assert actions(user)[:2] == ["approve", "reject"], user
+    # what is listed is what the server accepts, and what is not listed it refuses
+    r = client.post(f"/cases/{case.id}/transitions", json={"action": "approve"},
+                    headers=h["west"])
+    assert r.status_code == 409 and r.json()["code"] == "transition_refused"
+    r = client.post(f"/cases/{case.id}/transitions", json={"action": "approve"},
+                    headers=h["city"])
+    assert r.status_code == 200, r.text
+    assert actions("city")[:2] == ["file", "comment"]  # a confirmed 违法 is filed, not closed

@@ -34,10 +34,9 @@ function bboxOf(geom) {
   return [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]];
 }
 
-// The case workflow (下发→核查举证→审核→立案→整改→销号): buttons per status. The server's
-// state machine decides; a case detail carrying `allowed_actions` overrides this table.
-const MOVES = { issued: ["verify"], submitted: ["approve", "reject"], confirmed: ["file", "close"],
-  filed: ["rectify"], rectifying: ["close"], closed: [] };
+// The case workflow (下发→核查举证→审核→立案→整改→销号): the server lists in the case
+// detail's `allowed_actions` what the *current user* may do now (role, region level, status,
+// verdict), from the same rules its transition check applies; only those become buttons.
 const ACTION_ZH = { create: "下发", verify: "核查举证", approve: "审核通过", reject: "审核退回",
   file: "立案", rectify: "整改", close: "销号", comment: "备注", attach: "上传附件", set_due: "调整期限" };
 const STATUS_ZH = { issued: "已下发待核查", submitted: "已举证待审核", confirmed: "审核通过",
@@ -69,7 +68,7 @@ async function showCase(el, map, id, reload) {
     showCaseOnMap(map, c.geometry);
     map.fitBounds(bboxOf(c.geometry), { padding: 80, maxZoom: 16 });
   }
-  const actions = body.allowed_actions || c.allowed_actions || MOVES[c.status] || [];
+  const actions = body.allowed_actions || [];
   el.innerHTML = `<h4>${esc(c.case_no)} · ${esc(c.status_zh || c.status)}</h4>
     <p>${esc(c.pre_judgement || "")} ${esc(c.from_code || "")} → ${esc(c.to_code || "")}
     ${c.due_date ? ` · 期限 ${esc(c.due_date)}` : ""}</p><div class="case-actions"></div>` +

@@ -163,6 +163,9 @@ class CaseDetail(BaseModel):
     case: Case
     events: list[CaseEvent]
     attachments: list[Attachment]
+    allowed_actions: list[Action] = Field(
+        default_factory=list, description="actions the requesting user may take on this case "
+                                          "now (same rules as the transition check)")
 
 
 class DueWarning(BaseModel):

@@ -42,7 +42,7 @@ from onemap.cases.models import (
     Verdict,
 )
 from onemap.cases.tables import AttachmentRow, CaseEventRow, CaseRow
-from onemap.cases.workflow import decide, due_warnings, first_due
+from onemap.cases.workflow import actions_for, decide, due_warnings, first_due
 from onemap.change.models import Legality
 from onemap.change.service import get_batch, read_patches
 from onemap.errors import Conflict, InvalidInput, ScopeViolation
@@ -87,6 +87,18 @@ def _require_write(actor: Actor, county: str) -> None:
     if not actor.can_write:
         raise ScopeViolation(f"{actor.username} ({actor.role}) may not change cases",
                              user_message="当前角色无权办理案件")
+
+
+def allowed_actions(actor: Actor, case: Case) -> list[Action]:
+    """Actions ``actor`` may take on ``case`` now: what :func:`transition` would accept.
+
+    Built from the same checks as :func:`transition` (scope and role, then the workflow's
+    :func:`~onemap.cases.workflow.refusal` at the actor's level), so a user interface that
+    offers only these never offers a step the server refuses for who the user is.
+    """
+    if actor.is_public or not actor.covers(case.county) or not actor.can_write:
+        return []
+    return actions_for(case.status, case.verdict, actor_level(actor, case.county))
 
 
 def to_case(row: CaseRow, *, with_geometry: bool = True) -> Case:
@@ -189,9 +201,11 @@ def get_case(ws: Workspace, actor: Actor, case: int | str) -> CaseDetail:
                            .order_by(CaseEventRow.seq)).all()
         files = s.scalars(select(AttachmentRow).where(AttachmentRow.case_id == row.id)
                           .order_by(AttachmentRow.id)).all()
-        return CaseDetail(case=to_case(row), events=[_event(e) for e in events],
+        case_ = to_case(row)
+        return CaseDetail(case=case_, events=[_event(e) for e in events],
                           attachments=[Attachment.model_validate(f, from_attributes=True)
-                                       for f in files])
+                                       for f in files],
+                          allowed_actions=allowed_actions(actor, case_))
 
 
 def list_cases(ws: Workspace, actor: Actor, *, status: CaseStatus | None = None,

@@ -71,6 +71,53 @@ def _order(a: Action) -> int:
     return list(Action).index(a)
 
 
+def refusal(status: S, verdict: Verdict | None, action: Action,
+            actor_level: ActorLevel) -> str | None:
+    """Why an actor at ``actor_level`` may not take ``action`` on a case, or None if they may.
+
+    The one rule book: :func:`decide` refuses with this reason and :func:`actions_for`
+    lists the actions for which it is None. Request details (verdict, reason code, due
+    date) are checked by :func:`decide` on top.
+
+    Examples
+    --------
+    >>> refusal(S.SUBMITTED, Verdict.ILLEGAL, Action.APPROVE, "city") is None
+    True
+    >>> refusal(S.SUBMITTED, Verdict.ILLEGAL, Action.APPROVE, "county")[:25]
+    "a county's verdict is rev"
+    """
+    if action in KEEP_STATUS:
+        if status == S.CLOSED and action != Action.COMMENT:
+            return "the case is closed (已销号)"
+        return None
+    if (status, action) not in TRANSITIONS:
+        return "this step is not next in the workflow"
+    if action in REVIEW_ACTIONS and actor_level == "county":
+        return "a county's verdict is reviewed at city or province level (须由市级或省级审核)"
+    if action == Action.FILE and verdict != Verdict.ILLEGAL:
+        return "only a confirmed violation (违法) is filed (立案)"
+    if action == Action.CLOSE and status == S.CONFIRMED and verdict == Verdict.ILLEGAL:
+        return ("a confirmed violation is closed only after filing and rectification "
+                "(立案、整改后销号)")
+    return None
+
+
+def actions_for(status: S, verdict: Verdict | None, actor_level: ActorLevel) -> list[Action]:
+    """Actions an actor at ``actor_level`` may take on a case in ``status`` with ``verdict``.
+
+    Examples
+    --------
+    >>> [a.value for a in actions_for(S.SUBMITTED, Verdict.ILLEGAL, "county")]
+    ['comment', 'attach', 'set_due']
+    >>> [a.value for a in actions_for(S.SUBMITTED, Verdict.ILLEGAL, "province")][:2]
+    ['approve', 'reject']
+    >>> [a.value for a in actions_for(S.CONFIRMED, Verdict.ILLEGAL, "city")][:1]
+    ['file']
+    """
+    return [a for a in allowed_actions(status)
+            if refusal(status, verdict, a, actor_level) is None]
+
+
 def _refuse(status: S, request: TransitionRequest, why: str) -> TransitionRefused:
     allowed = ", ".join(a.value for a in allowed_actions(status))
     return TransitionRefused(
@@ -104,20 +151,19 @@ def decide(status: S, verdict: Verdict | None, request: TransitionRequest, *,
     """
     action = request.action
     if action in KEEP_STATUS:
-        if status == S.CLOSED and action != Action.COMMENT:
-            raise _refuse(status, request, "the case is closed (已销号)")
+        why = refusal(status, verdict, action, actor_level)
+        if why:
+            raise _refuse(status, request, why)
         new_due = request.due_date if action == Action.SET_DUE else due_date
         if action == Action.SET_DUE and request.due_date is None:
             raise _refuse(status, request, "set_due needs a due date")
         return Decision(from_status=status, to_status=status, verdict=verdict,
                         verdict_stands=status in (S.CONFIRMED, S.FILED, S.RECTIFYING, S.CLOSED)
                         and verdict is not None, due_date=new_due)
-    target = TRANSITIONS.get((status, action))
-    if target is None:
-        raise _refuse(status, request, "this step is not next in the workflow")
-    if action in REVIEW_ACTIONS and actor_level == "county":
-        raise _refuse(status, request, "a county's verdict is reviewed at city or province "
-                                       "level (须由市级或省级审核)")
+    why = refusal(status, verdict, action, actor_level)
+    if why:
+        raise _refuse(status, request, why)
+    target = TRANSITIONS[(status, action)]
     new_verdict = verdict
     if action == Action.VERIFY:
         if request.verdict is None:
@@ -128,11 +174,6 @@ def decide(status: S, verdict: Verdict | None, request: TransitionRequest, *,
     elif action == Action.REJECT:
         check_reason(request.reason_code, reasons, "reject")
         new_verdict = None
-    elif action == Action.FILE and verdict != Verdict.ILLEGAL:
-        raise _refuse(status, request, "only a confirmed violation (违法) is filed (立案)")
-    elif action == Action.CLOSE and status == S.CONFIRMED and verdict == Verdict.ILLEGAL:
-        raise _refuse(status, request, "a confirmed violation is closed only after "
-                                       "filing and rectification (立案、整改后销号)")
     stands = target in (S.CONFIRMED, S.FILED, S.RECTIFYING, S.CLOSED)
     new_due = None if target == S.CLOSED else (
         request.due_date or today + timedelta(days=DUE_DAYS[target]))
