@@ -60,6 +60,8 @@ class CountyFigures(BaseModel):
     polygons_2020: int
     changes: int
     seconds: float
+    worker_rss_mb: float = Field(
+        default=0.0, description="peak resident memory of the worker process so far, MB")
 
 
 class DemoResult(BaseModel):
