@@ -384,3 +384,45 @@ def test_check_only_reports_and_writes_nothing(ws_dir: Path, fixtures: dict[str,
     assert report.dry_run and report.features_imported == 5 and report.layer is None
     assert report.counties == ["360111", "360121"]
     assert _snapshot(ws_dir) == before
+
+
+def test_a_killed_imports_staging_is_swept_by_the_next_import(
+        ws_dir: Path, fixtures: dict[str, Path]) -> None:
+    import os
+    import subprocess
+    import time
+
+    from onemap.store import staging
+
+    # A real process id that is gone: the child has exited when run() returns.
+    gone = int(subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
+                              capture_output=True, text=True, check=True).stdout)
+    mine = staging.new_staging_folder(ws_dir)  # a concurrent import of this process
+    killed = mine.with_name(f"{gone}@{mine.name.split('@', 1)[1]}")
+    legacy_old = ws_dir / staging.STAGING_DIR / ("a" * 32)  # pre-PID name, 2 days old
+    legacy_new = ws_dir / staging.STAGING_DIR / ("b" * 32)
+    for folder in (mine, killed, legacy_old, legacy_new):
+        (folder / "360111").mkdir(parents=True)
+        make_fixtures.dltb_frame().to_parquet(folder / "360111" / "00000000.parquet")
+    old = time.time() - 2 * staging.STALE_AFTER_S
+    os.utime(legacy_old, (old, old))
+    assert staging.owner_of(killed) == (gone, staging.owner_of(mine)[1])  # type: ignore[index]
+    assert [staging.is_stale(f) for f in (mine, killed, legacy_old, legacy_new)] == [
+        False, True, True, False]
+
+    # Nothing trips over the leftovers before the next import.
+    Workspace.open(ws_dir).close()
+    assert _ok(["layers", ws_dir]) == []
+    report = _ok(["import", ws_dir, fixtures["dltb_gbk_nocpg.shp"], "--kind", "dltb",
+                  "--vintage", "2019"])
+    assert report["features_imported"] == 5  # type: ignore[index]
+    assert not killed.exists() and not legacy_old.exists()
+    assert mine.exists() and legacy_new.exists()  # may still be in use
+    ws = Workspace.open(ws_dir)
+    try:
+        swept = ws.audit_log(action="import.staging_swept")
+        assert sorted(swept[0].detail["folders"]) == sorted([killed.name, legacy_old.name])
+        assert [i.features for i in ws.list_layers()] == [5]
+    finally:
+        ws.close()
+    assert [i["kind"] for i in _ok(["layers", ws_dir])] == ["dltb"]  # type: ignore[union-attr]

@@ -21,7 +21,6 @@ import itertools
 import json
 import os
 import shutil
-import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -40,6 +39,7 @@ from onemap.store.formats.features import LoadedFeatures, iter_features
 from onemap.store.formats.models import ImportReport, RejectedFeature, RepairedFeature
 from onemap.store.formats.vector import list_layer_names
 from onemap.store.kinds import COUNTY_COLUMN, FieldSpec, LayerKind, get_kind
+from onemap.store.staging import new_staging_folder, sweep_stale
 from onemap.store.tables import LayerRow
 from onemap.store.workspace import Workspace
 
@@ -111,6 +111,10 @@ def import_file(
     base = {"path": source_name or str(p), "kind": kind, "vintage": year, "source": source,
             "features_read": total, "field_mapping": mapping, "ignored_fields": ignored,
             "fingerprint": fingerprint}
+    swept = [] if dry_run else sweep_stale(ws.root)  # folders left by killed imports
+    if swept:
+        ws.audit(actor.username, "import.staging_swept", kind,
+                 {"folders": [f.name for f in swept]})
     if _stored_fingerprint(ws, kind, year) == fingerprint:
         info = ws.layer(kind, year)
         return ImportReport(**base, features_imported=0, unchanged=True, layer=info,
@@ -157,14 +161,15 @@ def import_file(
 class _Staging:
     """Validated features waiting for the one atomic write: in memory, or per county on disk.
 
-    On disk they go to ``<workspace>/.import-staging/<token>/<county>/<n>.parquet`` and
-    are removed on exit, whatever happens.
+    On disk they go to ``<workspace>/.import-staging/<pid>@<host>-<token>/<county>/<n>.parquet``
+    and are removed on exit, whatever happens; a killed import's folder is swept by the
+    next import (:mod:`onemap.store.staging`).
     """
 
     def __init__(self, ws: Workspace, *, in_memory: bool, discard: bool = False) -> None:
         self.in_memory = in_memory
         self.discard = discard  # dry run: count and check, keep nothing
-        self.folder = ws.root / ".import-staging" / uuid.uuid4().hex
+        self.folder = new_staging_folder(ws.root)
         self.frames: list[gpd.GeoDataFrame] = []
         self.rows = 0
         self.counties: set[str] = set()
