@@ -426,3 +426,48 @@ def test_a_killed_imports_staging_is_swept_by_the_next_import(
     finally:
         ws.close()
     assert [i["kind"] for i in _ok(["layers", ws_dir])] == ["dltb"]  # type: ignore[union-attr]
+
+
+def test_onemap_toml_aliases_map_a_chinese_column(ws_dir: Path, tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    from onemap.store.config import load_config, save_config
+
+    frame = make_fixtures.dltb_frame().rename(columns={"DLBM": "地类代码"})
+    pyogrio.write_dataframe(frame, tmp_path / "dm.gpkg")
+    args = ["import", ws_dir, tmp_path / "dm.gpkg", "--kind", "dltb", "--vintage", "2020"]
+    code, error = _fail(args, capsys)  # 地类代码 is no name of DLBM in the schema
+    assert code == 4 and "DLBM" in str(error["message"])
+
+    config = load_config(ws_dir)
+    save_config(ws_dir, config.model_copy(update={"aliases": {"dltb": {
+        "地类代码": "DLBM", "不在文件里": "DLMC"}}}))  # absent columns are no error
+    assert "[aliases.dltb]" in (ws_dir / "onemap.toml").read_text(encoding="utf-8")
+    assert _ok(["config", "validate", ws_dir]) == {  # type: ignore[comparison-overlap]
+        "path": str(ws_dir / "onemap.toml"), "valid": True}
+    report = ImportReport.model_validate(_ok(args))
+    assert report.field_mapping["地类代码"] == "DLBM" and report.features_imported == 5
+    ws = Workspace.open(ws_dir)
+    try:
+        codes = sorted(ws.read_layer("dltb", 2020)["DLBM"])
+    finally:
+        ws.close()
+    assert codes == sorted(frame["地类代码"])
+
+    # The command line wins over onemap.toml for the same standard field.
+    frame["DM2"] = frame["地类代码"]
+    pyogrio.write_dataframe(frame, tmp_path / "both.gpkg")
+    both = ImportReport.model_validate(_ok([
+        "import", ws_dir, tmp_path / "both.gpkg", "--kind", "dltb", "--vintage", "2021",
+        "--alias", "DM2=DLBM"]))
+    assert both.field_mapping["DM2"] == "DLBM" and "地类代码" in both.ignored_fields
+
+
+def test_onemap_toml_aliases_to_unknown_fields_are_refused(
+        ws_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    toml = ws_dir / "onemap.toml"
+    toml.write_text(toml.read_text(encoding="utf-8") + '\n[aliases.dltb]\n"地类代码" = "NOPE"\n',
+                    encoding="utf-8")
+    code, error = _fail(["config", "validate", ws_dir], capsys)
+    assert code == 3 and "NOPE" in str(error["message"])
+    code, error = _fail(["layers", ws_dir], capsys)
+    assert code == 9 and "NOPE" in str(error["message"])

@@ -10,6 +10,7 @@ import tomli_w
 from pydantic import BaseModel, Field, field_validator
 
 from onemap.errors import WorkspaceError
+from onemap.store.kinds import KINDS
 
 CONFIG_FILE = "onemap.toml"
 CATALOG_FILE = "catalog.sqlite"
@@ -39,12 +40,32 @@ class WorkspaceConfig(BaseModel):
     rules_file: str = Field("", description="合规审查规则文件 (TOML/YAML); 空则使用内置规则")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="阈值 (见 [thresholds])")
     secret_key: str = Field("", description="会话签名密钥; 空则在 init 时生成")
+    aliases: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="导入字段别名 [aliases.<kind>] 源字段 = 标准字段, 如 [aliases.dltb] "
+                    "地类代码 = \"DLBM\"; 命令行 --alias 优先")
 
     @field_validator("root_region")
     @classmethod
     def _six_digits(cls, value: str) -> str:
         if len(value) != 6 or not value.isdigit():
             raise ValueError("root_region must be a 6-digit 行政区划代码")
+        return value
+
+    @field_validator("aliases")
+    @classmethod
+    def _known_fields(cls, value: dict[str, dict[str, str]]) -> dict[str, dict[str, str]]:
+        for kind, mapping in value.items():
+            spec = KINDS.get(kind)
+            if spec is None:
+                raise ValueError(f"aliases: unknown layer kind {kind!r}; known kinds: "
+                                 f"{', '.join(KINDS)}")
+            for src, dst in mapping.items():
+                if not src.strip():
+                    raise ValueError(f"aliases.{kind}: empty source field name")
+                if spec.fields and spec.spec(dst) is None:
+                    raise ValueError(f"aliases.{kind}: {src} = {dst!r}: not a field of layer "
+                                     f"kind {kind}; fields: {', '.join(spec.field_names)}")
         return value
 
     @field_validator("language")

@@ -100,12 +100,15 @@ def import_file(
     options = {"kind": kind, "vintage": year, "encoding": encoding, "crs": str(crs or ""),
                "layer": layer, "aliases": aliases or {}, "skip_invalid": skip_invalid,
                "replace": replace}
+    configured = ws.config.aliases.get(kind, {})  # onemap.toml [aliases.<kind>]
+    if configured:  # only then, so fingerprints of earlier imports stay the same
+        options["configured_aliases"] = configured
     layer = layer or standard_layer_name(p, kind)
     chunks = iter_features(p, encoding=encoding, crs=crs, layer=layer, chunk_size=chunk_size)
     first = next(chunks)
     fingerprint = source_fingerprint(p, options)
     mapping, ignored = map_fields(list(first.frame.columns.drop(first.frame.geometry.name)),
-                                  spec, aliases or {}, path=str(p))
+                                  spec, aliases or {}, path=str(p), configured=configured)
     total = first.total if first.total is not None else len(first.frame)
     source = first.source.model_copy(update={"features": total})
     base = {"path": source_name or str(p), "kind": kind, "vintage": year, "source": source,
@@ -287,12 +290,15 @@ def _norm(name: str) -> str:
 
 
 def map_fields(columns: list[str], spec: LayerKind, aliases: dict[str, str], *,
-               path: str = "") -> tuple[dict[str, str], list[str]]:
+               path: str = "", configured: dict[str, str] | None = None
+               ) -> tuple[dict[str, str], list[str]]:
     """Return ``{source column: schema field}`` and the source columns left unmapped.
 
     A column matches a field by its standard name, the schema's aliases or its Chinese
-    title (case-insensitive); ``aliases`` (source → field) come first. Missing required
-    fields reject the file, naming what was found.
+    title (case-insensitive); ``aliases`` (source → field, the command line's ``--alias``)
+    come first, then ``configured`` (the workspace's ``[aliases.<kind>]`` in onemap.toml),
+    which only apply to columns the file has and fields ``aliases`` left unmapped. Missing
+    required fields reject the file, naming what was found.
     """
     by_name = {_norm(c): c for c in columns}
     mapping: dict[str, str] = {}
@@ -304,6 +310,14 @@ def map_fields(columns: list[str], spec: LayerKind, aliases: dict[str, str], *,
             raise InvalidInput(f"alias {src}={dst}: {dst!r} is not a field of layer kind "
                                f"{spec.name}; fields: {', '.join(spec.field_names)}", path=path)
         mapping[by_name[_norm(src)]] = dst
+    for src, dst in (configured or {}).items():
+        col = by_name.get(_norm(src))
+        if col is None or col in mapping or dst in mapping.values():
+            continue  # not in this file, or the command line decided
+        if spec.fields and spec.spec(dst) is None:
+            raise InvalidInput(f"onemap.toml [aliases.{spec.name}] {src} = {dst!r}: not a "
+                               f"field of layer kind {spec.name}", path=path)
+        mapping[col] = dst
     for f in spec.fields:
         if f.name in mapping.values():
             continue
@@ -318,7 +332,8 @@ def map_fields(columns: list[str], spec: LayerKind, aliases: dict[str, str], *,
     if missing:
         raise ImportRejected(
             f"missing required field(s) {', '.join(missing)} for layer kind {spec.name}; the "
-            f"file has: {', '.join(columns) or '(no fields)'}; map one with --alias SRC=FIELD",
+            f"file has: {', '.join(columns) or '(no fields)'}; map one with --alias SRC=FIELD "
+            f"or in onemap.toml [aliases.{spec.name}]",
             path=path)
     ignored = [c for c in columns if c not in mapping and c != COUNTY_COLUMN]
     return mapping, ignored
