@@ -471,3 +471,34 @@ def test_onemap_toml_aliases_to_unknown_fields_are_refused(
     assert code == 3 and "NOPE" in str(error["message"])
     code, error = _fail(["layers", ws_dir], capsys)
     assert code == 9 and "NOPE" in str(error["message"])
+
+
+def test_a_really_killed_chunked_import_is_cleaned_up(tmp_path: Path) -> None:
+    import subprocess
+
+    from onemap.store.importer import import_file
+    from onemap.store.staging import STAGING_DIR, owner_of
+
+    pyogrio.write_dataframe(make_fixtures.dltb_frame(), tmp_path / "d.gpkg")
+    Workspace.create(tmp_path / "ws").close()
+    script = (  # SIGKILL itself once the first chunk is staged on disk
+        "import os, signal, sys\n"
+        "from onemap.store.importer import import_file\n"
+        "from onemap.store.workspace import Workspace\n"
+        "ws = Workspace.open(sys.argv[1])\n"
+        "import_file(ws, sys.argv[2], 'dltb', vintage=2019, chunk_size=2,\n"
+        "            progress=lambda d, t, s: os.kill(os.getpid(), signal.SIGKILL))\n")
+    proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "ws"),
+                           str(tmp_path / "d.gpkg")], capture_output=True, text=True)
+    assert proc.returncode == -9, proc.stderr
+    left = list((tmp_path / "ws" / STAGING_DIR).iterdir())
+    assert len(left) == 1 and list(left[0].rglob("*.parquet"))
+    assert owner_of(left[0]) is not None
+    ws = Workspace.open(tmp_path / "ws")
+    try:
+        assert ws.list_layers() == []
+        report = import_file(ws, tmp_path / "d.gpkg", "dltb", vintage=2019, chunk_size=2)
+        assert report.features_imported == 5
+        assert not (tmp_path / "ws" / STAGING_DIR).exists()
+    finally:
+        ws.close()
