@@ -22,6 +22,9 @@ def serve(
     directory: WsArg,
     host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="TCP port")] = 8000,
+    warm: Annotated[bool, typer.Option(
+        help="load the site-review layers into memory in the background at start-up "
+             "so the first reviews are fast")] = True,
     json_: JsonOpt = False,
 ) -> None:
     """Serve the web map, the JSON API and the OGC APIs (FastAPI + uvicorn)."""
@@ -47,6 +50,9 @@ def serve(
                          f"用户名 user [bold]admin[/bold]  密码 password [bold]{first}[/bold]",
                          soft_wrap=True)
     sys.stdout.flush()
+    review = app.state.ctx.extras.get("review_service")
+    if warm and review is not None:
+        review.warm_in_background()  # daemon thread: start-up does not wait for it
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

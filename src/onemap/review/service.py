@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+import threading
 import time
 from importlib import resources
 from pathlib import Path
@@ -52,6 +54,8 @@ from onemap.store.access import SYSTEM, Actor, Role
 from onemap.store.db import utc_now as _now
 from onemap.store.partitions import GEOGRAPHIC_CRS
 from onemap.store.workspace import Workspace
+
+_log = logging.getLogger(__name__)
 
 ADMIN_KINDS = ("admin_county", "admin_township")
 REVIEW_KINDS = ["dltb", *CONTROL_KINDS, *ADMIN_KINDS]
@@ -154,6 +158,7 @@ class ReviewService:
         self.ws = ws
         self.cache = cache or PartitionCache()
         self._rules: tuple[tuple[str, float], RuleSet] | None = None
+        self.warm_stop = threading.Event()
 
     # -- rules -----------------------------------------------------------------------
     def rule_set(self) -> RuleSet:
@@ -195,21 +200,47 @@ class ReviewService:
                 vintages.append(vintage)
         return layers, vintages, withheld
 
-    def warm(self, counties: list[str] | None = None) -> int:
+    def warm(self, counties: list[str] | None = None, *,
+             stop: threading.Event | None = None) -> int:
         """Load every review layer's partitions (of ``counties``) into the cache.
 
         Call once when a server starts so that the first reviews are warm; returns
-        the number of partitions held.
+        the number of partitions loaded. Stops at the cache's capacity (loading more
+        would only evict the first ones) or as soon as ``stop`` is set.
         """
         states = latest_layers(self.ws, REVIEW_KINDS)
         wanted = set(counties) if counties is not None else None
         loaded = 0
         for kind, state in states.items():
             for county, rel, _, checksum in state.parts:
+                if loaded >= self.cache.max_partitions or (stop is not None and stop.is_set()):
+                    return loaded
                 if wanted is None or county in wanted:
                     self.cache.get(self.ws.root / rel, checksum, REVIEW_COLUMNS.get(kind))
                     loaded += 1
         return loaded
+
+    def warm_in_background(self, counties: list[str] | None = None) -> threading.Thread:
+        """Start :meth:`warm` on a daemon thread and return at once (server start-up).
+
+        Reviews served meanwhile are answered as usual (a partition not loaded yet is
+        read for the site's bbox only); set ``self.warm_stop`` to end the warm-up early.
+        A failure is logged, never raised: a cold cache is slower, not wrong.
+        """
+
+        def run() -> None:
+            started = time.perf_counter()
+            try:
+                n = self.warm(counties, stop=self.warm_stop)
+            except Exception:  # logged; serving goes on with a cold cache
+                _log.warning("review cache warm-up failed", exc_info=True)
+                return
+            _log.info("review cache warm: %d partitions in %.1f s", n,
+                      time.perf_counter() - started)
+
+        thread = threading.Thread(target=run, name="review-warm", daemon=True)
+        thread.start()
+        return thread
 
     def review(self, parcels: gpd.GeoDataFrame, actor: Actor, *,
                project: ProjectInfo | None = None, site_name: str = "", source: str = "",
