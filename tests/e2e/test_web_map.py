@@ -145,6 +145,18 @@ def test_login_map_identify_and_review(server: str, browser, tmp_path: Path) -> 
                            timeout=60_000)
     assert page.query_selector("#indicators-body .error") is None, \
         page.inner_text("#indicators-body")
+    year = page.input_value("#ind-year")
+    dash = page.get_attribute("#ind-dashboard", "href")
+    assert dash == f"/indicators/dashboard?year={year}&lang=zh", dash
+    assert page.inner_text("#ind-dashboard") == "指标看板"
+    with page.context.expect_page() as opened:  # opens in a new tab with the session cookie
+        page.click("#ind-dashboard")
+    board = opened.value
+    board.wait_for_load_state()
+    assert board.url.endswith(dash) and "<html" in board.content()
+    assert "指标" in board.inner_text("body") and year in board.inner_text("body")
+    board.screenshot(path=str(SHOTS / "indicators-dashboard.png"))
+    board.close()
     page.screenshot(path=str(SHOTS / "indicators.png"))
     # English switch
     page.click("#lang-btn")

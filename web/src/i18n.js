@@ -14,7 +14,7 @@ const TEXT = {
     drawing: "单击地图添加顶点，完成后点击“完成并审查”", cases: "案件", feature: "要素",
     login_failed: "登录失败", reviewing: "正在审查…", stats_rows: "土地利用现状统计（公顷/亩）",
     admin: "行政区", class: "地类", ha: "公顷", mu: "亩", features: "个要素",
-    year: "年度", pdf_report: "体检报告 (PDF)", indicator: "指标", value: "现状值", target: "目标值",
+    year: "年度", dashboard: "指标看板", pdf_report: "体检报告 (PDF)", indicator: "指标", value: "现状值", target: "目标值",
     progress: "进度", warning: "预警",
   },
   en: {
@@ -33,7 +33,7 @@ const TEXT = {
     drawing: "Click the map to add vertices, then 'Finish & review'", cases: "Cases",
     feature: "feature", login_failed: "Login failed", reviewing: "Reviewing…",
     stats_rows: "Land-use statistics (ha / mu)", admin: "Region", class: "Class", ha: "ha",
-    mu: "mu", features: "features", year: "Year", pdf_report: "Health-check report (PDF)",
+    mu: "mu", features: "features", year: "Year", dashboard: "Indicator dashboard", pdf_report: "Health-check report (PDF)",
     indicator: "Indicator", value: "Value", target: "Target", progress: "Progress", warning: "Warning",
   },
 };

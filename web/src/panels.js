@@ -122,6 +122,7 @@ export async function loadIndicators(el, lang) {
   if (!paths["/indicators/evaluations"]) { el.innerHTML = `<p>${t("not_available")}</p>`; return; }
   const year = Number(el.dataset.year || new Date().getFullYear() - 1);
   el.innerHTML = `<label>${t("year")} <input id="ind-year" type="number" value="${year}" style="width:6em"></label>
+    <a id="ind-dashboard" href="/indicators/dashboard?year=${year}&lang=${lang}" target="_blank">${t("dashboard")}</a>
     <a id="ind-pdf" href="/indicators/report.pdf?year=${year}&lang=${lang}" target="_blank">${t("pdf_report")}</a>
     <div id="ind-body">${t("loading")}</div>`;
   el.querySelector("#ind-year").onchange = (ev) => { el.dataset.year = ev.target.value; loadIndicators(el, lang); };
