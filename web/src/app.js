@@ -138,7 +138,23 @@ $("login-form").addEventListener("submit", async (ev) => {
   }
 });
 $("logout-btn").onclick = async () => { await postJSON("/auth/logout"); await refreshUser(); await loadLayers(false); };
-$("lang-btn").onclick = async () => { setLang(currentLang() === "zh" ? "en" : "zh"); await refreshUser(); await loadLayers(false); };
+// Legend classes, with the standard's English names (onemap.standards.landuse name_en).
+const LEGEND = [["0101", { zh: "水田", en: "Paddy field" }], ["0102", { zh: "水浇地", en: "Irrigated dry land" }],
+  ["0103", { zh: "旱地", en: "Rain-fed dry land" }], ["0201", { zh: "果园", en: "Orchard" }],
+  ["0301", { zh: "乔木林地", en: "Arbor forest land" }], ["0404", { zh: "其他草地", en: "Other grassland" }],
+  ["0702", { zh: "农村宅基地", en: "Rural homestead" }], ["1001", { zh: "铁路用地", en: "Railway" }],
+  ["1101", { zh: "河流水面", en: "River surface" }]];
+
+$("lang-btn").onclick = async () => {
+  setLang(currentLang() === "zh" ? "en" : "zh");
+  if (state.colors) buildLegend($("legend"), state.colors, LEGEND);
+  await refreshUser();
+  await loadLayers(false);
+  // re-render the open panel in the new language
+  const tab = document.querySelector("#tabs button.active");
+  if (tab && ["cases", "indicators"].includes(tab.dataset.tab)) tab.click();
+  if (tab && tab.dataset.tab === "stats" && $("stats-body").innerHTML) $("stats-load").click();
+};
 $("county-select").onchange = (ev) => {
   if (!ev.target.value) return;
   const b = ev.target.value.split(",").map(Number);
@@ -150,8 +166,7 @@ map.on("load", async () => {
   setupTabs();
   setupTools();
   state.colors = await getJSON("/styles/landuse.json");
-  buildLegend($("legend"), state.colors, [["0101", "水田"], ["0102", "水浇地"], ["0103", "旱地"], ["0201", "果园"],
-    ["0301", "乔木林地"], ["0404", "其他草地"], ["0702", "农村宅基地"], ["1001", "铁路用地"], ["1101", "河流水面"]]);
+  buildLegend($("legend"), state.colors, LEGEND);
   await refreshUser();
   await loadLayers(true);
   document.body.dataset.ready = "1";

@@ -15,7 +15,9 @@ const TEXT = {
     login_failed: "登录失败", reviewing: "正在审查…", stats_rows: "土地利用现状统计（公顷/亩）",
     admin: "行政区", class: "地类", ha: "公顷", mu: "亩", features: "个要素",
     year: "年度", dashboard: "指标看板", pdf_report: "体检报告 (PDF)", indicator: "指标", value: "现状值", target: "目标值",
-    progress: "进度", warning: "预警",
+    progress: "进度", warning: "预警", total: "合计", case_no: "编号", status: "状态",
+    county_col: "县", pre_judgement: "预判", due: "期限", seq: "#", time: "时间", action: "操作",
+    person: "人员", comment: "说明",
   },
   en: {
     title: "One Map of Territorial Space", username: "user", password: "password", login: "Log in",
@@ -35,8 +37,37 @@ const TEXT = {
     stats_rows: "Land-use statistics (ha / mu)", admin: "Region", class: "Class", ha: "ha",
     mu: "mu", features: "features", year: "Year", dashboard: "Indicator dashboard", pdf_report: "Health-check report (PDF)",
     indicator: "Indicator", value: "Value", target: "Target", progress: "Progress", warning: "Warning",
+    total: "Total", case_no: "Case", status: "Status", county_col: "County",
+    pre_judgement: "Pre-judgement", due: "due", seq: "#", time: "Time", action: "Action",
+    person: "User", comment: "Comment",
   },
 };
+
+// English names of values the server sends in Chinese (the Chinese stays the default).
+const NAMES_EN = {
+  status: { issued: "Issued, to verify", submitted: "Verified, to review", confirmed: "Review passed",
+    filed: "Case filed", rectifying: "Rectifying", closed: "Closed" },
+  action: { create: "Issue", verify: "Verify", approve: "Approve", reject: "Return",
+    file: "File case", rectify: "Rectify", close: "Close", comment: "Comment", attach: "Attach",
+    set_due: "Set due date" },
+  judgement: { 合法: "legal", 疑似违法: "suspected violation", 待核查: "to be verified",
+    违法: "violation", 未变化: "unchanged", 其他: "other" },
+  category: { 三区三线: "Three zones & three lines", 国土调查: "Land survey", 地质灾害: "Geological hazards",
+    执法监管: "Enforcement", 用地审批: "Land approval", 矿产资源: "Mineral resources",
+    耕地保护: "Farmland protection", 自定义: "Custom", 自然保护地: "Nature reserves", 行政区划: "Administrative divisions" },
+  level1: { "00": "Wetland", "01": "Cultivated land", "02": "Plantation land", "03": "Forest land",
+    "04": "Grassland", "05": "Commercial & service land", "06": "Industrial & mining land",
+    "07": "Residential land", "08": "Public administration & service land", "09": "Special-use land",
+    "10": "Transport land", "11": "Water & water-conservancy land", "12": "Other land" },
+  unit: { 万亩: "10k mu", 亩: "mu", 公顷: "ha", 平方千米: "km²" },
+};
+
+/** English name of a server value (`group`: status, action, judgement, category, level1, unit)
+ * in English mode, else `zh` (the server's Chinese) or the key itself. */
+export function nameOf(group, key, zh) {
+  if (lang === "en") return (NAMES_EN[group] && NAMES_EN[group][key]) || zh || key;
+  return zh || key;
+}
 
 let lang = localStorage.getItem("onemap.lang") || "zh";
 

@@ -1,5 +1,5 @@
 // Layer tree (by category and vintage) and MapLibre styles of the OGC vector tiles.
-import { t, currentLang } from "./i18n.js";
+import { t, currentLang, nameOf } from "./i18n.js";
 
 const KIND_COLORS = {
   pbf: "#f0c000", eco_redline: "#d7301f", udb: "#7a0177", nature_reserve: "#1a9850",
@@ -67,7 +67,7 @@ export function buildTree(map, layers, container) {
   for (const [cat, items] of byCat) {
     const head = document.createElement("div");
     head.className = "tree-cat";
-    head.textContent = cat;
+    head.textContent = nameOf("category", cat);
     container.appendChild(head);
     for (const l of items) {
       const row = document.createElement("label");
@@ -102,7 +102,8 @@ export function buildLegend(container, colors, names) {
   container.innerHTML = `<div class="tree-cat">${t("legend")}</div>`;
   for (const [code, name] of names) {
     const row = document.createElement("div");
-    row.innerHTML = `<span class="sw" style="background:${colors[code] || "#ccc"}"></span>${code} ${name}`;
+    const label = typeof name === "string" ? name : name[currentLang()] || name.zh;
+    row.innerHTML = `<span class="sw" style="background:${colors[code] || "#ccc"}"></span>${code} ${label}`;
     container.appendChild(row);
   }
 }

@@ -1,5 +1,5 @@
 // Side panels built against whatever capability routes exist (checked in the OpenAPI document).
-import { t } from "./i18n.js";
+import { t, nameOf } from "./i18n.js";
 import { getJSON, request, routes } from "./api.js";
 
 const esc = (v) => String(v ?? "").replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
@@ -19,7 +19,8 @@ export async function loadStats(el, level) {
     const top = rows.filter((r) => r.class_level <= 1);
     el.innerHTML = `<p><b>${t("stats_rows")}</b></p>` + table(top.map((r) => ({
       [t("admin")]: `${r.admin_name || ""} ${r.admin_code}`,
-      [t("class")]: `${r.class_code === "total" ? "合计" : r.class_code} ${r.class_name || ""}`,
+      [t("class")]: r.class_code === "total" ? t("total")
+        : `${r.class_code} ${nameOf("level1", r.class_code, r.class_name || "")}`,
       [t("ha")]: r.area_ha, [t("mu")]: r.area_mu })));
   } catch (err) {
     el.innerHTML = `<p class="error">${esc(err.message)}</p>`;
@@ -69,17 +70,18 @@ async function showCase(el, map, id, reload) {
     map.fitBounds(bboxOf(c.geometry), { padding: 80, maxZoom: 16 });
   }
   const actions = body.allowed_actions || [];
-  el.innerHTML = `<h4>${esc(c.case_no)} · ${esc(c.status_zh || c.status)}</h4>
-    <p>${esc(c.pre_judgement || "")} ${esc(c.from_code || "")} → ${esc(c.to_code || "")}
-    ${c.due_date ? ` · 期限 ${esc(c.due_date)}` : ""}</p><div class="case-actions"></div>` +
-    table(events.map((e) => ({ "#": e.seq, 时间: String(e.at).slice(0, 16), 操作: ACTION_ZH[e.action] || e.action,
-      人员: e.actor, 状态: STATUS_ZH[e.to_status] || e.to_status, 说明: e.comment || "" })));
+  el.innerHTML = `<h4>${esc(c.case_no)} · ${esc(nameOf("status", c.status, c.status_zh))}</h4>
+    <p>${esc(nameOf("judgement", c.pre_judgement || ""))} ${esc(c.from_code || "")} → ${esc(c.to_code || "")}
+    ${c.due_date ? ` · ${t("due")} ${esc(c.due_date)}` : ""}</p><div class="case-actions"></div>` +
+    table(events.map((e) => ({ [t("seq")]: e.seq, [t("time")]: String(e.at).slice(0, 16),
+      [t("action")]: nameOf("action", e.action, ACTION_ZH[e.action]), [t("person")]: e.actor,
+      [t("status")]: nameOf("status", e.to_status, STATUS_ZH[e.to_status]), [t("comment")]: e.comment || "" })));
   const bar = el.querySelector(".case-actions");
   for (const a of actions) {
     const name = typeof a === "string" ? a : a.action || a.name;
     if (["attach", "set_due", "comment"].includes(name)) continue;
     const btn = document.createElement("button");
-    btn.textContent = ACTION_ZH[name] || name;
+    btn.textContent = nameOf("action", name, ACTION_ZH[name]);
     btn.dataset.action = name;
     btn.onclick = async () => {
       try { if (await transition(c.id, name, c.version)) { await reload(); await showCase(el, map, c.id, reload); } }
@@ -99,9 +101,11 @@ export async function loadCases(el, map) {
     const body = await getJSON("/cases");
     const cases = Array.isArray(body) ? body : body.cases || body.items || [];
     if (!cases.length) { list.innerHTML = `<p>${t("none")}</p>`; return; }
-    list.innerHTML = `<table class="data"><tr><th>编号</th><th>状态</th><th>县</th><th>预判</th></tr>${cases.map((c) =>
+    list.innerHTML = `<table class="data"><tr><th>${t("case_no")}</th><th>${t("status")}</th><th>${t("county_col")}</th>
+      <th>${t("pre_judgement")}</th></tr>${cases.map((c) =>
       `<tr class="case-row" data-id="${esc(c.id)}" style="cursor:pointer"><td>${esc(c.case_no || c.id)}</td>
-       <td>${esc(c.status_zh || c.status)}</td><td>${esc(c.county)}</td><td>${esc(c.pre_judgement || "")}</td></tr>`).join("")}</table>`;
+       <td>${esc(nameOf("status", c.status, c.status_zh))}</td><td>${esc(c.county)}</td>
+       <td>${esc(nameOf("judgement", c.pre_judgement || ""))}</td></tr>`).join("")}</table>`;
     for (const row of list.querySelectorAll(".case-row"))
       row.onclick = () => showCase(detail, map, row.dataset.id, reload).catch((err) => { detail.innerHTML = `<p class="error">${esc(err.message)}</p>`; });
   };
@@ -132,7 +136,7 @@ export async function loadIndicators(el, lang) {
     body.innerHTML = rows.length ? `<table class="data"><tr><th>${t("indicator")}</th><th>${t("admin")}</th>
       <th>${t("value")}</th><th>${t("target")}</th><th>${t("progress")}</th><th>${t("warning")}</th></tr>` +
       rows.map((r) => `<tr><td>${esc(r.name)}</td><td>${esc(r.region_name || r.region)}</td>
-        <td>${r.value == null ? "-" : Number(r.value).toFixed(2)} ${esc(r.unit)}</td>
+        <td>${r.value == null ? "-" : Number(r.value).toFixed(2)} ${esc(nameOf("unit", r.unit))}</td>
         <td>${r.target == null ? "-" : Number(r.target).toFixed(2)}</td>
         <td>${r.progress == null ? "-" : (100 * r.progress).toFixed(0) + "%"}</td>
         <td title="${esc(r.rule)}"><span class="sw" style="background:${WARN[r.warning] || "#999"}"></span>${esc(r.warning)}</td></tr>`).join("") +
