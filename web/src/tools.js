@@ -1,5 +1,5 @@
 // Measure distance/area, draw a site, and send it (or an uploaded file) to /reviews.
-import { t } from "./i18n.js";
+import { t, currentLang } from "./i18n.js";
 import { request } from "./api.js";
 
 const R = 6378137;
@@ -71,14 +71,17 @@ function verdictClass(v) {
 
 export function renderReview(el, r) {
   const verdict = r.verdict ?? "";
-  const rules = (r.rules || []).map((x) => `<li>${x.text}${x.reference ? ` <small>(${x.reference})</small>` : ""}</li>`).join("");
+  const en = currentLang() === "en";
+  const shown = en ? r.verdict_en || verdict : `${verdict} ${r.verdict_en ? `(${r.verdict_en})` : ""}`;
+  const q = en ? "?lang=en" : "";
+  const rules = (r.rules || []).map((x) => `<li>${(en && x.text_en) || x.text}${x.reference ? ` <small>(${x.reference})</small>` : ""}</li>`).join("");
   const land = Object.entries(r.landuse || {}).sort((a, b) => b[1] - a[1])
     .map(([code, m2]) => `<tr><td>${code}</td><td>${(m2 / 10000).toFixed(4)}</td><td>${(m2 / 666.6667).toFixed(2)}</td></tr>`).join("");
   const links = r.links || {};
   el.innerHTML = `
-    <div class="verdict ${verdictClass(verdict)}" id="review-verdict">${t("verdict")}: ${verdict} ${r.verdict_en ? `(${r.verdict_en})` : ""}</div>
-    ${links.pdf ? `<p><a id="review-pdf" href="${links.pdf}" target="_blank">${t("pdf")}</a>` : ""}
-    ${links.html ? ` · <a href="${links.html}" target="_blank">${t("html")}</a></p>` : ""}
+    <div class="verdict ${verdictClass(verdict)}" id="review-verdict">${t("verdict")}: ${shown}</div>
+    ${links.pdf ? `<p><a id="review-pdf" href="${links.pdf}${q}" target="_blank">${t("pdf")}</a>` : ""}
+    ${links.html ? ` · <a id="review-html" href="${links.html}${q}" target="_blank">${t("html")}</a></p>` : ""}
     <div><b>${t("rules")}</b><ul>${rules || `<li>${t("none")}</li>`}</ul></div>
     <table class="data"><tr><th>${t("landuse")}</th><th>${t("ha")}</th><th>${t("mu")}</th></tr>${land}</table>`;
 }
