@@ -112,8 +112,11 @@ def test_every_panel_switches_to_english_and_back(server: str) -> None:
         assert "Legend (land use)" in seen["legend"] and "0101 Paddy field" in seen["legend"]
         assert "Total" in seen["stats"] and "Cultivated land" in seen["stats"]
         assert "Three zones & three lines" in seen["layers"]
+        assert "(1 feature)" in seen["layers"] and "(1 features)" not in seen["layers"]
+        assert "provincial admin" in seen["header"]
         page.click("#lang-btn")  # and back to Chinese
         page.wait_for_function("document.getElementById('legend').textContent.includes('水田')")
+        page.wait_for_function("document.getElementById('who').textContent.includes('省级管理员')")
         page.click("button[data-tab='cases']")
         page.wait_for_function("document.querySelector('#case-list th') &&"
                                " document.querySelector('#case-list th').textContent === '编号'",

@@ -1,5 +1,5 @@
 // onemap web map: MapLibre GL JS over our own OGC vector tiles, offline (no basemap service).
-import { t, setLang, currentLang, applyText } from "./i18n.js";
+import { t, setLang, currentLang, applyText, nameOf } from "./i18n.js";
 import { getJSON, postJSON, ApiError } from "./api.js";
 import { state, buildTree, showLayer, defaultLayers, fillLayerIds, buildLegend } from "./layers.js";
 import { Sketch, renderReview, reviewGeometry, reviewFiles } from "./tools.js";
@@ -27,7 +27,7 @@ let measure, site;
 
 async function refreshUser() {
   me = await getJSON("/auth/me");
-  $("who").textContent = me.authenticated ? `${me.username} · ${me.role} · ${me.regions.join(",")}` : t("anonymous");
+  $("who").textContent = me.authenticated ? `${me.username} · ${nameOf("role", me.role)} · ${me.regions.join(",")}` : t("anonymous");
   $("login-form").hidden = me.authenticated;
   $("logout-btn").hidden = !me.authenticated;
 }

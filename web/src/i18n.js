@@ -60,13 +60,19 @@ const NAMES_EN = {
     "07": "Residential land", "08": "Public administration & service land", "09": "Special-use land",
     "10": "Transport land", "11": "Water & water-conservancy land", "12": "Other land" },
   unit: { 万亩: "10k mu", 亩: "mu", 公顷: "ha", 平方千米: "km²" },
+  role: { provincial_admin: "provincial admin", analyst: "analyst", inspector: "inspector",
+    readonly: "read-only", public: "public" },
+};
+const NAMES_ZH = {
+  role: { provincial_admin: "省级管理员", analyst: "市县分析员", inspector: "执法核查员",
+    readonly: "只读", public: "公众" },
 };
 
 /** English name of a server value (`group`: status, action, judgement, category, level1, unit)
  * in English mode, else `zh` (the server's Chinese) or the key itself. */
 export function nameOf(group, key, zh) {
   if (lang === "en") return (NAMES_EN[group] && NAMES_EN[group][key]) || zh || key;
-  return zh || key;
+  return zh || (NAMES_ZH[group] && NAMES_ZH[group][key]) || key;
 }
 
 let lang = localStorage.getItem("onemap.lang") || "zh";

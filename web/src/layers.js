@@ -82,7 +82,8 @@ export function buildTree(map, layers, container) {
       const year = l.vintage ? ` ${l.vintage}` : "";
       row.append(box, ` ${title}${year} `);
       const count = document.createElement("small");
-      count.textContent = `(${l.features.toLocaleString()} ${t("features")})`;
+      const unit = currentLang() === "en" && l.features === 1 ? t("feature") : t("features");
+      count.textContent = `(${l.features.toLocaleString()} ${unit})`;
       row.append(count);
       container.appendChild(row);
     }
