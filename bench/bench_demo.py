@@ -30,6 +30,7 @@ from typing import Any
 import numpy as np
 import shapely
 
+from onemap.compute import get_executor
 from onemap.demo.allocate import density_factor, density_features
 from onemap.demo.context import province_context
 from onemap.demo.models import SCALE_DENSITY, DemoOptions
@@ -54,6 +55,25 @@ def expected_points(seed: int, scale: str, samples: int = 300_000) -> dict[str, 
     areas = ellipsoidal_area(b.geometry.to_numpy()) / 1e6
     return {code: float(areas[k] * df[pts[cty == k]].mean() / ctx.calibration.density_mean
                         * SCALE_DENSITY[scale]) for k, code in enumerate(b.XZQDM)}
+
+
+def _burn(n: int) -> float:
+    """Pure-Python CPU work; return its seconds."""
+    t, acc = time.perf_counter(), 0
+    for i in range(n):
+        acc += i * i
+    return time.perf_counter() - t
+
+
+def parallel_ceiling(workers: int, n: int = 15_000_000) -> float:
+    """Speed-up of ``workers`` processes over one on pure CPU work (this machine's ceiling)."""
+    one = _burn(n)
+    with get_executor("processes", workers=workers) as ex:
+        ex.map(_burn, [1000] * workers)  # start the workers
+        t = time.perf_counter()
+        ex.map(_burn, [n] * workers)
+        wall = time.perf_counter() - t
+    return round(one * workers / wall, 2)
 
 
 def _layer_digests(root: Path) -> dict[str, str]:
@@ -101,6 +121,8 @@ def main() -> None:
     else:
         counties = [c for c in args.counties.split(",") if c] or None
     base = args.out or Path(tempfile.mkdtemp())
+    most = max(int(x) or (os.cpu_count() or 1) for x in args.workers.split(","))
+    before = parallel_ceiling(most) if most > 1 else None
     runs = []
     for w in [int(x) for x in args.workers.split(",")]:
         figures, folder = run(args.scale, args.seed, counties, w or (os.cpu_count() or 1),
@@ -109,6 +131,8 @@ def main() -> None:
         runs.append((figures, _layer_digests(folder)))
     report: dict[str, Any] = {"scale": args.scale, "county_codes": counties,
                               "runs": [f for f, _ in runs]}
+    if before is not None:  # what the hardware allows: pure CPU work, before and after
+        report[f"cpu_ceiling_{most}_workers"] = [before, parallel_ceiling(most)]
     first, digests = runs[0]
     for f, d in runs[1:]:
         f["speedup_vs_first"] = round(first["seconds"] / f["seconds"], 2)
