@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from onemap.demo.models import DemoOptions
+from onemap.demo.models import DemoOptions, DemoResult
 from onemap.demo.service import build_demo
 from onemap.demo.truth import load_ground_truth
 from onemap.store.workspace import Workspace
@@ -34,7 +35,7 @@ def _layer_bytes(root: Path) -> dict[tuple[str, int, str], str]:
 
 
 @pytest.fixture(scope="module")
-def pair(tmp_path_factory):
+def pair(tmp_path_factory: pytest.TempPathFactory) -> tuple[DemoResult, DemoResult]:
     base = tmp_path_factory.mktemp("par")
     one = build_demo(base / "w1", DemoOptions(scale="tiny", seed=11, counties=COUNTIES,
                                               workers=1))
@@ -43,7 +44,7 @@ def pair(tmp_path_factory):
     return one, two
 
 
-def test_same_bytes_with_one_and_two_workers(pair):
+def test_same_bytes_with_one_and_two_workers(pair: tuple[DemoResult, DemoResult]) -> None:
     one, two = pair
     assert (one.workers, two.workers) == (1, 2)
     a, b = _layer_bytes(Path(one.workspace)), _layer_bytes(Path(two.workspace))
@@ -57,7 +58,7 @@ def test_same_bytes_with_one_and_two_workers(pair):
         == two.model_dump(exclude={"workspace", "truth_path", "seconds", "workers", "bytes"})
 
 
-def test_catalog_counts_match_the_files(pair):
+def test_catalog_counts_match_the_files(pair: tuple[DemoResult, DemoResult]) -> None:
     _, two = pair
     ws = Workspace.open(two.workspace)
     try:
@@ -69,12 +70,13 @@ def test_catalog_counts_match_the_files(pair):
         ws.close()
 
 
-def test_failed_county_leaves_no_orphan_files(tmp_path, monkeypatch):
+def test_failed_county_leaves_no_orphan_files(tmp_path: Path,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
     import onemap.demo.service as service
 
     real = service.build_county
 
-    def boom(ctx, code, scale):
+    def boom(ctx: Any, code: str, scale: str) -> Any:
         if code == "360111":  # the smallest: generated last
             raise RuntimeError("planted failure")
         return real(ctx, code, scale)
