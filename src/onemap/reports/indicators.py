@@ -32,7 +32,8 @@ TITLES = {
 }
 LABELS: dict[str, dict[str, str]] = {
     "zh": {"year": "体检年度", "generated": "生成时间", "summary": "一、指标总体情况",
-           "counts": "预警统计", "indicator": "指标", "unit": "单位", "region": "区域", "by_region": "各区域预警数",
+           "counts": "预警统计", "indicator": "指标", "unit": "单位", "region": "区域",
+           "by_region": "各区域预警数",
            "value": "现状值", "value_year": "数据年度", "baseline": "基期值", "target": "目标值",
            "target_year": "目标年", "progress": "完成进度", "pace": "每年所需",
            "recent": "近期年均",
@@ -47,7 +48,8 @@ LABELS: dict[str, dict[str, str]] = {
                          "或按趋势推算至目标年将突破下达指标；红色：已突破下达指标、目标年未完成，"
                          "或每年所需速度超过规划年均速度与近期速度中较大者的2倍（任何合理速度均无法完成）。"},
     "en": {"year": "Year", "generated": "Generated", "summary": "1. Overview",
-           "counts": "Warnings", "indicator": "Indicator", "unit": "Unit", "region": "Region", "by_region": "Regions by warning",
+           "counts": "Warnings", "indicator": "Indicator", "unit": "Unit", "region": "Region",
+           "by_region": "Regions by warning",
            "value": "Value", "value_year": "Data year", "baseline": "Baseline",
            "target": "Target", "target_year": "Target year", "progress": "Progress",
            "pace": "Needed/yr", "recent": "Recent/yr", "projection": "Projected",
