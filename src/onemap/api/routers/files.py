@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from onemap.api.deps import AppContext, current_actor
+from onemap.api.uploads import save_upload
 from onemap.errors import InvalidInput, OnemapError
 from onemap.store.access import Actor
 from onemap.store.formats.areas import measure_features
@@ -37,24 +38,8 @@ LayerQ = Annotated[str | None, Query(max_length=128, description="layer of a GPK
 
 
 async def _save_upload(request: Request, folder: Path) -> Path:
-    if not request.headers.get("content-type", "").startswith("multipart/form-data"):
-        raise InvalidInput("upload the file as multipart/form-data")
-    form = await request.form()
-    saved: list[Path] = []
-    for _, value in form.multi_items():
-        if isinstance(value, str) or not getattr(value, "filename", None):
-            continue
-        name = Path(str(value.filename)).name
-        data = await value.read()
-        if len(data) > MAX_UPLOAD:
-            raise InvalidInput(f"upload {name} is larger than {MAX_UPLOAD // 2**20} MB")
-        (folder / name).write_bytes(data)
-        saved.append(folder / name)
-    for suffix in _MAIN_SUFFIXES:
-        for path in saved:
-            if path.suffix.lower() == suffix:
-                return path
-    raise InvalidInput("no supported file in the upload (" + " ".join(_MAIN_SUFFIXES) + ")")
+    return await save_upload(request, folder, max_bytes=MAX_UPLOAD, main_suffixes=_MAIN_SUFFIXES,
+                             what="supported file (" + " ".join(_MAIN_SUFFIXES) + ")")
 
 
 def _rename_temp(exc: OnemapError, path: Path) -> None:

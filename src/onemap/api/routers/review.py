@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from onemap.api.deps import AppContext, current_actor
+from onemap.api.uploads import save_upload
 from onemap.errors import InvalidInput, OnemapError
 from onemap.review.models import ProjectInfo, ReviewRecord, SiteReview
 from onemap.review.service import ReviewService
@@ -37,22 +38,10 @@ def _links(result: SiteReview) -> SiteReview:
 
 
 async def _upload(request: Request, folder: Path) -> Path:
-    form = await request.form()
-    saved: list[Path] = []
-    for _, value in form.multi_items():
-        if isinstance(value, str) or not getattr(value, "filename", None):
-            continue
-        name = Path(str(value.filename)).name
-        data = await value.read()
-        if len(data) > _MAX_UPLOAD:
-            raise InvalidInput(f"upload {name} is larger than {_MAX_UPLOAD // 2**20} MB")
-        (folder / name).write_bytes(data)
-        saved.append(folder / name)
-    for suffix in (".shp", ".gpkg", ".geojson", ".json", ".txt", ".fgb", ".zip"):
-        for path in saved:
-            if path.suffix.lower() == suffix:
-                return path
-    raise InvalidInput("no site file in the upload (coordinate TXT, SHP, GPKG or GeoJSON)")
+    return await save_upload(
+        request, folder, max_bytes=_MAX_UPLOAD,
+        main_suffixes=(".shp", ".gpkg", ".geojson", ".json", ".txt", ".fgb", ".zip"),
+        what="site file (coordinate TXT, SHP, GPKG or GeoJSON)")
 
 
 def build_router(ctx: AppContext) -> APIRouter:
