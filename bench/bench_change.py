@@ -99,12 +99,12 @@ def peak_mb() -> float:
 
 def step_ours(root: Path, workers: int) -> dict[str, float]:
     from onemap.change.service import detect_changes
-    from onemap.store.access import SYSTEM
     from onemap.store.workspace import Workspace
+    from onemap.users.identity import local_operator
 
     ws = Workspace.open(root)
     t0 = time.perf_counter()
-    result = detect_changes(ws, SYSTEM, from_year=2019, to_year=2020, workers=workers)
+    result = detect_changes(ws, local_operator(ws), from_year=2019, to_year=2020, workers=workers)
     seconds = time.perf_counter() - t0
     return {"seconds": seconds, "patches": len(result.patches), "peak_mb": peak_mb(),
             "counties": len(result.batch.counties)}

@@ -30,8 +30,8 @@ import shapely
 from onemap.geometry.area import ellipsoidal_area
 from onemap.review.service import REVIEW_KINDS, ReviewService, parcels_from_frame
 from onemap.review.sources import PartitionCache
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
+from onemap.users.identity import local_operator
 
 LON0, LAT0, SIDE = 115.5, 28.2, 0.4  # county blocks of 0.4° × 0.4°
 CODES = np.array(["0101", "0102", "0103", "0201", "0301", "0305", "0404", "0601", "0702",
@@ -186,18 +186,19 @@ def main() -> None:
     sites = random_sites(ws, args.sites + args.cold, args.seed + 1)
     frames = [site_frame(g) for g in sites]
     svc = ReviewService(ws)
+    operator = local_operator(ws)
     server = ReviewService(ws, PartitionCache(background=True))  # as the API runs it
 
     cold, cold_sync = [], []
     for f in frames[:args.cold]:
         server.cache.clear()  # waits for the previous sample's background loads
         t = time.perf_counter()
-        server.review(f, SYSTEM, record=True)
+        server.review(f, operator, record=True)
         cold.append(time.perf_counter() - t)
         server.cache.wait()  # its worker would compete with the next sample
         svc.cache.clear()
         t = time.perf_counter()
-        svc.review(f, SYSTEM, record=True)
+        svc.review(f, operator, record=True)
         cold_sync.append(time.perf_counter() - t)
     server.cache.clear()
     t = time.perf_counter()
@@ -206,10 +207,10 @@ def main() -> None:
     warm, warm_norec = [], []
     for f in frames[args.cold:]:
         t = time.perf_counter()
-        svc.review(f, SYSTEM, record=True)
+        svc.review(f, operator, record=True)
         warm.append(time.perf_counter() - t)
         t = time.perf_counter()
-        svc.review(f, SYSTEM, record=False)
+        svc.review(f, operator, record=False)
         warm_norec.append(time.perf_counter() - t)
 
     # plain GeoPandas in the same run: layers already in memory (warm), or read by bbox (cold)
@@ -233,7 +234,7 @@ def main() -> None:
         gpd.GeoDataFrame({"DKBH": [f"S{i}"]}, geometry=[g], crs=4490).to_file(
             folder / f"site{i:03d}.geojson", driver="GeoJSON")
     t = time.perf_counter()
-    summary = svc.review_folder(folder, SYSTEM)
+    summary = svc.review_folder(folder, operator)
     batch_s = time.perf_counter() - t
     assert all(not r.error for r in summary.rows)
 

@@ -32,7 +32,7 @@ import pyarrow.parquet as pq
 from onemap.standards.landuse import farmland_codes, land_classes
 from onemap.stats.models import LEVELS
 from onemap.stats.service import tabulate_files
-from onemap.stats.tables import build_rows, combine_tabulations
+from onemap.stats.tabulate import build_rows, combine_tabulations
 
 COLUMNS = ["ZLDWDM", "DLBM", "TBMJ", "KCMJ", "TBDLMJ"]
 

@@ -115,6 +115,12 @@ class ScopeViolation(OnemapError):
     code = "scope_violation"
 
 
+class LoginRequired(ScopeViolation):
+    """A public (anonymous) user asked for something only logged-in users may have (HTTP 401)."""
+
+    code = "login_required"
+
+
 class AuthenticationFailed(OnemapError):
     """Missing or wrong credentials."""
 

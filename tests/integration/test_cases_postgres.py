@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
+from actors import SYSTEM
 from onemap.cases import service
 from onemap.cases.models import Action, TransitionRequest, Verdict
 from onemap.change import service as change_service
 from onemap.errors import Conflict
-from onemap.store.access import SYSTEM, Actor, Role
+from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))

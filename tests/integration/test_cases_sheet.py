@@ -9,12 +9,12 @@ from pathlib import Path
 
 import pytest
 
+from actors import SYSTEM
 from onemap.cases import service
 from onemap.cases.evidence import build_sheet
 from onemap.cases.models import Action, TransitionRequest, Verdict
 from onemap.change import service as change_service
 from onemap.reports.case_sheet import render_case_sheet_pdf
-from onemap.store.access import SYSTEM
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from change_world import geod_area, write_world

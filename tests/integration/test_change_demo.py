@@ -5,13 +5,13 @@ from __future__ import annotations
 import pytest
 import shapely.geometry
 
+from actors import SYSTEM
 from onemap.change import service
 from onemap.change.models import Legality
 from onemap.change.scores import TruthItem
 from onemap.demo.models import DemoOptions
 from onemap.demo.service import build_demo
 from onemap.demo.truth import load_ground_truth
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
 
 COUNTIES = ["360722", "361127"]

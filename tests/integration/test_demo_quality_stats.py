@@ -6,12 +6,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from actors import SYSTEM
 from onemap.demo.models import DemoOptions
 from onemap.demo.service import build_demo
 from onemap.geometry.area import ellipsoidal_area
 from onemap.quality.service import run_quality_checks
 from onemap.stats.service import compute_statistics
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
 
 COUNTY = "360111"

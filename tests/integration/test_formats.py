@@ -24,7 +24,7 @@ from onemap.store.formats import (
     write_features,
 )
 from onemap.store.formats.shapefile import detect_dbf_encoding
-from onemap.store.formats.tables import read_table, write_table
+from onemap.store.formats.sheets import read_table, write_table
 from onemap.testing import assert_layers_equal
 
 DATA = Path(__file__).resolve().parents[1] / "data"

@@ -8,11 +8,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from actors import SYSTEM
 from onemap.demo.models import DemoOptions
 from onemap.demo.service import build_demo
 from onemap.geometry.area import ellipsoidal_area
 from onemap.quality.service import run_quality_checks
-from onemap.store.access import SYSTEM
 from onemap.store.exporter import export_layer
 from onemap.store.formats import read_coordinate_txt
 from onemap.store.importer import import_file
@@ -33,15 +33,15 @@ def demo_ws(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workspace]:
 def test_dltb_through_a_legacy_gbk_shapefile_in_zone_39(demo_ws: Workspace,
                                                         tmp_path: Path) -> None:
     shp = tmp_path / "dltb_zone39.shp"
-    report = export_layer(demo_ws, "dltb", 2019, shp, crs=4527, encoding="GBK")
+    report = export_layer(demo_ws, "dltb", 2019, shp, crs=4527, encoding="GBK", actor=SYSTEM)
     assert report.crs == "EPSG:4527"
     shp.with_suffix(".cpg").unlink()  # what a legacy tool hands back
     fresh = Workspace.create(tmp_path / "fresh")
     try:
         county = tmp_path / "county.geojson"  # the boundary goes the same way (zone 39)
-        export_layer(demo_ws, "admin_county", None, county, crs=4527)
-        assert import_file(fresh, county, "admin_county").features_imported == 1
-        imported = import_file(fresh, shp, "dltb", vintage=2019)
+        export_layer(demo_ws, "admin_county", None, county, crs=4527, actor=SYSTEM)
+        assert import_file(fresh, county, "admin_county", actor=SYSTEM).features_imported == 1
+        imported = import_file(fresh, shp, "dltb", vintage=2019, actor=SYSTEM)
         assert imported.source.encoding == "GB18030" and imported.source.zone == 39
         assert imported.counties == [COUNTY] and not imported.rejected
         before = demo_ws.read_layer("dltb", 2019).sort_values("BSM").reset_index(drop=True)
@@ -62,7 +62,8 @@ def test_dltb_through_a_legacy_gbk_shapefile_in_zone_39(demo_ws: Workspace,
 
 def test_approvals_through_a_coordinate_txt(demo_ws: Workspace, tmp_path: Path) -> None:
     txt = tmp_path / "approvals.txt"
-    report = export_layer(demo_ws, "approval", 2020, txt, format="txt", encoding="GBK")
+    report = export_layer(demo_ws, "approval", 2020, txt, format="txt", encoding="GBK",
+                          actor=SYSTEM)
     doc = read_coordinate_txt(txt)
     assert doc.zone == 39 and doc.encoding == "GB18030"
     before = demo_ws.read_layer("approval", 2020)
@@ -70,7 +71,7 @@ def test_approvals_through_a_coordinate_txt(demo_ws: Workspace, tmp_path: Path) 
     fresh = Workspace.create(tmp_path / "fresh")
     try:
         imported = import_file(fresh, txt, "approval", vintage=2020,
-                               aliases={"DKBH": "PZWH", "DKYT": "YDLX"})
+                               aliases={"DKBH": "PZWH", "DKYT": "YDLX"}, actor=SYSTEM)
         after = fresh.read_layer("approval", 2020)
         assert imported.features_imported == len(before)
         assert sorted(after["PZWH"]) == sorted(before["PZWH"])

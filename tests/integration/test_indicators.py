@@ -12,13 +12,14 @@ import pytest
 from indicator_world import COUNTIES, build_indicator_demo, copy_demo
 from pyproj import Geod
 
+from actors import SYSTEM
+from onemap.demo.indicator_inputs import load_demo_statistics
 from onemap.indicators import service
-from onemap.indicators.demo_inputs import load_demo_statistics
 from onemap.indicators.errors import IndicatorInputError
 from onemap.indicators.records import read_values
 from onemap.indicators.statistics import import_statistics, set_value
 from onemap.standards.landuse import construction_codes, farmland_codes
-from onemap.store.access import SYSTEM, Actor, Role
+from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
 
 GEOD = Geod(a=6378137.0, f=1 / 298.257222101)  # CGCS2000
@@ -54,7 +55,7 @@ def _value(ws: Workspace, ind: str, region: str, year: int) -> float:
 
 
 def test_spatial_indicators_equal_independent_computations(ws: Workspace):
-    assert service.refresh_spatial_indicators(ws) > 0
+    assert service.refresh_spatial_indicators(ws, actor=SYSTEM) > 0
     for year in (2019, 2020):
         dltb = _layer(ws, "dltb", year)
         farm = dltb[dltb.DLBM.isin(sorted(farmland_codes()))]
@@ -95,7 +96,7 @@ def test_spatial_indicators_equal_independent_computations(ws: Workspace):
 
 
 def test_construction_land_per_gdp_from_layers_and_statistics(ws: Workspace):
-    load_demo_statistics(ws, seed=5)
+    load_demo_statistics(ws, seed=5, actor=SYSTEM)
     cons = sorted(construction_codes())
     areas = {y: _layer(ws, "dltb", y) for y in (2019, 2020)}
     area = {y: f[f.DLBM.isin(cons)].groupby("county").TBDLMJ.sum() for y, f in areas.items()}
@@ -110,7 +111,7 @@ def test_construction_land_per_gdp_from_layers_and_statistics(ws: Workspace):
 
 
 def test_stale_values_are_recomputed_on_read_and_history_kept(ws: Workspace):
-    service.refresh_spatial_indicators(ws)
+    service.refresh_spatial_indicators(ws, actor=SYSTEM)
     before = _value(ws, "farmland_retained", "360111", 2020)
     assert service.stale_indicators(ws) == []
     dltb = ws.read_layer("dltb", 2020, counties=["360111"])
@@ -130,12 +131,12 @@ def test_stale_values_are_recomputed_on_read_and_history_kept(ws: Workspace):
 
 
 def test_new_vintage_triggers_recompute(ws: Workspace):
-    service.refresh_spatial_indicators(ws)
+    service.refresh_spatial_indicators(ws, actor=SYSTEM)
     dltb = ws.read_layer("dltb", 2020)
     farm = dltb.index[dltb.DLBM.isin(sorted(farmland_codes()))][:10]
     dltb.loc[farm, "DLBM"] = "0601"  # industrial land in 2021
     ws.write_layer("dltb", 2021, dltb.drop(columns="county"))
-    added = service.refresh_spatial_indicators(ws, "dltb", 2021)
+    added = service.refresh_spatial_indicators(ws, "dltb", 2021, actor=SYSTEM)
     assert added > 0
     got = _value(ws, "new_construction_land", "360000", 2021)
     expected = _geod_area(dltb.loc[farm].geometry) / M2_PER_WANMU
@@ -164,7 +165,7 @@ def test_scope_and_roles(ws: Workspace):
         set_value(ws, "gdp", "360121", 2021, 1.0, actor=viewer)
     with pytest.raises(Exception, match=r"scope|region"):
         set_value(ws, "gdp", "360121", 2021, 1.0, actor=analyst)
-    load_demo_statistics(ws, seed=1)
+    load_demo_statistics(ws, seed=1, actor=SYSTEM)
     evs = service.evaluate(ws, 2023, actor=viewer)
     assert {e.region for e in evs.evaluations} == {"360121"}
 
@@ -190,7 +191,7 @@ def test_import_is_all_or_nothing(ws: Workspace, tmp_path: Path):
 def test_quotas_come_from_a_file_too(ws: Workspace, tmp_path: Path):
     from onemap.indicators.records import read_quotas
 
-    service.refresh_spatial_indicators(ws)
+    service.refresh_spatial_indicators(ws, actor=SYSTEM)
     f = tmp_path / "quotas.csv"
     f.write_text("指标,行政区代码,年度,数值,类型\n"
                  "farmland_retained,360111,,99,下达指标\n"
@@ -208,10 +209,10 @@ def test_quotas_come_from_a_file_too(ws: Workspace, tmp_path: Path):
 
 
 def test_demo_statistics_are_seeded(ws: Workspace, demo_root: Path, tmp_path: Path):
-    first = load_demo_statistics(ws, seed=11)
+    first = load_demo_statistics(ws, seed=11, actor=SYSTEM)
     assert first.counties == 3 and first.values > 0
     other = Workspace.open(copy_demo(demo_root, tmp_path / "again"))
-    load_demo_statistics(other, seed=11)
+    load_demo_statistics(other, seed=11, actor=SYSTEM)
     a = {(v.id, v.region, v.year): v.value for v in read_values(ws)}
     b = {(v.id, v.region, v.year): v.value for v in read_values(other)}
     assert a == b
@@ -245,7 +246,7 @@ def test_process_executor_gives_the_same_values(ws: Workspace):
 def test_regions_an_indicator_applies_to(ws: Workspace):
     from onemap.indicators.catalog import ensure_catalog, update_indicator
 
-    service.refresh_spatial_indicators(ws)
+    service.refresh_spatial_indicators(ws, actor=SYSTEM)
     ensure_catalog(ws)
     update_indicator(ws, "pbf_area", {"regions": ["360100"]}, actor=SYSTEM)
     evs = service.evaluate(ws, 2020, actor=SYSTEM, indicator="pbf_area")

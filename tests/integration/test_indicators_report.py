@@ -11,10 +11,11 @@ from indicator_world import build_indicator_demo, copy_demo
 from openpyxl import load_workbook
 from typer.testing import CliRunner
 
+from actors import SYSTEM
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.cli.main import create_cli, main
-from onemap.indicators.demo_inputs import load_demo_statistics
+from onemap.demo.indicator_inputs import load_demo_statistics
 from onemap.indicators.models import Evaluation, IndicatorValue
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
@@ -30,7 +31,7 @@ runner = CliRunner()
 def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = build_indicator_demo(tmp_path_factory.mktemp("indr") / "demo")
     ws = Workspace.open(root)
-    load_demo_statistics(ws, seed=2019)
+    load_demo_statistics(ws, seed=2019, actor=SYSTEM)
     ws.close()
     return root
 

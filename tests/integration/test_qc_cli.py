@@ -6,12 +6,15 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from actors import SYSTEM
 from onemap.cli.main import create_cli
 from onemap.quality.models import QcReport
 from onemap.quality.service import get_report, list_runs, run_quality_checks
 from onemap.reports.xlsx import read_xlsx
-from onemap.store.access import SYSTEM, Actor, Role
+from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
+from onemap.users.models import UserCreate
+from onemap.users.service import UserService
 from qc_fixture import EXPECTED_COUNTS, admin_county, dltb_layer
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "qc_fixture.json"
@@ -33,8 +36,10 @@ def _stable(report: QcReport) -> dict:
 
 
 def test_qc_json_report_matches_golden(qc_ws: Workspace, update_golden: bool) -> None:
+    UserService(qc_ws).add_user(UserCreate(username="system", password="system-admin-pw",
+                                           role=Role.ADMIN, regions=["360000"]))
     res = runner.invoke(create_cli(), ["qc", str(qc_ws.root), "--kind", "dltb", "--vintage",
-                                       "2023", "--json"])
+                                       "2023", "--json", "--user", "system"])
     assert res.exit_code == 0, res.output
     report = QcReport.model_validate_json(res.stdout)
     assert report.run.counts == EXPECTED_COUNTS

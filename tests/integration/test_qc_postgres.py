@@ -7,8 +7,8 @@ import uuid
 import pytest
 from sqlalchemy import create_engine, text
 
+from actors import SYSTEM
 from onemap.quality.service import get_report, list_runs, run_quality_checks
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
 from qc_fixture import EXPECTED_COUNTS, admin_county, dltb_layer
 

@@ -21,12 +21,13 @@ from review_world import (
 )
 from sqlalchemy import func, select
 
+from actors import SYSTEM
 from onemap.errors import CoordinateFileError, ImportRejected, ScopeViolation
 from onemap.review.errors import ReviewNotFound, SiteRejected
 from onemap.review.models import ProjectInfo, SiteReview
+from onemap.review.schema import ReviewRow
 from onemap.review.service import ReviewService, parcels_from_frame
-from onemap.review.tables import ReviewRow
-from onemap.store.access import SYSTEM, Actor, Role
+from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
 
 TOL = 0.01  # m²

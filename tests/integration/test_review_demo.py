@@ -9,10 +9,10 @@ import pytest
 import shapely
 from review_world import geod_area
 
+from actors import SYSTEM
 from onemap.demo.models import DemoOptions
 from onemap.demo.service import build_demo
 from onemap.review.service import ReviewService, parcels_from_frame
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
 
 COUNTIES = ["360111", "360121"]

@@ -6,8 +6,8 @@ import geopandas as gpd
 import shapely
 from pyproj import Geod
 
+from actors import SYSTEM
 from onemap.review.service import ReviewService, parcels_from_frame
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
 
 

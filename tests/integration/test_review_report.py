@@ -13,19 +13,25 @@ from PIL import Image
 from review_world import SITES, build_world, geod_area
 from typer.testing import CliRunner
 
+from actors import SYSTEM
 from onemap.cli.main import create_cli
 from onemap.reports.review import render_review_html, render_review_pdf, report_context
 from onemap.reports.xlsx import read_xlsx
 from onemap.review.models import BatchSummary, SiteReview
 from onemap.review.service import ReviewService, parcels_from_frame
-from onemap.store.access import SYSTEM
+from onemap.store.access import Role
 from onemap.store.workspace import Workspace
+from onemap.users.models import UserCreate
+from onemap.users.service import UserService
 
 
 @pytest.fixture(scope="module")
 def ws_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = tmp_path_factory.mktemp("review_report") / "ws"
-    build_world(Workspace.create(root)).close()
+    ws = build_world(Workspace.create(root))
+    UserService(ws).add_user(UserCreate(username="li", password="li-reviewer-pw", role=Role.ADMIN,
+                                        regions=["360000"]))  # the CLI's --user li
+    ws.close()
     return root
 
 
@@ -43,7 +49,7 @@ def test_pdf_report_shows_chinese_text_and_a_map(ws_root: Path, tmp_path: Path) 
     site = parcels_from_frame(gpd.GeoDataFrame({"DKBH": ["DK01"], "DKMC": ["一号地块"]},
                                                geometry=[SITES["half_redline"]], crs=4490))
     review = service.review(site, SYSTEM, site_name="南昌测试项目")
-    pdf = render_review_pdf(review, site, service.map_layers(site))
+    pdf = render_review_pdf(review, site, service.map_layers(site, actor=SYSTEM))
     path = tmp_path / "report.pdf"
     path.write_bytes(pdf)
     text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
@@ -67,7 +73,7 @@ def test_html_report_in_english(ws_root: Path) -> None:
     service = ReviewService(ws)
     site = parcels_from_frame(gpd.GeoDataFrame(geometry=[SITES["hole_farmland"]], crs=4490))
     review = service.review(site, SYSTEM, record=False)
-    html = render_review_html(review, site, service.map_layers(site), lang="en")
+    html = render_review_html(review, site, service.map_layers(site, actor=SYSTEM), lang="en")
     assert "Conditionally approved" in html and "Farmland balance need" in html
     assert "data:image/png;base64," in html
     ctx = report_context(review, "zh")

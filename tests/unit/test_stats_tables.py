@@ -8,9 +8,9 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 
-import onemap.stats.tables as tables_mod
+import onemap.stats.tabulate as tables_mod
 from onemap.stats.errors import StatsInputError
-from onemap.stats.tables import build_rows, combine_tabulations, tabulate_partition
+from onemap.stats.tabulate import build_rows, combine_tabulations, tabulate_partition
 from stats_fixture import (
     EXPECTED_HA_360111,
     EXPECTED_M2,
@@ -109,7 +109,7 @@ def test_totals_equal_the_sum_of_rows(data) -> None:
 @given(st.lists(st.lists(st.integers(0, 10**9), min_size=1, max_size=8), min_size=1, max_size=6))
 def test_vectorised_reconciliation_equals_reconcile_rounded(groups) -> None:
     from onemap.standards.units import reconcile_rounded
-    from onemap.stats.tables import reconcile_hundredths
+    from onemap.stats.tabulate import reconcile_hundredths
 
     cents = np.array([c for g in groups for c in g], dtype=np.int64)
     gid = np.array([i for i, g in enumerate(groups) for _ in g], dtype=np.int64)

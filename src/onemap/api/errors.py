@@ -15,6 +15,7 @@ STATUS: list[tuple[type[e.OnemapError], int]] = [
     (e.NotFound, 404),
     (e.Conflict, 409),
     (e.TransitionRefused, 409),
+    (e.LoginRequired, 401),
     (e.ScopeViolation, 403),
     (e.AuthenticationFailed, 401),
     (e.MissingDependency, 501),

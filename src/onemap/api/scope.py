@@ -26,9 +26,9 @@ from onemap.store.access import Actor
 from onemap.store.kinds import get_kind
 from onemap.store.models import LayerInfo, PartitionInfo
 from onemap.store.partitions import GEOGRAPHIC_CRS
-from onemap.store.tables import LayerRow
+from onemap.store.policy import desensitise, layer_visible
+from onemap.store.schema import LayerRow
 from onemap.store.workspace import Workspace
-from onemap.users.policy import desensitise, layer_visible
 
 BBox = tuple[float, float, float, float]
 

@@ -128,7 +128,7 @@ def _year(value: object) -> int | None:
 
 
 def _patch_info(ws: Workspace, case_id: int) -> dict[str, object]:
-    from onemap.cases.tables import CaseRow
+    from onemap.cases.schema import CaseRow
 
     with ws.session() as s:
         row = s.get(CaseRow, case_id)

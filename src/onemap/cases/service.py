@@ -41,7 +41,7 @@ from onemap.cases.models import (
     TransitionRequest,
     Verdict,
 )
-from onemap.cases.tables import AttachmentRow, CaseEventRow, CaseRow
+from onemap.cases.schema import AttachmentRow, CaseEventRow, CaseRow
 from onemap.cases.workflow import actions_for, decide, due_warnings, first_due
 from onemap.change.models import Legality
 from onemap.change.service import get_batch, read_patches

@@ -37,8 +37,8 @@ from onemap.change.models import (
     RuleTable,
     SliverRules,
 )
+from onemap.change.schema import ChangeBatchRow
 from onemap.change.scores import TruthItem, score_detection
-from onemap.change.tables import ChangeBatchRow
 from onemap.errors import InvalidInput, ScopeViolation
 from onemap.standards.landuse import land_classes
 from onemap.store.access import Actor

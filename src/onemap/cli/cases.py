@@ -9,14 +9,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from onemap.cli.change import resolve_actor
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
 from onemap.store.workspace import Workspace
 
 app = typer.Typer(help="执法案件 enforcement cases: 下发 → 核查 → 审核 → 立案 → 整改 → 销号.",
                   no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
-UserOpt = Annotated[str, typer.Option("--user", help="act as this workspace user")]
 Dir = Annotated[Path, typer.Argument(help="workspace folder")]
 CaseArg = Annotated[str, typer.Argument(help="case id or number (案件编号)")]
 
@@ -32,7 +31,7 @@ def open_cmd(directory: Dir, batch: Annotated[int, typer.Argument(help="detectio
     from onemap.cases import service
 
     ws = Workspace.open(directory)
-    result = service.open_cases(ws, resolve_actor(ws, user), batch)
+    result = service.open_cases(ws, actor_for(ws, user), batch)
     if json_:
         emit_json(result)
         return
@@ -53,7 +52,7 @@ def list_cmd(directory: Dir,
     ws = Workspace.open(directory)
     if status is not None and status not in {s.value for s in CaseStatus}:
         raise typer.BadParameter(f"unknown status {status!r}")
-    cases = service.list_cases(ws, resolve_actor(ws, user),
+    cases = service.list_cases(ws, actor_for(ws, user),
                                status=CaseStatus(status) if status else None, county=county)
     if xlsx is not None:
         from onemap.reports.change_tables import write_case_list
@@ -81,7 +80,7 @@ def show_cmd(directory: Dir, case: CaseArg, user: UserOpt = "", json_: JsonOpt =
     from onemap.cases import service
 
     ws = Workspace.open(directory)
-    detail = service.get_case(ws, resolve_actor(ws, user), _case_key(case))
+    detail = service.get_case(ws, actor_for(ws, user), _case_key(case))
     if json_:
         emit_json(detail)
         return
@@ -127,7 +126,7 @@ def transition_cmd(
             "event_date": date.fromisoformat(event_date) if event_date else None})
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    out = service.transition(ws, resolve_actor(ws, user), _case_key(case), req)
+    out = service.transition(ws, actor_for(ws, user), _case_key(case), req)
     if json_:
         emit_json(out)
         return
@@ -144,7 +143,7 @@ def attach_cmd(directory: Dir, case: CaseArg,
     from onemap.cases import service
 
     ws = Workspace.open(directory)
-    att = service.attach(ws, resolve_actor(ws, user), _case_key(case), file.name,
+    att = service.attach(ws, actor_for(ws, user), _case_key(case), file.name,
                          file.read_bytes(), comment=comment)
     if json_:
         emit_json(att)
@@ -162,7 +161,7 @@ def sheet_cmd(directory: Dir, case: CaseArg,
     from onemap.reports.case_sheet import render_case_sheet_html, render_case_sheet_pdf
 
     ws = Workspace.open(directory)
-    actor = resolve_actor(ws, user)
+    actor = actor_for(ws, user)
     sheet = build_sheet(ws, actor, _case_key(case))
     if out.suffix.lower() == ".html":
         out.write_text(render_case_sheet_html(ws, sheet, lang=lang), encoding="utf-8")
@@ -185,7 +184,7 @@ def warnings_cmd(directory: Dir,
 
     ws = Workspace.open(directory)
     today = date.fromisoformat(on) if on else date.today()
-    items = service.warnings(ws, resolve_actor(ws, user), today)
+    items = service.warnings(ws, actor_for(ws, user), today)
     if json_:
         emit_json(items)
         return

@@ -9,22 +9,11 @@ import typer
 from rich.table import Table
 
 from onemap.change.scores import TruthItem, truth_from_frame
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
-from onemap.store.access import SYSTEM, Actor
 from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the batch and patches as JSON")]
-UserOpt = Annotated[str, typer.Option(
-    "--user", help="act as this workspace user (default: the local system administrator)")]
-
-
-def resolve_actor(ws: Workspace, user: str) -> Actor:
-    """Return the Actor for ``--user`` (a workspace account) or the local system administrator."""
-    if not user:
-        return SYSTEM
-    from onemap.users.service import UserService
-
-    return UserService(ws).get_user(user).to_actor()
 
 
 def demo_truth(ws: Workspace) -> list[TruthItem] | None:
@@ -64,7 +53,7 @@ def change(
     if source not in ("dltb_diff", "monitoring"):
         raise typer.BadParameter("--source must be dltb_diff or monitoring")
     ws = Workspace.open(directory)
-    actor = resolve_actor(ws, user)
+    actor = actor_for(ws, user)
     truth = demo_truth(ws)
     with progress_bar("变化检测 change detection", enabled=not json_) as progress:
         result = service.detect_changes(

@@ -16,6 +16,7 @@ from rich.table import Table
 from typer.core import TyperGroup
 
 from onemap.cli.executors import open_executor
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.indicators.catalog import (
     ensure_catalog,
@@ -27,7 +28,6 @@ from onemap.indicators.models import WARNING_ZH
 from onemap.indicators.service import evaluate, list_values, refresh_spatial_indicators
 from onemap.indicators.statistics import import_statistics, set_quota, set_value
 from onemap.reports.indicators import write_indicators_report
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print JSON on stdout")]
@@ -57,11 +57,12 @@ def show(directory: Dir,
          region: Annotated[str | None, typer.Option(help="only this region code")] = None,
          level: Annotated[str | None, typer.Option(help="province | city | county")] = None,
          lang: Annotated[str, typer.Option(help="zh | en")] = "zh",
+         user: UserOpt = "",
          json_: JsonOpt = False) -> None:
     """List every indicator × region: value, target, warning and the rule applied."""
     ws = Workspace.open(directory)
-    evs = evaluate(ws, year, actor=SYSTEM, indicator=indicator, region=region, level=level,
-                   lang=lang)
+    evs = evaluate(ws, year, actor=actor_for(ws, user), indicator=indicator, region=region,
+                   level=level, lang=lang)
     if json_:
         emit_json(evs.evaluations)
         return
@@ -80,9 +81,11 @@ def show(directory: Dir,
 @app.command("import")
 def import_(directory: Dir, file: Annotated[Path, typer.Argument(help="CSV or XLSX")],
             by: Annotated[str | None, typer.Option("--by", help="who supplied the data")] = None,
+            user: UserOpt = "",
             json_: JsonOpt = False) -> None:
     """Import statistics (columns id, region, year, value) for indicators or inputs (gdp)."""
-    result = import_statistics(Workspace.open(directory), file, actor=SYSTEM, entered_by=by)
+    ws = Workspace.open(directory)
+    result = import_statistics(ws, file, actor=actor_for(ws, user), entered_by=by)
     if json_:
         emit_json(result)
         return
@@ -95,9 +98,11 @@ def set_(directory: Dir, indicator: Annotated[str, typer.Argument(help="indicato
          year: Annotated[int, typer.Argument()], value: Annotated[float, typer.Argument()],
          by: Annotated[str, typer.Option("--by", help="who entered the value (填报人)")],
          note: Annotated[str, typer.Option(help="reason of a correction")] = "",
+         user: UserOpt = "",
          json_: JsonOpt = False) -> None:
     """Enter or correct one value; the previous value is kept in the history."""
-    v = set_value(Workspace.open(directory), indicator, region, year, value, actor=SYSTEM,
+    ws = Workspace.open(directory)
+    v = set_value(ws, indicator, region, year, value, actor=actor_for(ws, user),
                   entered_by=by, note=note)
     if json_:
         emit_json(v)
@@ -109,9 +114,11 @@ def set_(directory: Dir, indicator: Annotated[str, typer.Argument(help="indicato
 @app.command("quota")
 def quota(directory: Dir, indicator: Annotated[str, typer.Argument()],
           region: Annotated[str, typer.Argument()], value: Annotated[float, typer.Argument()],
+          user: UserOpt = "",
           json_: JsonOpt = False) -> None:
     """Record the national quota / target of an indicator for a region."""
-    q = set_quota(Workspace.open(directory), indicator, region, value, actor=SYSTEM)
+    ws = Workspace.open(directory)
+    q = set_quota(ws, indicator, region, value, actor=actor_for(ws, user))
     if json_:
         emit_json(q)
         return
@@ -125,12 +132,15 @@ def refresh(directory: Dir,
             executor: Annotated[str, typer.Option(
                 help="threads (default: in this process) | inprocess | processes | dask")
             ] = "threads",
+            user: UserOpt = "",
             json_: JsonOpt = False) -> None:
     """Recompute the spatial indicators from the layers (after loading a vintage)."""
+    ws = Workspace.open(directory)
+    actor = actor_for(ws, user)
     with open_executor(executor) as pool, \
             progress_bar("指标计算 indicators", enabled=not json_) as progress:
-        added = refresh_spatial_indicators(Workspace.open(directory), kind, vintage,
-                                           actor=SYSTEM, progress=progress, executor=pool)
+        added = refresh_spatial_indicators(ws, kind, vintage,
+                                           actor=actor, progress=progress, executor=pool)
     if json_:
         emit_json({"rows_added": added})
         return
@@ -141,13 +151,15 @@ def refresh(directory: Dir,
 def catalog(directory: Dir,
             load: Annotated[Path | None, typer.Option(help="load this plan-indicator CSV")] = None,
             replace: Annotated[bool, typer.Option(help="overwrite edited entries")] = False,
+            user: UserOpt = "",
             json_: JsonOpt = False) -> None:
     """Show the indicator catalog (optionally load a plan table CSV first)."""
     ws = Workspace.open(directory)
-    items = load_catalog(ws, load, actor=SYSTEM, replace=replace) if load or replace \
+    actor = actor_for(ws, user)
+    items = load_catalog(ws, load, actor=actor, replace=replace) if load or replace \
         else list_indicators(ws)
     if not items:
-        items = load_catalog(ws, actor=SYSTEM)
+        items = load_catalog(ws, actor=actor)
     if json_:
         emit_json(items)
         return
@@ -170,6 +182,7 @@ def edit(directory: Dir, indicator: Annotated[str, typer.Argument(help="indicato
          target_kind: Annotated[str | None, typer.Option(
              help="at_least | at_most | not_below_national_quota | not_above_national_quota"
                   " | cumulative_at_least | info")] = None,
+         user: UserOpt = "",
          json_: JsonOpt = False) -> None:
     """Edit a catalog entry (target, baseline, kind); the change is audited."""
     changes = {k: v for k, v in {"target_value": target_value, "target_year": target_year,
@@ -178,7 +191,7 @@ def edit(directory: Dir, indicator: Annotated[str, typer.Argument(help="indicato
                                  "target_kind": target_kind}.items() if v is not None}
     ws = Workspace.open(directory)
     ensure_catalog(ws)
-    edited = update_indicator(ws, indicator, changes, actor=SYSTEM)
+    edited = update_indicator(ws, indicator, changes, actor=actor_for(ws, user))
     if json_:
         emit_json(edited)
         return
@@ -188,9 +201,11 @@ def edit(directory: Dir, indicator: Annotated[str, typer.Argument(help="indicato
 @app.command("values")
 def values(directory: Dir, indicator: Annotated[str | None, typer.Option()] = None,
            region: Annotated[str | None, typer.Option()] = None,
-           year: Annotated[int | None, typer.Option()] = None, json_: JsonOpt = False) -> None:
+           year: Annotated[int | None, typer.Option()] = None, user: UserOpt = "",
+           json_: JsonOpt = False) -> None:
     """List recorded values with their source and correction history."""
-    out = list_values(Workspace.open(directory), actor=SYSTEM, indicator=indicator,
+    ws = Workspace.open(directory)
+    out = list_values(ws, actor=actor_for(ws, user), indicator=indicator,
                       region=region, year=year)
     if json_:
         emit_json(out)
@@ -210,13 +225,15 @@ def report(directory: Dir, year: Annotated[int, typer.Option(help="evaluation ye
            out: Annotated[Path, typer.Option(help="report.pdf, report.html or values.xlsx")],
            mode: Annotated[str, typer.Option(help="annual | midterm | final")] = "annual",
            lang: Annotated[str, typer.Option(help="zh | en")] = "zh",
+           user: UserOpt = "",
            json_: JsonOpt = False) -> None:
     """Write the annual health-check report (or the mid-term / final evaluation)."""
     if mode not in ("annual", "midterm", "final"):
         raise typer.BadParameter("--mode must be annual, midterm or final")
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
-    path = write_indicators_report(Workspace.open(directory), year, out, actor=SYSTEM,
+    ws = Workspace.open(directory)
+    path = write_indicators_report(ws, year, out, actor=actor_for(ws, user),
                                    mode=mode, lang=lang)  # type: ignore[arg-type]
     if json_:
         emit_json({"path": str(path), "year": year, "mode": mode, "lang": lang})

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.errors import InvalidInput
 from onemap.store.exporter import export_layer
@@ -50,6 +51,7 @@ def import_(
         "--replace", help="drop the vintage's other counties too")] = False,
     check: Annotated[bool, typer.Option(
         "--check", help="run every check and report, write nothing")] = False,
+    user: UserOpt = "",
     json_: JsonOpt = False,
 ) -> None:
     """Import a file as layer KIND/VINTAGE (atomic: a rejected file changes nothing)."""
@@ -59,7 +61,7 @@ def import_(
             report = import_file(ws, file, kind, vintage=vintage, encoding=encoding, crs=crs,
                                  layer=layer, aliases=_parse_aliases(alias or []),
                                  skip_invalid=skip_invalid, replace=replace, progress=progress,
-                                 dry_run=check)
+                                 dry_run=check, actor=actor_for(ws, user))
     finally:
         ws.close()
     if json_:
@@ -94,13 +96,15 @@ def export(
                            "tools)")] = None,
     county: Annotated[list[str] | None, typer.Option("--county", help="only these counties")
                       ] = None,
+    user: UserOpt = "",
     json_: JsonOpt = False,
 ) -> None:
     """Export layer KIND/VINTAGE to a file."""
     ws = Workspace.open(directory)
     try:
         report = export_layer(ws, kind, vintage, out, format=format_, crs=crs,
-                              encoding=encoding, counties=county or None)
+                              encoding=encoding, counties=county or None,
+                              actor=actor_for(ws, user))
     finally:
         ws.close()
     if json_:

@@ -8,14 +8,13 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from onemap.cli.change import resolve_actor
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
 from onemap.store.workspace import Workspace
 
 app = typer.Typer(help="进出平衡台账 farmland in/out ledger per county and year.",
                   no_args_is_help=True)
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON")]
-UserOpt = Annotated[str, typer.Option("--user", help="act as this workspace user")]
 Dir = Annotated[Path, typer.Argument(help="workspace folder")]
 
 
@@ -26,7 +25,7 @@ def post_cmd(directory: Dir, batch: Annotated[int, typer.Argument(help="detectio
     from onemap.ledgers import service
 
     ws = Workspace.open(directory)
-    result = service.post_batch(ws, resolve_actor(ws, user), batch)
+    result = service.post_batch(ws, actor_for(ws, user), batch)
     if json_:
         emit_json(result)
         return
@@ -55,7 +54,7 @@ def add_cmd(directory: Dir,
             "source_ref": ref, "note": note})
     except ValueError as exc:
         raise typer.BadParameter(str(exc)) from None
-    out = service.add_entry(ws, resolve_actor(ws, user), entry)
+    out = service.add_entry(ws, actor_for(ws, user), entry)
     if json_:
         emit_json(out)
         return
@@ -71,7 +70,7 @@ def balance_cmd(directory: Dir,
     from onemap.ledgers import service
 
     ws = Workspace.open(directory)
-    report = service.balance_report(ws, resolve_actor(ws, user), year=year)
+    report = service.balance_report(ws, actor_for(ws, user), year=year)
     if xlsx is not None:
         from onemap.reports.change_tables import write_ledger
 

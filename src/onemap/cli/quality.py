@@ -11,12 +11,12 @@ from rich.table import Table
 
 from onemap.cli.errors import exit_code_for
 from onemap.cli.executors import open_executor
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.quality.errors import QualityGateFailed
 from onemap.quality.models import QcReport
 from onemap.quality.service import run_quality_checks
 from onemap.reports.qc import rule_rows, write_qc_report
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
 
 
@@ -56,6 +56,7 @@ def qc(
     fail_on: Annotated[FailOn, typer.Option(
         help="exit with code 15 when findings of this severity exist: error | warning "
              "(errors or warnings) | never; reports are written first")] = FailOn.never,
+    user: UserOpt = "",
     json_: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
     """Check geometry, coverage overlaps/gaps, land-class codes, area fields and location.
@@ -66,8 +67,8 @@ def qc(
     ws = Workspace.open(directory)
     with open_executor(executor) as pool, \
             progress_bar("质检 quality checks", enabled=not json_) as progress:
-        report = run_quality_checks(ws, kind, vintage, actor=SYSTEM, counties=county or None,
-                                    progress=progress, executor=pool)
+        report = run_quality_checks(ws, kind, vintage, actor=actor_for(ws, user),
+                                    counties=county or None, progress=progress, executor=pool)
     if out is not None:
         write_qc_report(report, out, lang=lang)
         stderr.print(f"已写出 written {out}")

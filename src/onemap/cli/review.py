@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import getpass
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from rich.table import Table
 
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
 from onemap.review.models import ProjectInfo, SiteReview
 from onemap.review.service import ReviewService, read_site
-from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout")]
-
-
-def _actor(user: str | None) -> Actor:
-    return Actor(username=user or getpass.getuser(), role=Role.ADMIN, regions=["360000"])
 
 
 def _print(review: SiteReview) -> None:
@@ -52,7 +47,7 @@ def review(
     national_key: Annotated[bool, typer.Option(
         "--national-key", help="国家重大建设项目 (may occupy PBF with State Council approval)")]
         = False,
-    user: Annotated[str | None, typer.Option(help="reviewer name recorded in the catalog")] = None,
+    user: UserOpt = "",
     json_: JsonOpt = False,
 ) -> None:
     """Review a site against land use and control lines; verdict, rules, 占补平衡, report."""
@@ -61,7 +56,7 @@ def review(
     ws = Workspace.open(directory)
     service = ReviewService(ws)
     info = ProjectInfo(name=project, national_key=national_key)
-    actor = _actor(user)
+    actor = actor_for(ws, user)
     if batch:
         summary = service.review_folder(site, actor, project=info)
         if out is not None:

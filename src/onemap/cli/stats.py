@@ -9,11 +9,11 @@ import typer
 from rich.table import Table
 
 from onemap.cli.executors import open_executor
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.reports.stats import write_stats
 from onemap.stats.models import LEVEL_NAMES_ZH, AdminLevel
 from onemap.stats.service import compute_statistics
-from onemap.store.access import SYSTEM
 from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the rows as JSON on stdout")]
@@ -28,6 +28,7 @@ def stats(
     out: Annotated[Path | None, typer.Option(help="write FILE.xlsx or FILE.csv")] = None,
     executor: Annotated[str, typer.Option(
         help="threads (default) | inprocess | processes | dask")] = "threads",
+    user: UserOpt = "",
     json_: JsonOpt = False,
 ) -> None:
     """Land-use area tables by admin unit × land class, in m², 公顷 and 亩 (三调 conventions)."""
@@ -37,7 +38,7 @@ def stats(
     levels: list[AdminLevel] | None = [level] if level else None  # type: ignore[list-item]
     with open_executor(executor) as pool, \
             progress_bar("统计 statistics", enabled=not json_) as progress:
-        table = compute_statistics(ws, vintage, actor=SYSTEM, levels=levels,
+        table = compute_statistics(ws, vintage, actor=actor_for(ws, user), levels=levels,
                                    counties=county or None, progress=progress, executor=pool)
     if out is not None:
         write_stats(table, out)

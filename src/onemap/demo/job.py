@@ -6,9 +6,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, Field
 
+from onemap.demo.indicator_inputs import load_demo_statistics
 from onemap.demo.sites import write_sample_sites
-from onemap.indicators.demo_inputs import load_demo_statistics
 from onemap.store.workspace import Workspace
+from onemap.users.identity import local_operator
 
 
 class MainJobInputs(BaseModel):
@@ -22,7 +23,7 @@ def prepare_main_job(directory: str | Path, seed: int) -> MainJobInputs:
     """Record demo statistics for the plan indicators and write sample sites to review."""
     ws = Workspace.open(directory)
     try:
-        stats = load_demo_statistics(ws, seed)
+        stats = load_demo_statistics(ws, seed, actor=local_operator(ws))
         sites = write_sample_sites(ws, ws.root / "outputs" / "sites")
     finally:
         ws.close()

@@ -17,7 +17,7 @@ from sqlalchemy import select
 
 from onemap.indicators.errors import IndicatorInputError, UnknownIndicator
 from onemap.indicators.models import Computation, Indicator, StatisticInput
-from onemap.indicators.tables import IndicatorRow
+from onemap.indicators.schema import IndicatorRow
 from onemap.standards.landuse import construction_codes, farmland_codes
 from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
@@ -107,19 +107,23 @@ def load_catalog(ws: Workspace, path: str | Path | None = None, *, actor: Actor,
         raise ScopeViolation(f"{actor.username} may not edit the indicator catalog",
                              user_message="无权修改指标体系 (read-only role)")
     items = read_plan_table(path)
+    _store_catalog(ws, items, by=actor.username, replace=replace)
+    ws.audit(actor.username, "indicators.catalog.load", str(path or "plan-indicators.csv"),
+             {"indicators": len(items), "replace": replace})
+    return list_indicators(ws)
+
+
+def _store_catalog(ws: Workspace, items: list[Indicator], *, by: str, replace: bool) -> None:
     with ws.session() as s:
         have = {r.id: r for r in s.scalars(select(IndicatorRow))}
         for ind in items:
             row = have.get(ind.id)
             if row is None:
                 s.add(IndicatorRow(id=ind.id, data=ind.model_dump(mode="json"),
-                                   updated_at=_now(), updated_by=actor.username))
+                                   updated_at=_now(), updated_by=by))
             elif replace:
                 row.data = ind.model_dump(mode="json")
-                row.updated_at, row.updated_by = _now(), actor.username
-    ws.audit(actor.username, "indicators.catalog.load", str(path or "plan-indicators.csv"),
-             {"indicators": len(items), "replace": replace})
-    return list_indicators(ws)
+                row.updated_at, row.updated_by = _now(), by
 
 
 def ensure_catalog(ws: Workspace) -> None:
@@ -127,8 +131,7 @@ def ensure_catalog(ws: Workspace) -> None:
     with ws.session() as s:
         empty = s.scalars(select(IndicatorRow.id).limit(1)).first() is None
     if empty:
-        from onemap.store.access import SYSTEM
-        load_catalog(ws, actor=SYSTEM)
+        _store_catalog(ws, read_plan_table(None), by="onemap", replace=False)
 
 
 def list_indicators(ws: Workspace) -> list[Indicator]:

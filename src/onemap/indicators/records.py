@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from onemap.indicators.models import IndicatorValue, Quota, ValueRecord, ValueSource
-from onemap.indicators.tables import IndicatorQuotaRow, IndicatorValueRow
+from onemap.indicators.schema import IndicatorQuotaRow, IndicatorValueRow
 from onemap.store.workspace import Workspace
 
 Key = tuple[str, str, int]

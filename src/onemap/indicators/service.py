@@ -28,7 +28,7 @@ from onemap.indicators.models import (
 )
 from onemap.indicators.records import Key, append_values, current_map, now, read_quotas, read_values
 from onemap.indicators.spatial import compute_items, spatial_years, stat_series
-from onemap.store.access import SYSTEM, Actor, region_prefix
+from onemap.store.access import Actor, region_prefix
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -46,7 +46,7 @@ def _affected_years(ind: Indicator, years: list[int], vintage: int | None) -> li
 
 
 def refresh_spatial_indicators(ws: Workspace, kind: str | None = None,
-                               vintage: int | None = None, *, actor: Actor = SYSTEM,
+                               vintage: int | None = None, *, actor: Actor,
                                progress: Progress | None = None,
                                executor: Executor | None = None) -> int:
     """Recompute the spatial indicators that read ``kind`` (all when None); return rows added.
@@ -72,7 +72,7 @@ def refresh_spatial_indicators(ws: Workspace, kind: str | None = None,
     return added
 
 
-def refresh_derived(ws: Workspace, *, actor: Actor = SYSTEM, layers: bool = True) -> int:
+def refresh_derived(ws: Workspace, *, actor: Actor, layers: bool = True) -> int:
     """Recompute the indicators derived from statistics (e.g. water use per unit GDP).
 
     With ``layers`` also construction land per unit GDP, which reads DLTB attributes.
@@ -122,7 +122,7 @@ def stale_indicators(ws: Workspace) -> list[tuple[str, int]]:
     return out
 
 
-def ensure_fresh(ws: Workspace, *, actor: Actor = SYSTEM) -> int:
+def ensure_fresh(ws: Workspace, *, by: str = "onemap") -> int:
     """Recompute stale spatial values (the check on read); return rows added."""
     stale = stale_indicators(ws)
     added = 0
@@ -132,9 +132,8 @@ def ensure_fresh(ws: Workspace, *, actor: Actor = SYSTEM) -> int:
     if by_id:
         catalog = {i.id: i for i in list_indicators(ws)}
         items = compute_items(ws, by_id, catalog, current_map(ws))
-        added = append_values(ws, items, recorded_by=actor.username,
-                              note="recomputed on read (stale)")
-        ws.audit(actor.username, "indicators.refresh_on_read",
+        added = append_values(ws, items, recorded_by=by, note="recomputed on read (stale)")
+        ws.audit(by, "indicators.refresh_on_read",
                  ",".join(sorted(by_id)), {"rows": added, "stale": len(stale)})
     return added
 

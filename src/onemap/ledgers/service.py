@@ -21,7 +21,7 @@ from onemap.ledgers.models import (
     LedgerReport,
     PostResult,
 )
-from onemap.ledgers.tables import LedgerEntryRow
+from onemap.ledgers.schema import LedgerEntryRow
 from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.workspace import Workspace

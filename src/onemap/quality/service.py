@@ -22,7 +22,7 @@ from onemap.errors import NotFound, ScopeViolation
 from onemap.quality.attributes import find_duplicate_ids
 from onemap.quality.checks import ID_FIELDS, check_county, feature_ids
 from onemap.quality.models import QcFinding, QcOptions, QcReport, QcRunSummary
-from onemap.quality.tables import QcFindingRow, QcRunRow
+from onemap.quality.schema import QcFindingRow, QcRunRow
 from onemap.store.access import Actor
 from onemap.store.kinds import get_kind
 from onemap.store.partitions import read_partition

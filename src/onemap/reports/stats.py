@@ -7,7 +7,7 @@ from pathlib import Path
 from onemap.errors import InvalidInput
 from onemap.reports.xlsx import AREA_FORMAT, XlsxColumn, XlsxSheet, write_xlsx
 from onemap.stats.models import LEVEL_NAMES_ZH, StatsTable
-from onemap.stats.tables import rows_frame
+from onemap.stats.tabulate import rows_frame
 
 STATS_COLUMNS = [
     XlsxColumn("行政区代码", "admin_code", width=14),

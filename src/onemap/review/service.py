@@ -42,6 +42,7 @@ from onemap.review.models import (
     SiteReview,
 )
 from onemap.review.rules import decide_verdict, evaluate_rules, parse_rules
+from onemap.review.schema import ReviewRow
 from onemap.review.sources import (
     REVIEW_COLUMNS,
     BBox,
@@ -49,8 +50,7 @@ from onemap.review.sources import (
     latest_layers,
     read_near,
 )
-from onemap.review.tables import ReviewRow
-from onemap.store.access import SYSTEM, Actor, Role
+from onemap.store.access import Actor, Role
 from onemap.store.db import utc_now as _now
 from onemap.store.partitions import GEOGRAPHIC_CRS
 from onemap.store.workspace import Workspace
@@ -180,7 +180,7 @@ class ReviewService:
         return self._rules[1]
 
     # -- review ----------------------------------------------------------------------
-    def load_layers(self, bbox: BBox, actor: Actor = SYSTEM
+    def load_layers(self, bbox: BBox, actor: Actor
                     ) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerVintage], list[str]]:
         """Read every review layer near ``bbox`` (latest vintage) the actor may see.
 
@@ -369,7 +369,7 @@ class ReviewService:
         return [ReviewRecord.model_validate(r, from_attributes=True) for r in rows
                 if all(actor.covers(c) for c in filter(None, r.counties.split(",")))]
 
-    def map_layers(self, parcels: gpd.GeoDataFrame, actor: Actor = SYSTEM,
+    def map_layers(self, parcels: gpd.GeoDataFrame, actor: Actor,
                    margin_ratio: float = 0.35) -> dict[str, gpd.GeoDataFrame]:
         """Return land use and control layers around the site, for the report map."""
         minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)

@@ -25,7 +25,7 @@ from sqlalchemy.orm import selectinload
 from onemap.review.models import LayerVintage
 from onemap.store.kinds import get_kind
 from onemap.store.partitions import GEOGRAPHIC_CRS, read_partition
-from onemap.store.tables import LayerRow
+from onemap.store.schema import LayerRow
 from onemap.store.workspace import Workspace
 
 BBox = tuple[float, float, float, float]

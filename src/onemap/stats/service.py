@@ -14,7 +14,7 @@ import pyarrow.parquet as pq
 from onemap.compute import Executor
 from onemap.errors import NotFound, ScopeViolation
 from onemap.stats.models import LEVELS, AdminLevel, StatsTable
-from onemap.stats.tables import (
+from onemap.stats.tabulate import (
     NEEDED_COLUMNS,
     TOWNSHIP_DIGITS,
     build_rows,

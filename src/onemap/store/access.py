@@ -1,8 +1,14 @@
-"""Who is acting: user role and region scope (区域权限), checked by every service."""
+"""Who is acting: the :class:`Actor` (user, role, region scope 区域权限) every service receives.
+
+Actors are resolved in one place, :mod:`onemap.users.identity` (HTTP credentials, the
+CLI's ``--user``, the local operator); what an actor may do is decided in one place,
+:mod:`onemap.store.policy`.
+"""
 
 from __future__ import annotations
 
 from enum import StrEnum
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -39,8 +45,12 @@ class Actor(BaseModel):
 
     username: str
     role: Role = Role.READONLY
-    regions: list[str] = Field(default_factory=lambda: ["360000"],
-                               description="行政区划代码 (省/市/县) the user may see")
+    regions: list[str] = Field(default_factory=list,
+                               description="行政区划代码 (省/市/县) the user may see; none: "
+                                           "no region at all")
+    origin: Literal["user", "local", "anonymous"] = Field(
+        "user", description="a workspace account, the local operator (CLI without --user) "
+                            "or an anonymous web request")
 
     def covers(self, code: str) -> bool:
         """Tell whether an admin code (county, township or longer) lies in this actor's scope."""
@@ -68,5 +78,3 @@ class Actor(BaseModel):
         """True for roles allowed to change data."""
         return self.role in (Role.ADMIN, Role.ANALYST, Role.INSPECTOR)
 
-
-SYSTEM = Actor(username="system", role=Role.ADMIN, regions=["360000"])

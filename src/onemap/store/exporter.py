@@ -18,11 +18,12 @@ from pyproj import CRS
 
 from onemap.errors import CrsError, NotFound, ScopeViolation
 from onemap.standards.crs import crs_from_user
-from onemap.store.access import SYSTEM, Actor
+from onemap.store.access import Actor
 from onemap.store.formats.base import format_for_path, get_format
 from onemap.store.formats.features import write_features
 from onemap.store.formats.models import ExportReport
 from onemap.store.kinds import get_kind
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
 
@@ -37,7 +38,7 @@ def export_layer(
     encoding: str | None = None,
     counties: list[str] | None = None,
     layer: str | None = None,
-    actor: Actor = SYSTEM,
+    actor: Actor,
 ) -> ExportReport:
     """Write layer ``kind``/``vintage`` (latest when None) to ``out`` in ``format``.
 
@@ -46,13 +47,14 @@ def export_layer(
     the kind's sensitive fields.
     """
     info = ws.layer(kind, vintage)
-    if actor.is_public and info.classification != "public":
-        raise ScopeViolation(f"layer {kind} is {info.classification}",
-                             user_message="该图层不对公众开放 (layer not public)")
+    access = {"classification": info.classification, "published": info.published}
+    ws.authorize(actor, Action.READ, what=f"layer {kind}", **access)  # type: ignore[arg-type]
     held = [p.county for p in ws.partitions(kind, info.vintage)]
     for county in counties or []:
-        actor.require(county, f"layer {kind}")
-    allowed = [c for c in (counties or held) if actor.covers(c)]
+        ws.authorize(actor, Action.READ, county, what=f"layer {kind}",
+                     **access)  # type: ignore[arg-type]
+    allowed = [c for c in (counties or held)
+               if ws.allows(actor, Action.READ, c, **access)]  # type: ignore[arg-type]
     if not allowed and held:
         raise ScopeViolation(f"{actor.username} may not export any county of layer {kind}",
                              user_message="无权导出该图层 (outside your region scope)")

@@ -33,14 +33,14 @@ from sqlalchemy import select
 
 from onemap.errors import ImportRejected, InvalidInput, ScopeViolation
 from onemap.standards.landuse import land_classes
-from onemap.store.access import SYSTEM, Actor
+from onemap.store.access import Actor
 from onemap.store.counties import assign_counties
 from onemap.store.formats.features import LoadedFeatures, iter_features
 from onemap.store.formats.models import ImportReport, RejectedFeature, RepairedFeature
 from onemap.store.formats.vector import list_layer_names
 from onemap.store.kinds import COUNTY_COLUMN, FieldSpec, LayerKind, get_kind
+from onemap.store.schema import LayerRow
 from onemap.store.staging import new_staging_folder, sweep_stale
-from onemap.store.tables import LayerRow
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -73,7 +73,7 @@ def import_file(
     aliases: dict[str, str] | None = None,
     skip_invalid: bool = False,
     replace: bool = False,
-    actor: Actor = SYSTEM,
+    actor: Actor,
     progress: Progress | None = None,
     source_name: str | None = None,
     chunk_size: int = CHUNK_SIZE,

@@ -14,8 +14,16 @@ import pandas as pd
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session, selectinload
 
-from onemap.errors import CrsError, ImportRejected, NotFound, WorkspaceError
+from onemap.errors import (
+    CrsError,
+    ImportRejected,
+    NotFound,
+    ScopeViolation,
+    WorkspaceError,
+)
 from onemap.geometry.area import ellipsoidal_area
+from onemap.store import policy
+from onemap.store.access import Actor
 from onemap.store.config import (
     CATALOG_FILE,
     CONFIG_FILE,
@@ -34,7 +42,7 @@ from onemap.store.partitions import (
     sort_spatially,
     write_partition,
 )
-from onemap.store.tables import AuditRow, LayerRow, PartitionRow
+from onemap.store.schema import AuditRow, LayerRow, PartitionRow
 
 Progress = Callable[[int, int, str], None]
 BBox = tuple[float, float, float, float]
@@ -335,6 +343,35 @@ class Workspace:
             self._audit(s, actor, "layer.access", f"{kind}/{vintage}",
                         {"classification": row.classification, "published": row.published})
         return self.layer(kind, vintage)
+
+    # -- access --------------------------------------------------------------------
+    def authorize(self, actor: Actor, action: policy.Action, region: str | None = None, *,
+                  what: str = "", classification: str = "internal",
+                  published: bool = True) -> None:
+        """Raise unless ``actor`` may take ``action`` (:func:`onemap.store.policy.authorize`).
+
+        A refusal is audited (``access.denied``) before it is raised, so every refused
+        attempt, through the API or the CLI, is in the audit log.
+        """
+        try:
+            policy.authorize(actor, action, region, what=what, classification=classification,
+                             published=published)
+        except ScopeViolation as exc:
+            self.audit(actor.username, "access.denied", what or action.value,
+                       {"action": action.value, "region": region, "reason": exc.reason,
+                        "role": actor.role.value, "origin": actor.origin})
+            raise
+
+    def allows(self, actor: Actor, action: policy.Action, region: str | None = None, *,
+               classification: str = "internal", published: bool = True) -> bool:
+        """Tell whether ``actor`` may take ``action`` (filters listings; nothing audited)."""
+        return policy.allows(actor, action, region, classification=classification,
+                             published=published)
+
+    @property
+    def root_region(self) -> str:
+        """The workspace's root region (省级行政区划代码), for province-wide objects."""
+        return self.config.root_region
 
     # -- audit -------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str = "",

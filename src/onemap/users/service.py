@@ -8,13 +8,14 @@ from datetime import timedelta
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from onemap.errors import AuthenticationFailed, Conflict, NotFound, ScopeViolation
+from onemap.errors import AuthenticationFailed, Conflict, NotFound
 from onemap.store.access import Actor, Role
 from onemap.store.db import utc_now as _now
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 from onemap.users.models import TokenCreated, User, UserCreate
 from onemap.users.passwords import hash_password, token_digest, verify_password
-from onemap.users.tables import SessionRow, TokenRow, UserRow
+from onemap.users.schema import SessionRow, TokenRow, UserRow
 
 SESSION_DAYS = 7
 _BAD_LOGIN = "用户名或密码错误 (wrong user name or password)"
@@ -34,10 +35,14 @@ class UserService:
 
     # -- accounts --------------------------------------------------------------------
     def add_user(self, new: UserCreate, *, actor: Actor | None = None) -> User:
-        """Create a user; ``actor`` (if given) must be a provincial admin."""
-        if actor is not None and actor.role != Role.ADMIN:
-            raise ScopeViolation(f"{actor.username} may not create users",
-                                 user_message="只有省级管理员可以创建用户 (admins only)")
+        """Create a user; ``actor`` (None: workspace set-up code) must administer its regions.
+
+        A county-limited admin creates users of that county only: every region of the
+        new account must lie in the admin's scope (:data:`Action.ADMINISTER`).
+        """
+        if actor is not None:
+            for region in new.regions:
+                self.ws.authorize(actor, Action.ADMINISTER, region, what="user accounts")
         row = UserRow(username=new.username, display_name=new.display_name,
                       password_hash=hash_password(new.password), role=new.role.value,
                       regions=list(new.regions), active=True, created_at=_now())
@@ -52,10 +57,16 @@ class UserService:
                       {"role": new.role.value, "regions": new.regions})
         return user
 
-    def list_users(self) -> list[User]:
-        """Return every user, by name."""
+    def list_users(self, actor: Actor | None = None) -> list[User]:
+        """Return the users ``actor`` administers (every user when None), by name."""
+        if actor is not None:
+            self.ws.authorize(actor, Action.ADMINISTER, what="user accounts")
         with self.ws.session() as s:
-            return [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.username))]
+            users = [_user(r) for r in s.scalars(select(UserRow).order_by(UserRow.username))]
+        if actor is None:
+            return users
+        return [u for u in users
+                if all(self.ws.allows(actor, Action.ADMINISTER, r) for r in u.regions)]
 
     def get_user(self, username: str) -> User:
         """Return one user or raise :class:`NotFound`."""
@@ -79,8 +90,15 @@ class UserService:
         return user
 
     # -- API tokens ----------------------------------------------------------------
-    def create_token(self, username: str, name: str = "") -> TokenCreated:
-        """Create an API token for ``username``; only its digest is stored."""
+    def create_token(self, username: str, name: str = "", *,
+                     actor: Actor | None = None) -> TokenCreated:
+        """Create an API token for ``username``; only its digest is stored.
+
+        ``actor`` (None: the CLI's local operator) must be that user, logged in.
+        """
+        if actor is not None and (actor.is_public or actor.username != username):
+            raise AuthenticationFailed(f"{actor.username} may not create tokens of {username}",
+                                       user_message="请先登录 (please log in)")
         secret = "om_" + secrets.token_urlsafe(32)
         with self.ws.session() as s:
             row = s.scalars(select(UserRow).where(UserRow.username == username)).one_or_none()

@@ -24,7 +24,7 @@ from onemap.api.ogc.mvt import encode_layer
 from onemap.api.scope import BBox, LayerEntry, PartitionFrame, ScopedData
 from onemap.errors import InvalidInput, NotFound
 from onemap.store.kinds import COUNTY_COLUMN, get_kind
-from onemap.users.policy import sensitive_fields
+from onemap.store.policy import sensitive_fields
 
 EXTENT = 4096
 BUFFER = 64  # tile units of overlap so strokes join across tiles

@@ -10,8 +10,8 @@ from onemap.api.deps import AppContext, current_actor
 from onemap.api.scope import parse_collection_id
 from onemap.store.access import Actor
 from onemap.store.models import AuditEntry, LayerInfo
+from onemap.store.policy import Action
 from onemap.users.models import User, UserCreate
-from onemap.users.policy import require_admin
 
 from fastapi import APIRouter, Depends, Query
 
@@ -34,8 +34,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/users", response_model=list[User])
     def list_users(actor: Current) -> list[User]:
         """List user accounts."""
-        require_admin(actor)
-        return users.list_users()
+        return users.list_users(actor)
 
     @router.post("/users", response_model=User, status_code=201)
     def add_user(body: UserCreate, actor: Current) -> User:
@@ -46,13 +45,15 @@ def build_router(ctx: AppContext) -> APIRouter:
     def audit(actor: Current, limit: Annotated[int, Query(ge=1, le=1000)] = 100,
               action: Annotated[str | None, Query(max_length=64)] = None) -> list[AuditEntry]:
         """Return the newest audit-log entries (登录、写入、导出)."""
-        require_admin(actor, "read the audit log")
+        ctx.workspace.authorize(actor, Action.ADMINISTER, ctx.workspace.root_region,
+                                what="the audit log")
         return ctx.workspace.audit_log(limit=limit, action=action)
 
     @router.put("/layers/{collection_id}/access", response_model=LayerInfo)
     def set_access(collection_id: str, body: LayerAccess, actor: Current) -> LayerInfo:
         """Set a layer vintage's classification and publication (audited)."""
-        require_admin(actor, "change layer access")
+        ctx.workspace.authorize(actor, Action.CONFIGURE, ctx.workspace.root_region,
+                                what="layer access")
         kind, vintage = parse_collection_id(collection_id)
         return ctx.workspace.set_layer_access(kind, vintage, classification=body.classification,
                                               published=body.published, actor=actor.username)

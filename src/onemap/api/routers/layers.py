@@ -16,7 +16,7 @@ from onemap.api.styles import landuse_colors
 from onemap.errors import InvalidInput
 from onemap.store.access import Actor
 from onemap.store.kinds import get_kind
-from onemap.users.policy import require_login, sensitive_fields
+from onemap.store.policy import Action, sensitive_fields
 
 from fastapi import APIRouter, BackgroundTasks, Depends, Query
 from fastapi.responses import FileResponse
@@ -112,7 +112,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                f: Annotated[Literal["geojson", "gpkg"], Query()] = "geojson",
                bbox: Annotated[str | None, Query(max_length=200)] = None) -> FileResponse:
         """Export the caller's part of a layer (scope and desensitisation applied; audited)."""
-        require_login(actor, "export layers")
+        ctx.workspace.authorize(actor, Action.EXPORT, what=f"layer {collection_id}")
         entry = data.by_collection(collection_id)
         box = _parse_bbox(bbox) if bbox else None
         gdf = data.read(entry, box)

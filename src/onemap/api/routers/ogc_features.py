@@ -29,7 +29,7 @@ from onemap.api.routers import tiles as tiles_router
 from onemap.api.scope import LayerEntry, ScopedData
 from onemap.errors import InvalidInput, NotFound
 from onemap.store.kinds import COUNTY_COLUMN, get_kind
-from onemap.users.policy import sensitive_fields
+from onemap.store.policy import sensitive_fields
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response

@@ -29,8 +29,8 @@ BUILTIN_FORMATS: dict[str, str] = {
     "filegdb": "onemap.store.formats.vector:FileGDBFormat",
     "geoparquet": "onemap.store.formats.geoparquet:GeoParquetFormat",
     "coordinate_txt": "onemap.store.formats.coordinate_txt:CoordinateTxtFormat",
-    "csv": "onemap.store.formats.tables:CsvFormat",
-    "xlsx": "onemap.store.formats.tables:XlsxFormat",
+    "csv": "onemap.store.formats.sheets:CsvFormat",
+    "xlsx": "onemap.store.formats.sheets:XlsxFormat",
 }
 
 # Short names users type on the command line (--format).

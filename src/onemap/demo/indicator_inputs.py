@@ -30,7 +30,7 @@ from onemap.indicators.catalog import ensure_catalog
 from onemap.indicators.models import ValueSource
 from onemap.indicators.records import Key, append_quota, append_values, current_map
 from onemap.indicators.service import refresh_derived, refresh_spatial_indicators
-from onemap.store.access import SYSTEM, Actor
+from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
 
 ENTERED_BY = "演示统计数据 demo statistics (synthetic)"
@@ -60,7 +60,7 @@ def _county_codes(ws: Workspace) -> list[str]:
     return sorted(p.county for p in ws.partitions("dltb"))
 
 
-def load_demo_statistics(ws: Workspace, seed: int = 2019, *, actor: Actor = SYSTEM,
+def load_demo_statistics(ws: Workspace, seed: int = 2019, *, actor: Actor,
                          years: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023),
                          ) -> DemoStatistics:
     """Record seeded statistics, quotas and province series for a demo workspace."""
