@@ -29,7 +29,7 @@ import shapely
 
 from onemap.geometry.area import ellipsoidal_area
 from onemap.review.service import REVIEW_KINDS, ReviewService, parcels_from_frame
-from onemap.review.sources import PartitionCache
+from onemap.store.reader import PartitionCache, WorkspaceReader
 from onemap.store.workspace import Workspace
 from onemap.users.identity import local_operator
 
@@ -187,7 +187,7 @@ def main() -> None:
     frames = [site_frame(g) for g in sites]
     svc = ReviewService(ws)
     operator = local_operator(ws)
-    server = ReviewService(ws, PartitionCache(background=True))  # as the API runs it
+    server = ReviewService(ws, WorkspaceReader(ws, PartitionCache(ws.root, background=True)))
 
     cold, cold_sync = [], []
     for f in frames[:args.cold]:

@@ -26,7 +26,7 @@ from onemap.errors import CoordinateFileError, ImportRejected, ScopeViolation
 from onemap.review.errors import ReviewNotFound, SiteRejected
 from onemap.review.models import ProjectInfo, SiteReview
 from onemap.review.schema import ReviewRow
-from onemap.review.service import ReviewService, parcels_from_frame
+from onemap.review.service import REVIEW_COLUMNS, ReviewService, parcels_from_frame
 from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
 
@@ -346,18 +346,18 @@ def test_reviews_are_recorded_on_postgresql(tmp_path: Path, postgres_url: str) -
 
 
 def test_background_cache_gives_the_same_answer_cold_and_warm(world: Workspace) -> None:
-    from onemap.review.sources import PartitionCache
+    from onemap.store.reader import PartitionCache, WorkspaceReader
 
     site = _site(SITES["hole_farmland"], SITES["half_redline"])
     sync = ReviewService(world).review(site, SYSTEM, record=False)
-    server = ReviewService(world, PartitionCache(background=True))
+    server = ReviewService(world, WorkspaceReader(world, PartitionCache(world.root,
+                                                                         background=True)))
     cold = server.review(site, SYSTEM, record=False)  # answered from bbox reads
     server.cache.wait()
     warm = server.review(site, SYSTEM, record=False)  # answered from the cached trees
     cli = ReviewService(world)  # no worker thread: whole partitions after 3 bbox reads
     again = [cli.review(site, SYSTEM, record=False) for _ in range(4)]
-    assert cli.cache.peek(world.root / world.partitions("dltb")[0].path,
-                          world.partitions("dltb")[0].checksum) is not None
+    assert cli.cache.peek(world.partitions("dltb")[0], REVIEW_COLUMNS["dltb"]) is not None
     for r in (cold, warm, *again):
         assert r.review_id == sync.review_id
         assert r.model_dump(exclude={"reviewed_at"}) == sync.model_dump(exclude={"reviewed_at"})

@@ -11,8 +11,9 @@ from review_world import build_world
 from typer.testing import CliRunner
 
 from onemap.cli.main import create_cli
-from onemap.review.service import REVIEW_KINDS
-from onemap.review.sources import PartitionCache, latest_layers
+from onemap.review.service import REVIEW_COLUMNS, REVIEW_KINDS
+from onemap.store.models import PartitionInfo
+from onemap.store.reader import CatalogSnapshot, PartitionCache
 from onemap.store.workspace import Workspace
 
 
@@ -23,9 +24,10 @@ def ws_root(tmp_path: Path) -> Path:
     return tmp_path / "ws"
 
 
-def _parts(ws: Any) -> list[tuple[Path, str]]:
-    return [(ws.root / rel, checksum) for state in latest_layers(ws, REVIEW_KINDS).values()
-            for _, rel, _, checksum in state.parts]
+def _parts(ws: Any) -> list[tuple[PartitionInfo, tuple[str, ...] | None]]:
+    catalog = CatalogSnapshot(ws)
+    return [(p, REVIEW_COLUMNS.get(kind)) for kind in REVIEW_KINDS
+            if (entry := catalog.latest(kind)) is not None for p in entry.partitions]
 
 
 def test_serve_starts_before_the_warm_up_ends_and_the_cache_fills(
@@ -41,7 +43,7 @@ def test_serve_starts_before_the_warm_up_ends_and_the_cache_fills(
     seen: dict[str, Any] = {}
 
     def fake_run(app: Any, **_: Any) -> None:  # stands in for uvicorn.run (start-up done)
-        service = app.state.ctx.extras["review_service"]
+        service = app.state.ctx.reviews
         parts = _parts(service.ws)
         warming = [t for t in threading.enumerate() if t.name == "review-warm"]
         seen["started_warm"] = bool(warming) and warming[0].daemon
@@ -66,7 +68,7 @@ def test_no_warm_leaves_the_cache_cold(ws_root: Path, monkeypatch: pytest.Monkey
     seen: dict[str, Any] = {}
 
     def fake_run(app: Any, **_: Any) -> None:
-        service = app.state.ctx.extras["review_service"]
+        service = app.state.ctx.reviews
         seen["warming"] = any(t.name == "review-warm" for t in threading.enumerate())
         seen["loaded"] = sum(service.cache.peek(p, c) is not None for p, c in _parts(service.ws))
 
@@ -78,12 +80,13 @@ def test_no_warm_leaves_the_cache_cold(ws_root: Path, monkeypatch: pytest.Monkey
 
 def test_warm_stops_at_the_cache_capacity_and_on_request(ws_root: Path) -> None:
     from onemap.review.service import ReviewService
+    from onemap.store.reader import WorkspaceReader
 
     ws = Workspace.open(ws_root)
     try:
-        small = ReviewService(ws, PartitionCache(max_partitions=2))
+        small = ReviewService(ws, WorkspaceReader(ws, PartitionCache(ws.root, max_entries=2)))
         assert small.warm() == 2
-        stopped = ReviewService(ws, PartitionCache())
+        stopped = ReviewService(ws)
         stopped.warm_stop.set()
         assert stopped.warm_in_background().join(30) is None
         assert all(stopped.cache.peek(p, c) is None for p, c in _parts(ws))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 import logging
 
-from onemap.api.deps import ApiSettings, AppContext, install_context
+from onemap.api.deps import ApiSettings, build_context
 from onemap.api.errors import install_error_handlers
 from onemap.store.workspace import Workspace
 
@@ -34,8 +34,7 @@ ROUTER_MODULES: list[str] = [
 def create_app(settings: ApiSettings, workspace: Workspace | None = None) -> FastAPI:
     """Build the application for the workspace named in ``settings``."""
     ws = workspace or Workspace.open(settings.workspace)
-    ctx = AppContext(workspace=ws, settings=settings)
-    install_context(ctx)
+    ctx = build_context(settings, ws)
     app = FastAPI(title="onemap 国土空间一张图", version="0.1.0", openapi_url="/api",
                   docs_url="/api.html", redoc_url=None)
     app.state.ctx = ctx

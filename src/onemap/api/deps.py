@@ -1,22 +1,22 @@
-"""Collaborators injected into routers, and the one place the current user is resolved."""
+"""Collaborators injected into routers, and the one place a request's actor is resolved."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import Annotated
 
 from pydantic import Field
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from onemap.api.auth import Authenticator
+from onemap.api.ogc.tiles import TileCache
+from onemap.review.service import ReviewService
 from onemap.store.access import Actor
+from onemap.store.reader import PartitionCache, ScopedReader, WorkspaceReader
 from onemap.store.workspace import Workspace
 
 from fastapi import Depends, Request
-
-if TYPE_CHECKING:
-    from onemap.api.auth import Authenticator
-    from onemap.api.scope import CatalogSnapshot, PartitionCache, ScopedData
 
 
 class ApiSettings(BaseSettings):
@@ -30,54 +30,43 @@ class ApiSettings(BaseSettings):
     public_coordinate_decimals: int = Field(
         3, description="desensitised coordinates: decimals of degrees kept (3 ≈ 100 m)")
     tile_max_bytes: int = Field(500_000, description="largest vector tile before dropping more")
-    partition_cache_rows: int = Field(
-        2_000_000, description="rows of partitions kept in memory with their spatial index")
+    partition_cache_mb: int = Field(
+        3072, ge=16, description="memory (MiB) of decoded partitions and spatial indexes kept "
+                                 "by the one read path (features, tiles, site review)")
     tile_cache_entries: int = Field(4096, description="encoded vector tiles kept in memory")
     features_max_limit: int = Field(10_000, description="largest 'limit' of an items page")
 
 
 @dataclass
 class AppContext:
-    """What every router factory receives: the workspace, the settings and shared caches."""
+    """What every router factory receives: the workspace, the settings and shared services."""
 
     workspace: Workspace
     settings: ApiSettings
-    extras: dict[str, Any] = field(default_factory=dict)
-
-    @property
-    def auth(self) -> Authenticator:
-        """The request authenticator (sessions and tokens)."""
-        return self.extras["auth"]  # type: ignore[no-any-return]
-
-    @property
-    def catalog(self) -> CatalogSnapshot:
-        """Cached snapshot of the layer catalog."""
-        return self.extras["catalog"]  # type: ignore[no-any-return]
-
-    @property
-    def partition_cache(self) -> PartitionCache:
-        """LRU of in-memory partitions with spatial indexes."""
-        return self.extras["partition_cache"]  # type: ignore[no-any-return]
+    auth: Authenticator
+    reader: WorkspaceReader
+    reviews: ReviewService
+    tiles: TileCache
 
 
-def install_context(ctx: AppContext) -> None:
-    """Create the shared collaborators (authenticator, catalog snapshot, partition cache)."""
-    from onemap.api.auth import Authenticator
-    from onemap.api.scope import CatalogSnapshot, PartitionCache
-
-    ws = ctx.workspace
-    ctx.extras.setdefault("auth", Authenticator(ws, ws.config.root_region))
-    ctx.extras.setdefault("catalog", CatalogSnapshot(ws))
-    ctx.extras.setdefault("partition_cache",
-                          PartitionCache(ws, max_rows=ctx.settings.partition_cache_rows))
+def build_context(settings: ApiSettings, workspace: Workspace) -> AppContext:
+    """Create the shared collaborators of one app: one reader, one cache, one of each service."""
+    cache = PartitionCache(workspace.root, settings.partition_cache_mb * 2**20, background=True)
+    reader = WorkspaceReader(workspace, cache,
+                             public_decimals=settings.public_coordinate_decimals)
+    return AppContext(workspace=workspace, settings=settings,
+                      auth=Authenticator(workspace, workspace.root_region), reader=reader,
+                      reviews=ReviewService(workspace, reader),
+                      tiles=TileCache(settings.tile_cache_entries))
 
 
 def current_actor(request: Request) -> Actor:
-    """FastAPI dependency: the authenticated :class:`Actor` of this request.
+    """FastAPI dependency: the :class:`Actor` of this request.
 
     Resolved once per request from the session cookie or ``Authorization: Bearer``
-    (see :mod:`onemap.api.auth`); anonymous callers are public users. Routers pass
-    the actor to services, which enforce region scope.
+    (see :mod:`onemap.api.auth`, which asks :mod:`onemap.users.identity`); callers
+    without credentials are public users. Routers pass the actor to services, which ask
+    the policy.
     """
     actor = getattr(request.state, "actor", None)
     if actor is None:
@@ -87,11 +76,8 @@ def current_actor(request: Request) -> Actor:
     return actor
 
 
-def scoped_data(request: Request,
-                actor: Annotated[Actor, Depends(current_actor)]) -> ScopedData:
-    """FastAPI dependency: the workspace's layers as the current actor may see them."""
-    from onemap.api.scope import ScopedData
-
+def scoped_reader(request: Request,
+                  actor: Annotated[Actor, Depends(current_actor)]) -> ScopedReader:
+    """FastAPI dependency: the workspace's layers as the current actor may read them."""
     ctx: AppContext = request.app.state.ctx
-    return ScopedData(ctx.catalog, ctx.partition_cache, actor,
-                      ctx.settings.public_coordinate_decimals)
+    return ctx.reader.scoped(actor)

@@ -80,7 +80,8 @@ def review(
     if pdf is not None or html is not None:
         from onemap.reports.review import render_review_html, render_review_pdf
 
-        layers = service.map_layers(parcels, actor)
+        fmt = "pdf" if pdf is not None else "html"
+        result, parcels, layers = service.report_inputs(result.review_id, actor, fmt)
         if html is not None:
             html.write_text(render_review_html(result, parcels, layers, lang=lang), "utf-8")
             stderr.print(f"已写出 written {html}")

@@ -50,9 +50,8 @@ def serve(
                          f"用户名 user [bold]admin[/bold]  密码 password [bold]{first}[/bold]",
                          soft_wrap=True)
     sys.stdout.flush()
-    review = app.state.ctx.extras.get("review_service")
-    if warm and review is not None:
-        review.warm_in_background()  # daemon thread: start-up does not wait for it
+    if warm:
+        app.state.ctx.reviews.warm_in_background()  # daemon thread: start-up does not wait for it
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
@@ -142,20 +141,21 @@ def api_get(
     path: Annotated[str, typer.Argument(help="path and query, e.g. /collections")],
     workspace: Annotated[Path, typer.Option("--workspace", "-w", help="workspace folder")
                          ] = Path("."),
-    user: Annotated[str, typer.Option(help="run as this user (default: anonymous)")] = "",
+    user: Annotated[str, typer.Option(
+        help="run as this workspace account (default: an anonymous web request)")] = "",
     json_: JsonOpt = False,
 ) -> None:
     """GET ``path`` through the app without a server and print the response body."""
     from onemap.api.app import create_app
     from onemap.api.deps import ApiSettings, current_actor
-    from onemap.users.service import UserService
+    from onemap.users.identity import Identity
 
     from fastapi.testclient import TestClient
 
     ws = Workspace.open(workspace)
     app = create_app(ApiSettings(workspace=ws.root), ws)
     if user:
-        actor = UserService(ws).get_user(user).to_actor()
+        actor = Identity(ws).for_username(user)
         app.dependency_overrides[current_actor] = lambda: actor
     resp = TestClient(app).get(path)
     stderr.print(f"HTTP {resp.status_code} {resp.headers.get('content-type', '')}")

@@ -18,7 +18,7 @@ import shapely
 from sqlalchemy import insert, select
 
 from onemap.compute import Executor
-from onemap.errors import NotFound, ScopeViolation
+from onemap.errors import NotFound
 from onemap.quality.attributes import find_duplicate_ids
 from onemap.quality.checks import ID_FIELDS, check_county, feature_ids
 from onemap.quality.models import QcFinding, QcOptions, QcReport, QcRunSummary
@@ -26,6 +26,7 @@ from onemap.quality.schema import QcFindingRow, QcRunRow
 from onemap.store.access import Actor
 from onemap.store.kinds import get_kind
 from onemap.store.partitions import read_partition
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -87,16 +88,15 @@ def run_quality_checks(
     QcReport
         The recorded run (with its catalog id) and every finding.
     """
-    if not actor.can_write:
-        raise ScopeViolation(f"{actor.username} may not run quality checks",
-                             user_message="无权执行质检 (your role may not run quality checks)")
+    ws.authorize(actor, Action.EDIT, what="quality checks")
     spec = get_kind(kind)
     year = vintage if vintage is not None else ws.latest_vintage(kind)
     if year is None:
         raise NotFound(f"no {kind} layer in the workspace")
     for code in counties or []:
-        actor.require(code, f"{kind}/{year}")
-    parts = [p for p in ws.partitions(kind, year, counties=counties) if actor.covers(p.county)]
+        ws.authorize(actor, Action.EDIT, code, what=f"quality checks of {kind}/{year}")
+    parts = [p for p in ws.partitions(kind, year, counties=counties)
+             if ws.allows(actor, Action.EDIT, p.county)]
     opts = _options(ws, options)
     started = _now()
     polygons = county_polygons(ws, [p.county for p in parts])
@@ -209,10 +209,8 @@ def _record(ws: Workspace, summary: QcRunSummary, findings: list[QcFinding]) -> 
         return row.id
 
 
-def _no_public(actor: Actor) -> None:
-    if actor.is_public:
-        raise ScopeViolation("quality findings are internal",
-                             user_message="质检结果仅限内部用户 (sign in to see quality checks)")
+def _no_public(ws: Workspace, actor: Actor) -> None:
+    ws.authorize(actor, Action.READ, what="quality findings")
 
 
 def _summary(row: QcRunRow) -> QcRunSummary:
@@ -226,20 +224,21 @@ def _summary(row: QcRunRow) -> QcRunSummary:
 def list_runs(ws: Workspace, *, actor: Actor, kind: str | None = None,
               limit: int = 50) -> list[QcRunSummary]:
     """Return recorded runs, newest first, that touch at least one county in the actor's scope."""
-    _no_public(actor)
+    _no_public(ws, actor)
     with ws.session() as s:
         q = select(QcRunRow).order_by(QcRunRow.id.desc())
         if kind:
             q = q.where(QcRunRow.kind == kind)
         rows = [_summary(r) for r in s.scalars(q)]
-    visible = [r for r in rows if any(actor.covers(c) for c in r.counties) or not r.counties]
+    visible = [r for r in rows if not r.counties
+               or any(ws.allows(actor, Action.READ, c) for c in r.counties)]
     return visible[:limit]
 
 
 def get_report(ws: Workspace, run_id: int, *, actor: Actor,
                rule: str | None = None) -> QcReport:
     """Return a recorded run with its findings, limited to the actor's counties."""
-    _no_public(actor)
+    _no_public(ws, actor)
     with ws.session() as s:
         row = s.get(QcRunRow, run_id)
         if row is None:
@@ -249,7 +248,7 @@ def get_report(ws: Workspace, run_id: int, *, actor: Actor,
         if rule:
             q = q.where(QcFindingRow.rule == rule)
         findings = [QcFinding.model_validate({k: getattr(f, k) for k in _FINDING_FIELDS})
-                    for f in s.scalars(q) if actor.covers(f.county)]
-    if summary.counties and not any(actor.covers(c) for c in summary.counties):
-        actor.require(summary.counties[0], f"quality-check run {run_id}")
+                    for f in s.scalars(q) if ws.allows(actor, Action.READ, f.county)]
+    if summary.counties and not any(ws.allows(actor, Action.READ, c) for c in summary.counties):
+        ws.authorize(actor, Action.READ, summary.counties[0], what=f"quality-check run {run_id}")
     return QcReport(run=summary, findings=findings)

@@ -1,7 +1,9 @@
 """Site review service: read the site, overlay the workspace's layers, apply rules, record.
 
-``ReviewService(ws)`` keeps a per-partition cache of decoded layers and STRtrees, so
-keep one service per workspace (the API and the batch mode do) for warm latency.
+Layers are read through the workspace's one read path (:class:`~onemap.store.reader.
+WorkspaceReader`): only what the reviewer may read (their counties, no withheld layers),
+from the shared partition cache, so keep one service per process (the API and the batch
+mode do) for warm latency. Every county the site touches must be in the reviewer's scope.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import select
 
 from onemap import __version__
 from onemap.errors import InvalidInput
+from onemap.geometry.bbox import BBox, expand_bbox
 from onemap.review.analysis import (
     CONTROL_KINDS,
     FIGURE_NAMES,
@@ -43,16 +46,12 @@ from onemap.review.models import (
 )
 from onemap.review.rules import decide_verdict, evaluate_rules, parse_rules
 from onemap.review.schema import ReviewRow
-from onemap.review.sources import (
-    REVIEW_COLUMNS,
-    BBox,
-    PartitionCache,
-    latest_layers,
-    read_near,
-)
-from onemap.store.access import Actor, Role
+from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
+from onemap.store.kinds import get_kind
 from onemap.store.partitions import GEOGRAPHIC_CRS
+from onemap.store.policy import Action
+from onemap.store.reader import WorkspaceReader
 from onemap.store.workspace import Workspace
 
 _log = logging.getLogger(__name__)
@@ -63,6 +62,11 @@ REQUIRED_KINDS = ("dltb", "pbf", "eco_redline", "udb", "nature_reserve")
 ID_COLUMNS = ("DKBH", "parcel_id", "BSM", "id", "ID", "编号", "地块编号")
 NAME_COLUMNS = ("DKMC", "name", "NAME", "名称", "地块名称", "XMMC")
 SITE_SUFFIXES = {".txt", ".shp", ".gpkg", ".geojson", ".json", ".fgb", ".zip"}
+# Columns the review reads from the large layers (others keep every column).
+REVIEW_COLUMNS: dict[str, tuple[str, ...]] = {
+    "dltb": ("DLBM", "KCDLBM", "KCXS", "GDDB", "ZLDWDM", "county"),
+    "pbf": ("XZQDM", "county"),
+}
 
 
 def load_default_rules() -> RuleSet:
@@ -154,9 +158,10 @@ def _review_id(parcels: gpd.GeoDataFrame, project: ProjectInfo, rules: RuleSet,
 class ReviewService:
     """Site compliance review over one workspace."""
 
-    def __init__(self, ws: Workspace, cache: PartitionCache | None = None) -> None:
+    def __init__(self, ws: Workspace, reader: WorkspaceReader | None = None) -> None:
         self.ws = ws
-        self.cache = cache or PartitionCache()
+        self.reader = reader or WorkspaceReader(ws)
+        self.cache = self.reader.cache
         self._rules: tuple[tuple[str, float], RuleSet] | None = None
         self.warm_stop = threading.Event()
 
@@ -182,22 +187,27 @@ class ReviewService:
     # -- review ----------------------------------------------------------------------
     def load_layers(self, bbox: BBox, actor: Actor
                     ) -> tuple[dict[str, gpd.GeoDataFrame], list[LayerVintage], list[str]]:
-        """Read every review layer near ``bbox`` (latest vintage) the actor may see.
+        """Read every review layer near ``bbox`` (latest vintage) as the actor may read it.
 
         Returns the frames, the vintages read and the kinds withheld from the actor
-        (涉密 secret layers are read for provincial admins only).
+        (e.g. 涉密 secret layers, read for provincial admins only). Only partitions of
+        counties in the actor's scope are read.
         """
-        states = latest_layers(self.ws, REVIEW_KINDS)
+        scoped = self.reader.scoped(actor)
         layers: dict[str, gpd.GeoDataFrame] = {}
         vintages: list[LayerVintage] = []
         withheld: list[str] = []
         for kind in REVIEW_KINDS:
-            if kind in states and states[kind].classification == "secret" \
-                    and actor.role != Role.ADMIN:
-                withheld.append(kind)
-            elif kind in states:
-                layers[kind], vintage = read_near(self.ws, self.cache, states[kind], bbox)
-                vintages.append(vintage)
+            entry, held = scoped.latest(kind)
+            if entry is None:
+                if held:
+                    withheld.append(kind)
+                continue
+            near = scoped.near(entry, bbox, REVIEW_COLUMNS.get(kind))
+            layers[kind] = near.frame
+            vintages.append(LayerVintage(
+                kind=kind, title_zh=get_kind(kind).title_zh, vintage=entry.info.vintage,
+                revision=entry.info.revision, counties=near.counties, checksum=near.checksum))
         return layers, vintages, withheld
 
     def warm(self, counties: list[str] | None = None, *,
@@ -205,18 +215,18 @@ class ReviewService:
         """Load every review layer's partitions (of ``counties``) into the cache.
 
         Call once when a server starts so that the first reviews are warm; returns
-        the number of partitions loaded. Stops at the cache's capacity (loading more
+        the number of partitions loaded. Stops once the cache is full (loading more
         would only evict the first ones) or as soon as ``stop`` is set.
         """
-        states = latest_layers(self.ws, REVIEW_KINDS)
         wanted = set(counties) if counties is not None else None
         loaded = 0
-        for kind, state in states.items():
-            for county, rel, _, checksum in state.parts:
-                if loaded >= self.cache.max_partitions or (stop is not None and stop.is_set()):
+        for kind in REVIEW_KINDS:
+            entry = self.reader.catalog.latest(kind)
+            for part in entry.partitions if entry is not None else []:
+                if self.cache.full or (stop is not None and stop.is_set()):
                     return loaded
-                if wanted is None or county in wanted:
-                    self.cache.get(self.ws.root / rel, checksum, REVIEW_COLUMNS.get(kind))
+                if wanted is None or part.county in wanted:
+                    self.cache.get(part, REVIEW_COLUMNS.get(kind))
                     loaded += 1
         return loaded
 
@@ -247,9 +257,7 @@ class ReviewService:
                record: bool = True) -> SiteReview:
         """Review a site given as parcels (see :func:`parcels_from_frame`)."""
         project = project or ProjectInfo()
-        if actor.is_public:
-            raise InvalidInput("public users may not run site reviews",
-                               user_message="公众用户无权进行用地审查 (sign in)")
+        self.ws.authorize(actor, Action.REVIEW, what="site reviews")
         try:
             return self._review(parcels, actor, project, site_name, source, record)
         finally:
@@ -260,9 +268,10 @@ class ReviewService:
         rules = self.rule_set()
         buffer_m = self.ws.config.thresholds.hazard_buffer_m
         minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)
-        margin = buffer_m / 100_000.0 * 1.2
+        for county in self.reader.site_counties(parcels.geometry.to_numpy()):
+            self.ws.authorize(actor, Action.REVIEW, county, what="the site")
         layers, vintages, withheld = self.load_layers(
-            (minx - margin, miny - margin, maxx + margin, maxy + margin), actor)
+            expand_bbox((minx, miny, maxx, maxy), buffer_m / 100_000.0 * 1.2), actor)
         figures = [analyse_parcel(str(pid), str(name), geom, layers, hazard_buffer_m=buffer_m)
                    for pid, name, geom in zip(parcels["parcel_id"], parcels["name"],
                                               parcels.geometry.to_numpy(), strict=True)]
@@ -271,7 +280,7 @@ class ReviewService:
             raise SiteRejected("the site lies outside the workspace's land-use data "
                                "(用地范围不在本工作空间数据范围内)")
         for county in totals.counties:
-            actor.require(county, "the site")
+            self.ws.authorize(actor, Action.REVIEW, county, what="the site")
         missing = [k for k in REQUIRED_KINDS if k not in layers] + withheld
         flat = rule_figures(totals, project, missing)
         triggered = evaluate_rules(rules, flat)
@@ -348,8 +357,9 @@ class ReviewService:
         if row is None:
             raise ReviewNotFound(f"no review {review_id}",
                                  user_message=f"审查记录不存在: {review_id}")
+        self.ws.authorize(actor, Action.READ, what=f"review {review_id}")
         for county in filter(None, row.counties.split(",")):
-            actor.require(county, f"review {review_id}")
+            self.ws.authorize(actor, Action.READ, county, what=f"review {review_id}")
         return row
 
     def get(self, review_id: str, actor: Actor) -> SiteReview:
@@ -364,17 +374,32 @@ class ReviewService:
 
     def history(self, actor: Actor, limit: int = 100) -> list[ReviewRecord]:
         """Return the newest recorded review runs the actor may see."""
+        self.ws.authorize(actor, Action.READ, what="site reviews")
         with self.ws.session() as s:
             rows = s.scalars(select(ReviewRow).order_by(ReviewRow.id.desc()).limit(limit)).all()
         return [ReviewRecord.model_validate(r, from_attributes=True) for r in rows
-                if all(actor.covers(c) for c in filter(None, r.counties.split(",")))]
+                if all(self.ws.allows(actor, Action.READ, c)
+                       for c in filter(None, r.counties.split(",")))]
+
+    def report_inputs(self, review_id: str, actor: Actor, fmt: str
+                      ) -> tuple[SiteReview, gpd.GeoDataFrame, dict[str, gpd.GeoDataFrame]]:
+        """Return what the report of a recorded review shows: result, site and map layers.
+
+        The caller must be allowed to export; the report is audited (``review.report``).
+        """
+        self.ws.authorize(actor, Action.EXPORT, what=f"review report {review_id}")
+        result = self.get(review_id, actor)
+        site = self.site_of(review_id, actor)
+        layers = self.map_layers(site, actor)
+        self.ws.audit(actor.username, "review.report", review_id, {"format": fmt})
+        return result, site, layers
 
     def map_layers(self, parcels: gpd.GeoDataFrame, actor: Actor,
                    margin_ratio: float = 0.35) -> dict[str, gpd.GeoDataFrame]:
         """Return land use and control layers around the site, for the report map."""
         minx, miny, maxx, maxy = (float(v) for v in parcels.total_bounds)
         pad = max(maxx - minx, maxy - miny) * margin_ratio + 1e-4
-        layers, _, _ = self.load_layers((minx - pad, miny - pad, maxx + pad, maxy + pad), actor)
+        layers, _, _ = self.load_layers(expand_bbox((minx, miny, maxx, maxy), pad), actor)
         self.cache.flush()
         return {k: v for k, v in layers.items() if len(v)}
 

@@ -12,7 +12,7 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from onemap.compute import Executor
-from onemap.errors import NotFound, ScopeViolation
+from onemap.errors import NotFound
 from onemap.stats.models import LEVELS, AdminLevel, StatsTable
 from onemap.stats.tabulate import (
     NEEDED_COLUMNS,
@@ -22,6 +22,7 @@ from onemap.stats.tabulate import (
     tabulate_partition,
 )
 from onemap.store.access import Actor
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -114,15 +115,16 @@ def compute_statistics(
     StatsTable
         Rows per admin unit × land class (m² exact, 公顷 / 亩 rounded and reconciled).
     """
-    if actor.is_public:
-        raise ScopeViolation("statistics are computed for signed-in users",
-                             user_message="统计汇总仅限登录用户 (sign in to compute statistics)")
+    ws.authorize(actor, Action.READ, what="land-use statistics")
     year = vintage if vintage is not None else ws.latest_vintage(kind)
     if year is None:
         raise NotFound(f"no {kind} layer in the workspace (无地类图斑数据)")
+    info = ws.layer(kind, year)
+    ws.authorize_layer(actor, Action.READ, info)
     for code in counties or []:
-        actor.require(code, f"{kind}/{year}")
-    parts = [p for p in ws.partitions(kind, year, counties=counties) if actor.covers(p.county)]
+        ws.authorize_layer(actor, Action.READ, info, code)
+    parts = [p for p in ws.partitions(kind, year, counties=counties)
+             if ws.allows_layer(actor, Action.READ, info, p.county)]
     tabs = tabulate_files([ws.root / p.path for p in parts], progress, [p.county for p in parts],
                           executor)
     tabulation = combine_tabulations(tabs)
@@ -130,7 +132,7 @@ def compute_statistics(
     if not levels and not (tabulation["unit"].str.len() >= TOWNSHIP_DIGITS).any():
         wanted.remove("township")
     rows = build_rows(tabulation, wanted, admin_names(ws)) if len(tabulation) else []
-    rows = [r for r in rows if actor.covers(r.admin_code)]
+    rows = [r for r in rows if ws.allows(actor, Action.READ, r.admin_code)]
     return StatsTable(vintage=year, kind=kind, levels=wanted, counties=[p.county for p in parts],
                       features=int(tabulation["features"].sum()) if len(tabulation) else 0,
                       generated_at=datetime.now(UTC).replace(microsecond=0), rows=rows)

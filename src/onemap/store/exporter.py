@@ -47,14 +47,12 @@ def export_layer(
     the kind's sensitive fields.
     """
     info = ws.layer(kind, vintage)
-    access = {"classification": info.classification, "published": info.published}
-    ws.authorize(actor, Action.READ, what=f"layer {kind}", **access)  # type: ignore[arg-type]
+    ws.authorize(actor, Action.EXPORT, what=f"layer {kind}")
+    ws.authorize_layer(actor, Action.READ, info)
     held = [p.county for p in ws.partitions(kind, info.vintage)]
     for county in counties or []:
-        ws.authorize(actor, Action.READ, county, what=f"layer {kind}",
-                     **access)  # type: ignore[arg-type]
-    allowed = [c for c in (counties or held)
-               if ws.allows(actor, Action.READ, c, **access)]  # type: ignore[arg-type]
+        ws.authorize_layer(actor, Action.READ, info, county)
+    allowed = [c for c in (counties or held) if ws.allows_layer(actor, Action.READ, info, c)]
     if not allowed and held:
         raise ScopeViolation(f"{actor.username} may not export any county of layer {kind}",
                              user_message="无权导出该图层 (outside your region scope)")

@@ -22,6 +22,7 @@ from onemap.errors import (
     WorkspaceError,
 )
 from onemap.geometry.area import ellipsoidal_area
+from onemap.geometry.bbox import BBox, bboxes_meet
 from onemap.store import policy
 from onemap.store.access import Actor
 from onemap.store.config import (
@@ -45,7 +46,6 @@ from onemap.store.partitions import (
 from onemap.store.schema import AuditRow, LayerRow, PartitionRow
 
 Progress = Callable[[int, int, str], None]
-BBox = tuple[float, float, float, float]
 
 
 class WrittenPartition(NamedTuple):
@@ -171,7 +171,7 @@ class Workspace:
             wanted = set(counties)
             parts = [p for p in parts if p.county in wanted]
         if bbox is not None:
-            parts = [p for p in parts if _bbox_hits(p.bbox, bbox)]
+            parts = [p for p in parts if bboxes_meet(p.bbox, bbox)]
         return parts
 
     def read_layer(
@@ -368,6 +368,19 @@ class Workspace:
         return policy.allows(actor, action, region, classification=classification,
                              published=published)
 
+    def authorize_layer(self, actor: Actor, action: policy.Action, info: LayerInfo,
+                        region: str | None = None, *, what: str = "") -> None:
+        """:meth:`authorize` for the data of layer ``info`` (its classification, publication)."""
+        self.authorize(actor, action, region, classification=info.classification,
+                       published=info.published,
+                       what=what or f"layer {info.kind}/{info.vintage}")
+
+    def allows_layer(self, actor: Actor, action: policy.Action, info: LayerInfo,
+                     region: str | None = None) -> bool:
+        """:meth:`allows` for the data of layer ``info``."""
+        return policy.allows(actor, action, region, classification=info.classification,
+                             published=info.published)
+
     @property
     def root_region(self) -> str:
         """The workspace's root region (省级行政区划代码), for province-wide objects."""
@@ -486,7 +499,3 @@ class Workspace:
         names = columns if columns is not None else [*get_kind(kind).field_names, COUNTY_COLUMN]
         return gpd.GeoDataFrame({c: pd.Series(dtype="object") for c in names},
                                 geometry=gpd.GeoSeries([], crs=GEOGRAPHIC_CRS), crs=GEOGRAPHIC_CRS)
-
-
-def _bbox_hits(a: BBox, b: BBox) -> bool:
-    return not (a[2] < b[0] or a[0] > b[2] or a[3] < b[1] or a[1] > b[3])

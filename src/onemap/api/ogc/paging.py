@@ -10,8 +10,9 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from onemap.api.scope import BBox, LayerEntry, ScopedData
+from onemap.geometry.bbox import BBox
 from onemap.store.partitions import GEOGRAPHIC_CRS
+from onemap.store.reader import LayerEntry, ScopedReader
 
 RowFilter = Callable[[gpd.GeoDataFrame], np.ndarray]
 
@@ -26,7 +27,7 @@ class Page:
     matched: int | None  # known without counting only when nothing filters rows
 
 
-def select_page(data: ScopedData, entry: LayerEntry, *, bbox: BBox | None,
+def select_page(data: ScopedReader, entry: LayerEntry, *, bbox: BBox | None,
                 row_filter: RowFilter | None, offset: int, limit: int) -> Page:
     """Return rows ``offset … offset+limit`` of the in-scope, filtered layer.
 
@@ -71,7 +72,7 @@ def select_page(data: ScopedData, entry: LayerEntry, *, bbox: BBox | None,
     return Page(data.finish(frame, entry.info.kind), ids[:limit], more, matched)
 
 
-def select_feature(data: ScopedData, entry: LayerEntry, feature_id: str) -> gpd.GeoDataFrame:
+def select_feature(data: ScopedReader, entry: LayerEntry, feature_id: str) -> gpd.GeoDataFrame:
     """Return the one-row frame of ``county-position`` (empty if out of scope or unknown)."""
     county, _, pos = feature_id.partition("-")
     part = next((p for p in entry.partitions if p.county == county), None)

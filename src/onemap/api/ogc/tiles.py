@@ -21,10 +21,11 @@ import pyproj
 import shapely
 
 from onemap.api.ogc.mvt import encode_layer
-from onemap.api.scope import BBox, LayerEntry, PartitionFrame, ScopedData
 from onemap.errors import InvalidInput, NotFound
+from onemap.geometry.bbox import BBox
 from onemap.store.kinds import COUNTY_COLUMN, get_kind
 from onemap.store.policy import sensitive_fields
+from onemap.store.reader import CachedPartition, LayerEntry, ScopedReader
 
 EXTENT = 4096
 BUFFER = 64  # tile units of overlap so strokes join across tiles
@@ -116,7 +117,7 @@ def tile_fields(kind: str, public: bool, z: int = DETAIL_ZOOM) -> list[str]:
     return keys
 
 
-def tile_etag(data: ScopedData, entry: LayerEntry, addr: TileAddress) -> str:
+def tile_etag(data: ScopedReader, entry: LayerEntry, addr: TileAddress) -> str:
     """ETag from the checksums of the partitions the tile reads and the caller's scope."""
     parts = data.partitions(entry, _buffered(addr))
     h = hashlib.sha1(usedforsecurity=False)
@@ -132,7 +133,7 @@ def _buffered(addr: TileAddress) -> BBox:
     return w - dx, s - dy, e + dx, n + dy
 
 
-def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_bytes: int,
+def render_tile(data: ScopedReader, entry: LayerEntry, addr: TileAddress, max_bytes: int,
                 max_vertices: int = 120_000, max_features: int = 12_000) -> bytes:
     """Encode the in-scope features of ``entry`` meeting the tile as one MVT layer.
 
@@ -162,7 +163,7 @@ def render_tile(data: ScopedData, entry: LayerEntry, addr: TileAddress, max_byte
     room = 0.9 * max_bytes - 24 * len(mosaic)
     budget = (np.cumsum(ncoords) <= max_vertices) & (np.cumsum(ncoords * 2 + 48) <= room)
     keep = order[budget] if not budget.all() else order
-    fields = tile_fields(kind, data.actor.is_public, addr.z)
+    fields = tile_fields(kind, data.desensitised, addr.z)
     while True:
         feats = _features(chunks, which, geoms, np.sort(keep), fields)
         blob = _mvt(entry.collection_id, mosaic + feats)
@@ -175,7 +176,7 @@ MOSAIC_CELL = 64  # tile units (4 screen pixels) per mosaic cell
 LIGHT_ZOOM = 8  # below it tiles read bounding boxes first and parse only the kept geometries
 
 
-def _render_light(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox,
+def _render_light(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box: BBox,
                   min_size: float, max_bytes: int, max_features: int) -> bytes:
     """Low-zoom tile from bounding boxes: largest features parsed, the rest as a mosaic.
 
@@ -235,7 +236,7 @@ def _render_light(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: B
     return _mvt(entry.collection_id, mosaic + feats)
 
 
-def _mosaic(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox
+def _mosaic(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box: BBox
             ) -> list[dict[str, object]]:
     """Squares of 4×4 pixels coloured by the largest feature centred in them.
 
@@ -278,11 +279,11 @@ def _mosaic_cells(addr: TileAddress, centres: list[np.ndarray], sizes: list[np.n
 @dataclass
 class _Chunk:
     county: str
-    part: PartitionFrame
+    part: CachedPartition
     rows: np.ndarray  # positions in the partition (feature ids) of the rows kept
 
 
-def _candidates(data: ScopedData, entry: LayerEntry, addr: TileAddress, box: BBox,
+def _candidates(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box: BBox,
                 min_size: float, point_kind: bool, max_features: int
                 ) -> tuple[list[_Chunk], np.ndarray, np.ndarray, np.ndarray] | None:
     """Return chunks, chunk index per candidate, sizes, tile-unit geometries."""

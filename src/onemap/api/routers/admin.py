@@ -7,10 +7,10 @@ from typing import Annotated, Literal
 from pydantic import BaseModel
 
 from onemap.api.deps import AppContext, current_actor
-from onemap.api.scope import parse_collection_id
 from onemap.store.access import Actor
 from onemap.store.models import AuditEntry, LayerInfo
 from onemap.store.policy import Action
+from onemap.store.reader import parse_collection_id
 from onemap.users.models import User, UserCreate
 
 from fastapi import APIRouter, Depends, Query

@@ -7,12 +7,11 @@ from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 import numpy as np
-import pandas as pd
 import shapely
 
-from onemap.api.deps import AppContext, scoped_data
+from onemap.api.deps import AppContext, scoped_reader
 from onemap.api.ogc import crs as ogc_crs
-from onemap.api.ogc.cql import FilterEvaluator, attributes, parse_filter
+from onemap.api.ogc.filters import queryable_fields, queryables_schema, row_filter
 from onemap.api.ogc.geojson import feature_collection, feature_texts
 from onemap.api.ogc.html import render, wants_html
 from onemap.api.ogc.models import (
@@ -26,10 +25,10 @@ from onemap.api.ogc.models import (
 )
 from onemap.api.ogc.paging import select_feature, select_page
 from onemap.api.routers import tiles as tiles_router
-from onemap.api.scope import LayerEntry, ScopedData
-from onemap.errors import InvalidInput, NotFound
-from onemap.store.kinds import COUNTY_COLUMN, get_kind
-from onemap.store.policy import sensitive_fields
+from onemap.errors import NotFound
+from onemap.geometry.bbox import BBox, parse_bbox
+from onemap.store.kinds import get_kind
+from onemap.store.reader import LayerEntry, ScopedReader
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
@@ -51,13 +50,11 @@ CONFORMANCE = [
 """Conformance classes implemented by this router (Tiles adds its own)."""
 
 GEOJSON = "application/geo+json"
-_RESERVED = {"f", "bbox", "bbox-crs", "crs", "limit", "offset", "filter", "filter-lang",
-             "filter-crs", "datetime", "properties", "skipGeometry"}
 Fmt = Annotated[Literal["json", "geojson", "html"] | None,
                 Query(description="json, geojson or html")]
 
 
-Data = Annotated[ScopedData, Depends(scoped_data)]
+Data = Annotated[ScopedReader, Depends(scoped_reader)]
 
 
 def _url(request: Request, path: str, **params: Any) -> str:
@@ -66,7 +63,7 @@ def _url(request: Request, path: str, **params: Any) -> str:
     return f"{base}?{query}" if query else base
 
 
-def _collection(request: Request, data: ScopedData, entry: LayerEntry) -> Collection:
+def _collection(request: Request, entry: LayerEntry) -> Collection:
     spec = get_kind(entry.info.kind)
     cid = entry.collection_id
     year = f" {entry.info.vintage}年" if entry.info.vintage else ""
@@ -97,71 +94,10 @@ def _collection(request: Request, data: ScopedData, entry: LayerEntry) -> Collec
                       keywords=[spec.category, spec.name])
 
 
-def _fields(data: ScopedData, kind: str) -> list[dict[str, str]]:
-    hidden = set(sensitive_fields(kind)) if data.actor.is_public else set()
-    spec = get_kind(kind)
-    out = [{"name": f.name, "title": f.title_zh, "type": f.type} for f in spec.fields
-           if f.name not in hidden]
-    return [*out, {"name": COUNTY_COLUMN, "title": "县级行政区划代码", "type": "str"}]
-
-
-def _row_filter(request: Request, data: ScopedData, kind: str, cql: str | None,
-                lang: str | None, filter_crs: int | None) -> Any:
-    known = {f["name"]: f["type"] for f in _fields(data, kind)}
-    props = {k: v for k, v in request.query_params.items() if k not in _RESERVED}
-    for key in props:
-        if key not in known:
-            raise InvalidInput(f"unknown query parameter or property {key!r}",
-                               user_message=f"未知的参数或属性 (unknown parameter): {key}")
-    node = None
-    if cql:
-        if lang not in (None, "cql2-text"):
-            raise InvalidInput("only filter-lang=cql2-text is supported")
-        node = parse_filter(cql)
-        bad = attributes(node) - set(known) - {"geometry"}
-        if bad:
-            raise InvalidInput(f"unknown properties in filter: {sorted(bad)}",
-                               user_message=f"过滤条件中的属性不存在: {', '.join(sorted(bad))}")
-    if not props and node is None:
-        return None
-
-    def keep(frame: Any) -> np.ndarray:
-        mask = np.ones(len(frame), dtype=bool)
-        for key, value in props.items():
-            col = frame[key]
-            if known[key] in ("int", "float"):
-                try:
-                    mask &= (pd.to_numeric(col, errors="coerce") == float(value)).to_numpy()
-                except ValueError:
-                    raise InvalidInput(f"{key} needs a number, got {value!r}") from None
-            else:
-                mask &= (col.astype("string") == value).fillna(False).to_numpy(dtype=bool)
-        if node is not None:
-            mask &= FilterEvaluator(frame, _storage_hook(filter_crs)).mask(node)
-        return mask
-
-    return keep
-
-
-def _storage_hook(epsg: int | None) -> Any:
-    def hook(geom: Any) -> Any:
-        return ogc_crs.to_storage(np.array([geom]), epsg)[0]
-
-    return hook
-
-
-def _bbox(text: str | None, bbox_crs: int | None) -> tuple[float, float, float, float] | None:
+def _bbox(text: str | None, bbox_crs: int | None) -> BBox | None:
     if text is None:
         return None
-    try:
-        vals = [float(v) for v in text.split(",")]
-    except ValueError:
-        raise InvalidInput(f"bbox must be numbers, got {text!r}") from None
-    if len(vals) == 6:
-        vals = [vals[0], vals[1], vals[3], vals[4]]
-    if len(vals) != 4 or not all(np.isfinite(vals)) or vals[0] > vals[2] or vals[1] > vals[3]:
-        raise InvalidInput(f"bbox must be minx,miny,maxx,maxy, got {text!r}")
-    return ogc_crs.bbox_to_storage((vals[0], vals[1], vals[2], vals[3]), bbox_crs)
+    return ogc_crs.bbox_to_storage(parse_bbox(text, allow_3d=True), bbox_crs)
 
 
 def build_router(ctx: AppContext) -> APIRouter:
@@ -207,7 +143,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/collections", response_model=Collections)
     def collections(request: Request, data: Data, f: Fmt = None) -> Any:
         """Every layer kind × vintage visible to the caller."""
-        items = [_collection(request, data, e) for e in
+        items = [_collection(request, e) for e in
                  sorted(data.layers(), key=lambda e: e.collection_id)]
         if wants_html(request, f):
             return render(request, "collections.html", title="数据集 Collections",
@@ -218,7 +154,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/collections/{collection_id}", response_model=Collection)
     def collection(collection_id: str, request: Request, data: Data, f: Fmt = None) -> Any:
         """One collection's description."""
-        c = _collection(request, data, data.by_collection(collection_id))
+        c = _collection(request, data.by_collection(collection_id))
         if wants_html(request, f):
             return render(request, "collection.html", title=c.title, c=c)
         return c
@@ -228,15 +164,9 @@ def build_router(ctx: AppContext) -> APIRouter:
     def queryables(collection_id: str, request: Request, data: Data) -> Response:
         """Properties usable in filters, as JSON Schema."""
         entry = data.by_collection(collection_id)
-        types = {"str": "string", "int": "integer", "float": "number"}
-        props: dict[str, Any] = {f["name"]: {"title": f["title"], "type": types[f["type"]]}
-                                 for f in _fields(data, entry.info.kind)}
-        geometry = "Point" if get_kind(entry.info.kind).geometry == "point" else "Polygon"
-        props["geometry"] = {"format": f"geometry-{geometry.lower()}",
-                             "$ref": f"https://geojson.org/schema/{geometry}.json"}
-        body = {"$schema": "https://json-schema.org/draft/2019-09/schema",
-                "$id": _url(request, f"/collections/{collection_id}/queryables"),
-                "type": "object", "title": collection_id, "properties": props}
+        body = queryables_schema(entry.info.kind, data.desensitised,
+                                 _url(request, f"/collections/{collection_id}/queryables"),
+                                 collection_id)
         return Response(json.dumps(body, ensure_ascii=False),
                         media_type="application/schema+json")
 
@@ -258,8 +188,8 @@ def build_router(ctx: AppContext) -> APIRouter:
         entry = data.by_collection(collection_id)
         out_crs = ogc_crs.parse_crs(crs)
         box = _bbox(bbox, ogc_crs.parse_crs(bbox_crs))
-        keep = _row_filter(request, data, entry.info.kind, filter_, filter_lang,
-                           ogc_crs.parse_crs(filter_crs))
+        keep = row_filter(entry.info.kind, data.desensitised, request.query_params, filter_,
+                          filter_lang, ogc_crs.parse_crs(filter_crs))
         limit = min(limit, max_limit)
         page = select_page(data, entry, bbox=box, row_filter=keep, offset=offset, limit=limit)
         params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
@@ -281,7 +211,7 @@ def build_router(ctx: AppContext) -> APIRouter:
             rows = [{"id": i, "props": r} for i, r in zip(
                 page.ids, page.frame.drop(columns="geometry").to_dict("records"), strict=True)]
             return render(request, "items.html", title=collection_id, cid=collection_id,
-                          rows=rows, fields=_fields(data, entry.info.kind),
+                          rows=rows, fields=queryable_fields(entry.info.kind, data.desensitised),
                           links=[lk.model_dump() for lk in links], matched=page.matched)
         extra: dict[str, Any] = {
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
@@ -308,7 +238,7 @@ def build_router(ctx: AppContext) -> APIRouter:
         if wants_html(request, f):
             props = frame.drop(columns="geometry").to_dict("records")[0]
             return render(request, "item.html", title=f"{collection_id} {feature_id}",
-                          fields=_fields(data, entry.info.kind), props=props,
+                          fields=queryable_fields(entry.info.kind, data.desensitised), props=props,
                           geometry_type=shapely.get_type_id(frame.geometry.iloc[0]))
         text = feature_texts(frame, [feature_id], out_crs)[0]
         links = [Link(href=_url(request, f"/collections/{collection_id}/items/{feature_id}"),

@@ -10,8 +10,6 @@ from onemap.api.deps import AppContext, current_actor
 from onemap.api.uploads import save_upload
 from onemap.errors import InvalidInput, OnemapError
 from onemap.review.models import ProjectInfo, ReviewRecord, SiteReview
-from onemap.review.service import ReviewService
-from onemap.review.sources import PartitionCache
 from onemap.store.access import Actor
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -47,8 +45,7 @@ async def _upload(request: Request, folder: Path) -> Path:
 def build_router(ctx: AppContext) -> APIRouter:
     """Return the /reviews routes bound to the workspace in ``ctx``."""
     router = APIRouter(prefix="/reviews", tags=["review 用地审查"])
-    service: ReviewService = ctx.extras.setdefault(
-        "review_service", ReviewService(ctx.workspace, PartitionCache(background=True)))
+    service = ctx.reviews
 
     @router.post("", response_model=SiteReview, status_code=201, openapi_extra=_BODY_DOC)
     async def create_review(
@@ -94,11 +91,8 @@ def build_router(ctx: AppContext) -> APIRouter:
     def _report(review_id: str, actor: Actor, lang: str, fmt: str) -> bytes | str:
         from onemap.reports.review import render_review_html, render_review_pdf
 
-        result = service.get(review_id, actor)
-        site = service.site_of(review_id, actor)
-        layers = service.map_layers(site, actor)
+        result, site, layers = service.report_inputs(review_id, actor, fmt)
         render = render_review_pdf if fmt == "pdf" else render_review_html
-        ctx.workspace.audit(actor.username, "review.report", review_id, {"format": fmt})
         return render(result, site, layers, lang=lang)
 
     @router.get("/{review_id}/report.pdf", response_class=Response,

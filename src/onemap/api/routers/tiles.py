@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from onemap.api.deps import AppContext, scoped_data
+from onemap.api.deps import AppContext, scoped_reader
 from onemap.api.ogc.models import Link
 from onemap.api.ogc.tiles import (
     MVT_MEDIA,
     TileAddress,
-    TileCache,
     check_zoom,
     get_tms,
     render_tile,
@@ -17,7 +16,7 @@ from onemap.api.ogc.tiles import (
     tile_fields,
     tile_matrix_sets,
 )
-from onemap.api.scope import ScopedData
+from onemap.store.reader import ScopedReader
 
 from fastapi import APIRouter, Depends, Path, Request
 from fastapi.responses import Response
@@ -37,7 +36,7 @@ CONFORMANCE = [
 TMS_REL = "http://www.opengis.net/def/rel/ogc/1.0/tiling-scheme"
 
 
-Data = Annotated[ScopedData, Depends(scoped_data)]
+Data = Annotated[ScopedReader, Depends(scoped_reader)]
 
 
 def _base(request: Request) -> str:
@@ -47,8 +46,7 @@ def _base(request: Request) -> str:
 def build_router(ctx: AppContext) -> APIRouter:
     """Return the OGC API – Tiles routes."""
     router = APIRouter(tags=["OGC API Tiles 矢量瓦片"])
-    cache = TileCache(ctx.settings.tile_cache_entries)
-    ctx.extras["tile_cache"] = cache
+    cache = ctx.tiles
     max_bytes = ctx.settings.tile_max_bytes
 
     @router.get("/tileMatrixSets")
@@ -116,7 +114,7 @@ def build_router(ctx: AppContext) -> APIRouter:
                   min(p.bbox[1] for p in entry.partitions) if entry.partitions else b[1],
                   max(p.bbox[2] for p in entry.partitions) if entry.partitions else b[2],
                   max(p.bbox[3] for p in entry.partitions) if entry.partitions else b[3]]
-        fields = dict.fromkeys(tile_fields(entry.info.kind, data.actor.is_public), "String")
+        fields = dict.fromkeys(tile_fields(entry.info.kind, data.desensitised), "String")
         return {"tilejson": "3.0.0", "name": entry.collection_id, "scheme": "xyz",
                 "tiles": [f"{_base(request)}/collections/{entry.collection_id}/tiles/"
                           f"{tms_id}/{{z}}/{{y}}/{{x}}"],
