@@ -9,8 +9,9 @@ import time
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from onemap.errors import AuthenticationFailed
-from onemap.store.access import Actor, Role
+from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
+from onemap.users.identity import Identity
 from onemap.users.models import User
 from onemap.users.service import SESSION_DAYS, UserService
 
@@ -34,7 +35,7 @@ class Authenticator:
         self.users = UserService(workspace)
         key = workspace.config.secret_key or secrets.token_hex(32)
         self._signer = URLSafeTimedSerializer(key, salt="onemap-session")
-        self._anonymous = Actor(username="anonymous", role=Role.PUBLIC, regions=[root_region])
+        self.anonymous = Identity(workspace).anonymous()
         self._cache: dict[str, tuple[float, User | None]] = {}
         self._failures: dict[str, list[float]] = {}
         self._lock = threading.Lock()
@@ -55,7 +56,7 @@ class Authenticator:
             user = self._cached("s:" + sid, self.users.user_for_session) if sid else None
             if user is not None:
                 return user.to_actor()
-        return self._anonymous
+        return self.anonymous
 
     def _by_token(self, token: str) -> User:
         return self.users.user_for_token(token)

@@ -46,7 +46,8 @@ from onemap.cases.workflow import actions_for, decide, due_warnings, first_due
 from onemap.change.models import Legality
 from onemap.change.service import get_batch, read_patches
 from onemap.errors import Conflict, InvalidInput, ScopeViolation
-from onemap.store.access import Actor, region_prefix
+from onemap.standards.regions import region_prefix
+from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.workspace import Workspace
 

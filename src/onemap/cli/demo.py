@@ -10,7 +10,7 @@ from rich.table import Table
 
 from onemap.cli.output import emit_json, progress_bar, stdout
 from onemap.demo.job import prepare_main_job
-from onemap.demo.models import DemoOptions, DemoResult, Scale
+from onemap.demo.models import CLOSE_UP_COUNTY, DemoOptions, DemoResult, Scale
 from onemap.demo.service import PICTURE_MAX_POLYGONS, build_demo, write_summary
 from onemap.reports.maps import render_workspace_landuse
 from onemap.store.workspace import Workspace
@@ -25,7 +25,8 @@ def _picture(result: DemoResult, run: bool = False) -> DemoResult:
             subtitle=f"合成数据 synthetic · 真实行政区划 · seed {result.seed} · {result.scale}"
                      f" · {result.polygons_2019:,} 图斑")
         if run:  # a county close-up with second-level classes and townships
-            code = "360121" if "360121" in result.county_codes else result.county_codes[0]
+            code = CLOSE_UP_COUNTY if CLOSE_UP_COUNTY in result.county_codes \
+                else result.county_codes[0]
             render_workspace_landuse(
                 ws, Path(result.workspace) / "outputs" / f"landuse-{code}.png", vintage=2019,
                 title=f"{code} 土地利用现状图（演示数据 2019）", counties=[code],

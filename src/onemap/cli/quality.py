@@ -15,7 +15,7 @@ from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.quality.errors import QualityGateFailed
 from onemap.quality.models import QcReport
-from onemap.quality.service import run_quality_checks
+from onemap.quality.service import report_for_export, run_quality_checks
 from onemap.reports.qc import rule_rows, write_qc_report
 from onemap.store.workspace import Workspace
 
@@ -67,10 +67,14 @@ def qc(
     ws = Workspace.open(directory)
     with open_executor(executor) as pool, \
             progress_bar("质检 quality checks", enabled=not json_) as progress:
-        report = run_quality_checks(ws, kind, vintage, actor=actor_for(ws, user),
+        actor = actor_for(ws, user)
+        report = run_quality_checks(ws, kind, vintage, actor=actor,
                                     counties=county or None, progress=progress, executor=pool)
     if out is not None:
-        write_qc_report(report, out, lang=lang)
+        assert report.run.id is not None  # a recorded run
+        fmt = out.suffix.lstrip(".")
+        write_qc_report(report_for_export(ws, report.run.id, actor=actor, fmt=fmt), out,
+                        lang=lang)
         stderr.print(f"已写出 written {out}")
     if json_:
         emit_json(report)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from pathlib import Path
 from typing import Annotated
 
@@ -13,7 +14,7 @@ from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.reports.stats import write_stats
 from onemap.stats.models import LEVEL_NAMES_ZH, AdminLevel
-from onemap.stats.service import compute_statistics
+from onemap.stats.service import compute_statistics, statistics_for_export
 from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the rows as JSON on stdout")]
@@ -38,8 +39,10 @@ def stats(
     levels: list[AdminLevel] | None = [level] if level else None  # type: ignore[list-item]
     with open_executor(executor) as pool, \
             progress_bar("统计 statistics", enabled=not json_) as progress:
-        table = compute_statistics(ws, vintage, actor=actor_for(ws, user), levels=levels,
-                                   counties=county or None, progress=progress, executor=pool)
+        compute = (compute_statistics if out is None else
+                   partial(statistics_for_export, fmt=out.suffix.lstrip(".")))
+        table = compute(ws, vintage, actor=actor_for(ws, user), levels=levels,
+                        counties=county or None, progress=progress, executor=pool)
     if out is not None:
         write_stats(table, out)
         stderr.print(f"已写出 written {out}")

@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from onemap.cli.output import emit_json, stdout
+from onemap.standards.regions import DEFAULT_ROOT_REGION
 from onemap.standards.units import convert_area
 from onemap.store.workspace import Workspace
 
@@ -18,7 +19,8 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON 
 def init(
     directory: Annotated[Path, typer.Argument(help="workspace folder to create")],
     name: Annotated[str, typer.Option(help="workspace name")] = "",
-    root_region: Annotated[str, typer.Option(help="root 行政区划代码")] = "360000",
+    root_region: Annotated[str, typer.Option(
+        help="root 行政区划代码 of the workspace (its province)")] = DEFAULT_ROOT_REGION,
     database_url: Annotated[str, typer.Option(help="catalog URL (default: SQLite file)")] = "",
     json_: JsonOpt = False,
 ) -> None:

@@ -20,6 +20,9 @@ SCALE_DENSITY: dict[str, float] = {
 }
 
 
+CLOSE_UP_COUNTY = "360121"
+"""County of the demo's close-up land-use map (南昌县; the first county if absent)."""
+
 class CleaningReport(BaseModel):
     """What converting and cleaning the source boundaries did (areas m² on CGCS2000)."""
 

@@ -65,8 +65,9 @@ class Indicator(BaseModel):
     target_year: int = 2025
     target_value: float | None = Field(default=None, description="目标值 (province)")
     target_kind: TargetKind
-    regions: list[str] = Field(default_factory=lambda: ["360000"],
-                               description="行政区划代码 the indicator applies to")
+    regions: list[str] = Field(default_factory=list,
+                               description="行政区划代码 the indicator applies to; empty: the "
+                                           "whole workspace (its root region)")
     computation: Computation
     source_note: str = Field(default="", description="computable_from in the plan table")
     seed_section: str = ""

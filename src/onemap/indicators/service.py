@@ -28,7 +28,8 @@ from onemap.indicators.models import (
 )
 from onemap.indicators.records import Key, append_values, current_map, now, read_quotas, read_values
 from onemap.indicators.spatial import compute_items, spatial_years, stat_series
-from onemap.store.access import Actor, region_prefix
+from onemap.standards.regions import region_prefix
+from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -212,7 +213,7 @@ def evaluate(ws: Workspace, year: int, *, actor: Actor, indicator: str | None = 
             if not actor.covers(code) or (region and code != region) or (
                     level and k.level_of(code) != level):
                 continue
-            if not any(code.startswith(region_prefix(r)) for r in ind.regions):
+            if not any(code.startswith(region_prefix(r)) for r in ind.regions or [root]):
                 continue
             quota = quotas.get((ind.id, code))
             target = quota.value if quota else _default_target(ind, code, root)

@@ -252,3 +252,13 @@ def get_report(ws: Workspace, run_id: int, *, actor: Actor,
     if summary.counties and not any(ws.allows(actor, Action.READ, c) for c in summary.counties):
         ws.authorize(actor, Action.READ, summary.counties[0], what=f"quality-check run {run_id}")
     return QcReport(run=summary, findings=findings)
+
+
+def report_for_export(ws: Workspace, run_id: int, *, actor: Actor, fmt: str,
+                      rule: str | None = None) -> QcReport:
+    """Return a recorded run for a downloaded report (HTML/XLSX): export right and audit."""
+    ws.authorize(actor, Action.EXPORT, what=f"quality-check run {run_id}")
+    report = get_report(ws, run_id, actor=actor, rule=rule)
+    ws.audit(actor.username, "qc.export", f"run/{run_id}",
+             {"format": fmt, "findings": len(report.findings)})
+    return report

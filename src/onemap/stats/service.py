@@ -136,3 +136,17 @@ def compute_statistics(
     return StatsTable(vintage=year, kind=kind, levels=wanted, counties=[p.county for p in parts],
                       features=int(tabulation["features"].sum()) if len(tabulation) else 0,
                       generated_at=datetime.now(UTC).replace(microsecond=0), rows=rows)
+
+
+def statistics_for_export(ws: Workspace, vintage: int | None, *, actor: Actor, fmt: str,
+                          **kwargs: object) -> StatsTable:
+    """Compute the tables to be written to a file (XLSX/CSV): export right and audit.
+
+    Same figures as :func:`compute_statistics`; the caller must be allowed to export,
+    and the export is audited (``stats.export``) whether the API or the CLI writes it.
+    """
+    ws.authorize(actor, Action.EXPORT, what="land-use statistics")
+    table = compute_statistics(ws, vintage, actor=actor, **kwargs)  # type: ignore[arg-type]
+    ws.audit(actor.username, "stats.export", f"{table.kind}/{table.vintage}",
+             {"format": fmt, "levels": table.levels, "counties": len(table.counties)})
+    return table

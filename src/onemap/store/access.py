@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from onemap.errors import ScopeViolation
+from onemap.standards.regions import region_prefix
 
 
 class Role(StrEnum):
@@ -23,21 +24,6 @@ class Role(StrEnum):
     INSPECTOR = "inspector"  # 执法核查员
     READONLY = "readonly"  # 只读
     PUBLIC = "public"  # 公众
-
-
-def region_prefix(code: str) -> str:
-    """Return the code prefix a region covers: province 2 digits, city 4, county 6.
-
-    Examples
-    --------
-    >>> region_prefix("360000"), region_prefix("360100"), region_prefix("360111")
-    ('36', '3601', '360111')
-    """
-    if code.endswith("0000"):
-        return code[:2]
-    if code.endswith("00"):
-        return code[:4]
-    return code[:6]
 
 
 class Actor(BaseModel):

@@ -10,6 +10,7 @@ import tomli_w
 from pydantic import BaseModel, Field, field_validator
 
 from onemap.errors import WorkspaceError
+from onemap.standards.regions import DEFAULT_ROOT_REGION
 from onemap.store.kinds import KINDS
 
 CONFIG_FILE = "onemap.toml"
@@ -34,7 +35,7 @@ class WorkspaceConfig(BaseModel):
     """
 
     name: str = Field("onemap", description="工作空间名称")
-    root_region: str = Field("360000", description="根行政区划代码 (省级)")
+    root_region: str = Field(DEFAULT_ROOT_REGION, description="根行政区划代码 (省级)")
     database_url: str = Field("", description="目录数据库 URL; 空则使用工作空间内 SQLite")
     language: str = Field("zh", description="报告与界面默认语言 zh / en")
     rules_file: str = Field("", description="合规审查规则文件 (TOML/YAML); 空则使用内置规则")

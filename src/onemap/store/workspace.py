@@ -23,6 +23,7 @@ from onemap.errors import (
 )
 from onemap.geometry.area import ellipsoidal_area
 from onemap.geometry.bbox import BBox, bboxes_meet
+from onemap.standards.regions import DEFAULT_ROOT_REGION
 from onemap.store import policy
 from onemap.store.access import Actor
 from onemap.store.config import (
@@ -81,7 +82,7 @@ class Workspace:
         root: str | Path,
         *,
         name: str | None = None,
-        root_region: str = "360000",
+        root_region: str = DEFAULT_ROOT_REGION,
         database_url: str = "",
     ) -> Workspace:
         """Create a new workspace in ``root`` (an empty or missing folder)."""

@@ -15,15 +15,15 @@ class UserCreate(BaseModel):
     username: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.@-]+$")
     password: str = Field(min_length=4, max_length=256)
     role: Role = Role.READONLY
-    regions: list[str] = Field(default_factory=lambda: ["360000"],
-                               description="行政区划代码 (省/市/县) the user may see")
+    regions: list[str] = Field(default_factory=list,
+                               description="行政区划代码 (省/市/县) the user may see; empty: "
+                                           "those of the admin creating the account (the "
+                                           "workspace's root region from the command line)")
     display_name: str = ""
 
     @field_validator("regions")
     @classmethod
     def _codes(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("a user needs at least one region code")
         for code in value:
             if len(code) != 6 or not code.isdigit():
                 raise ValueError(f"region {code!r} is not a 6-digit 行政区划代码")

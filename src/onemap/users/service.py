@@ -40,12 +40,15 @@ class UserService:
         A county-limited admin creates users of that county only: every region of the
         new account must lie in the admin's scope (:data:`Action.ADMINISTER`).
         """
+        regions = list(new.regions) or (list(actor.regions) if actor is not None
+                                        else [self.ws.root_region])
         if actor is not None:
-            for region in new.regions:
+            self.ws.authorize(actor, Action.ADMINISTER, what="user accounts")
+            for region in regions:
                 self.ws.authorize(actor, Action.ADMINISTER, region, what="user accounts")
         row = UserRow(username=new.username, display_name=new.display_name,
                       password_hash=hash_password(new.password), role=new.role.value,
-                      regions=list(new.regions), active=True, created_at=_now())
+                      regions=regions, active=True, created_at=_now())
         try:
             with self.ws.session() as s:
                 s.add(row)
@@ -54,7 +57,7 @@ class UserService:
         except IntegrityError:
             raise Conflict(f"user {new.username!r} already exists") from None
         self.ws.audit(actor.username if actor else "system", "user.create", new.username,
-                      {"role": new.role.value, "regions": new.regions})
+                      {"role": new.role.value, "regions": regions})
         return user
 
     def list_users(self, actor: Actor | None = None) -> list[User]:

@@ -41,8 +41,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     def logout(request: Request, response: Response, actor: Current) -> Me:
         """End the session of this browser."""
         ctx.auth.logout(request, response, actor)
-        return _me(Actor(username="anonymous", role="public",
-                         regions=[ctx.workspace.config.root_region]))
+        return _me(ctx.auth.anonymous)
 
     @router.get("/me", response_model=Me)
     def me(actor: Current) -> Me:

@@ -12,7 +12,7 @@ from onemap.quality.models import QcReport, QcRunSummary
 from onemap.reports.qc import render_qc_html, write_qc_xlsx
 from onemap.reports.stats import write_stats
 from onemap.stats.models import AdminLevel, StatsRow
-from onemap.stats.service import compute_statistics
+from onemap.stats.service import compute_statistics, statistics_for_export
 from onemap.store.access import Actor
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -43,12 +43,11 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/stats/export", response_class=Response)
     def stats_export(actor: Me, vintage: Vintage = None, level: Level = None,
                      format: Literal["xlsx", "csv"] = "xlsx") -> Response:
-        table = compute_statistics(ws, vintage, actor=actor, levels=[level] if level else None)
+        table = statistics_for_export(ws, vintage, actor=actor, fmt=format,
+                                      levels=[level] if level else None)
         with tempfile.TemporaryDirectory() as tmp:
             path = write_stats(table, FilePath(tmp) / f"stats.{format}")
             data = path.read_bytes()
-        ws.audit(actor.username, "stats.export", f"dltb/{table.vintage}",
-                 {"format": format, "level": level, "counties": len(table.counties)})
         name = f"landuse-stats-{table.vintage}.{format}"
         return Response(data, media_type=XLSX if format == "xlsx" else "text/csv",
                         headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -71,11 +70,12 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/qc/runs/{run_id}/report.html", response_class=HTMLResponse)
     def qc_report_html(run_id: RunId, actor: Me,
                        lang: Literal["zh", "en"] = "zh") -> HTMLResponse:
-        return HTMLResponse(render_qc_html(qc_service.get_report(ws, run_id, actor=actor), lang))
+        report = qc_service.report_for_export(ws, run_id, actor=actor, fmt="html")
+        return HTMLResponse(render_qc_html(report, lang))
 
     @router.get("/qc/runs/{run_id}/report.xlsx", response_class=Response)
     def qc_report_xlsx(run_id: RunId, actor: Me) -> Response:
-        report = qc_service.get_report(ws, run_id, actor=actor)
+        report = qc_service.report_for_export(ws, run_id, actor=actor, fmt="xlsx")
         with tempfile.TemporaryDirectory() as tmp:
             data = write_qc_xlsx(report, FilePath(tmp) / "qc.xlsx").read_bytes()
         return Response(data, media_type=XLSX, headers={
