@@ -462,8 +462,9 @@ class ScopedReader:
 
     def layer(self, kind: str, vintage: int | None = None) -> LayerEntry:
         """Return one visible layer vintage (latest if ``vintage`` is None) or NotFound."""
-        found = [e for e in self.layers() if e.info.kind == kind
-                 and (vintage is None or e.info.vintage == vintage)]
+        found = [v for (k, year), e in self.reader.entries().items()
+                 if k == kind and (vintage is None or year == vintage)
+                 and (v := self.visible(e)) is not None]
         if not found:
             label = kind if vintage is None else collection_id(kind, vintage)
             raise NotFound(f"no layer {label} visible to {self.actor.username}",
