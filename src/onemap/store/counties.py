@@ -32,8 +32,10 @@ MAJORITY_SHARE = 0.5
 """A polygon's claim holds when at least this share of its area lies in the claimed county.
 
 Shares are ratios of ellipsoidal areas (CGCS2000); a polygon sharing edges with the
-county boundary, as survey polygons do, has 100 % inside. A relative slack of
-:data:`_SHARE_SLACK` absorbs rounding for a polygon split exactly in half.
+county boundary, as survey polygons do, has 100 % inside. A slack of
+:data:`_SHARE_SLACK` (1e-6 of the feature's area, 0.01 m² of a hectare) absorbs the
+≈1e-9 relative difference between the clipped and the whole polygon's area for a
+polygon split exactly in half.
 """
 
 BOUNDARY_TOLERANCE_M = 1.0
@@ -46,7 +48,7 @@ millimetre or snapped to a 1e-9° grid (FileGDB), not misplaced points.
 """
 
 METRES_PER_DEGREE_MAX = 111_700.0  # a degree of latitude is at most this long (at the poles)
-_SHARE_SLACK = 1e-9
+_SHARE_SLACK = 1e-6
 _POLYGONAL = (3, 6)  # shapely type ids of Polygon and MultiPolygon
 
 

@@ -153,7 +153,8 @@ def _coerce_numbers(col: pd.Series, f: FieldSpec, reasons: Reasons) -> pd.Series
     bad = np.zeros(len(col), dtype=bool)
     if f.type == "int":
         bad = (nums.notna() & (nums % 1 != 0)).to_numpy()
-        add_reasons(reasons, bad, lambda i: f"field {f.name}: {nums.iloc[i]!r} is not an integer")
+        add_reasons(reasons, bad,
+                    lambda i: f"field {f.name}: {float(nums.iloc[i])!r} is not an integer")
         out = nums.where(~bad).round().astype("Int64")
     else:
         out = nums.astype("Float64")

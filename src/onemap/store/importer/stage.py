@@ -68,7 +68,9 @@ class Staging:
             self._n += 1
 
     def parts(self) -> Iterator[gpd.GeoDataFrame]:
-        """Yield whole-county frames (one frame in memory mode)."""
+        """Yield whole-county frames (one frame in memory mode; nothing when discarding)."""
+        if self.discard:
+            return
         if self.in_memory:
             yield from self.frames
             return

@@ -115,7 +115,7 @@ def feature_id(frame: pd.DataFrame, i: int, number: int) -> str:
     for col in ID_FIELDS:
         if col in frame.columns:
             value = frame[col].iloc[i]
-            return f"{n} ({col} {value})" if value is not pd.NA and value else str(n)
+            return f"{n} ({col} {value})" if not pd.isna(value) and value != "" else str(n)
     return str(n)
 
 
