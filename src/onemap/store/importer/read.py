@@ -66,8 +66,9 @@ def read_source(request: ImportRequest, *, configured: dict[str, str] | None = N
         first = next(chunks)
         fingerprint = source_fingerprint(p, import_options(request, configured or {}))
     total = first.total if first.total is not None else len(first.frame)
-    source = first.source.model_copy(update={"features": total,
-                                             "path": relabel(first.source.path, p, name)})
+    source = first.source.model_copy(update={
+        "features": total, "path": relabel(first.source.path, p, name),
+        "notes": [relabel(n, p, name) for n in first.source.notes]})
     columns = [str(c) for c in first.frame.columns.drop(first.frame.geometry.name)]
     return SourceRead(chunks=_named(itertools.chain([first], chunks), p, name),
                       columns=columns, source=source, total=total, fingerprint=fingerprint,
