@@ -34,8 +34,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import parcels
 
 from onemap.standards.landuse import land_classes
+from onemap.store.formats.models import ImportRequest
 from onemap.store.importer import import_file
 from onemap.store.workspace import Workspace
+from onemap.users.identity import local_operator
 
 COUNTIES = ["360111", "360112", "360121", "360123"]
 
@@ -92,7 +94,8 @@ def main() -> None:
             for r in range(args.repeat):
                 ws = Workspace.create(root / f"ws-{label}-{r}")
                 ours.append(timed(lambda ws=ws, path=path: import_file(
-                    ws, path, "dltb", vintage=2019)))
+                    ws, ImportRequest(path=path, kind="dltb", vintage=2019),
+                    actor=local_operator(ws))))
                 ws.close()
                 out = root / f"base-{label}-{r}.parquet"
 

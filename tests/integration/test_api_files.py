@@ -6,6 +6,8 @@ import sys
 from pathlib import Path
 
 import pytest
+import shapely
+import shapely.affinity
 
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
@@ -46,9 +48,24 @@ def test_area_of_an_uploaded_coordinate_txt(app_ws) -> None:
     assert "onemap-area-" not in resp.text  # names the upload, not the server's temp folder
 
 
-def test_import_an_uploaded_shapefile_with_scope(app_ws) -> None:
-    client, ws, fx = app_ws
-    parts = _shapefile_parts(fx["dltb_gbk_nocpg.shp"])
+def _in_their_counties(folder: Path) -> Path:
+    """The GBK fixture Shapefile moved so each polygon lies in the county its ZLDWDM claims.
+
+    The fixture's squares sit just west of this workspace's 360111 outline (its three
+    360111 polygons outside every county, its two 360121 ones inside 360111), which
+    imports now refuse as contradicted county claims (tests/security/test_import_claims.py).
+    """
+    frame = make_fixtures.dltb_frame()
+    east = [1_000.0 if code.startswith("360111") else 11_000.0 for code in frame["ZLDWDM"]]
+    frame["geometry"] = [shapely.affinity.translate(g, dx) for g, dx in
+                         zip(frame.geometry, east, strict=True)]
+    folder.mkdir(parents=True, exist_ok=True)
+    return make_fixtures.write_gbk_shapefile_without_cpg(folder / "dltb_gbk_nocpg.shp", frame)
+
+
+def test_import_an_uploaded_shapefile_with_scope(app_ws, tmp_path: Path) -> None:
+    client, ws, _fx = app_ws
+    parts = _shapefile_parts(_in_their_counties(tmp_path / "moved"))
     params = {"kind": "dltb", "vintage": 2019}
     resp = client.post("/imports", params=params, files=parts,
                        headers=token_for(ws, "qingshanhu"))  # county 360111 only

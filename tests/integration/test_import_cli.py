@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 from actors import SYSTEM
 from onemap.cli.main import create_cli, main
 from onemap.errors import ImportRejected
-from onemap.store.formats.models import ExportReport, FeatureArea, ImportReport
+from onemap.store.formats.models import ExportReport, FeatureArea, ImportReport, ImportRequest
 from onemap.store.workspace import Workspace
 
 DATA = Path(__file__).resolve().parents[1] / "data"
@@ -263,17 +263,17 @@ def test_region_scope_and_role_are_enforced(ws_dir: Path, tmp_path: Path,
     from onemap.store.importer import import_file
 
     shp = fixtures["dltb_gbk_nocpg.shp"]
+    dltb = ImportRequest(path=shp, kind="dltb", vintage=2019)
     county_analyst = Actor(username="nc", role=Role.ANALYST, regions=["360121"])
     ws = Workspace.open(ws_dir)
     try:
         with pytest.raises(ScopeViolation) as info:
-            import_file(ws, shp, "dltb", vintage=2019, actor=county_analyst)
+            import_file(ws, dltb, actor=county_analyst)
         assert "360111" in info.value.reason
         with pytest.raises(ScopeViolation):
-            import_file(ws, shp, "dltb", vintage=2019,
-                        actor=Actor(username="ro", role=Role.READONLY))
+            import_file(ws, dltb, actor=Actor(username="ro", role=Role.READONLY))
         assert ws.list_layers() == []
-        import_file(ws, shp, "dltb", vintage=2019, actor=SYSTEM)
+        import_file(ws, dltb, actor=SYSTEM)
         report = export_layer(ws, "dltb", 2019, tmp_path / "mine.gpkg", actor=county_analyst)
         assert report.features == 2  # only the two polygons of 360121
         with pytest.raises(ScopeViolation):
@@ -324,8 +324,9 @@ def test_chunked_import_equals_the_in_memory_one(tmp_path: Path, fixtures: dict[
         src = tmp_path / name
     whole, chunked = (Workspace.create(tmp_path / n) for n in ("whole", "chunked"))
     try:
-        a = import_file(whole, src, "dltb", vintage=2019, actor=SYSTEM)
-        b = import_file(chunked, src, "dltb", vintage=2019, chunk_size=2, actor=SYSTEM)  # 3 chunks
+        a = import_file(whole, ImportRequest(path=src, kind="dltb", vintage=2019), actor=SYSTEM)
+        b = import_file(chunked, ImportRequest(path=src, kind="dltb", vintage=2019,
+                                               chunk_size=2), actor=SYSTEM)  # 3 chunks
         assert (b.features_read, b.features_imported, b.counties) == (5, 5, a.counties)
         assert b.source.encoding == a.source.encoding and b.source.features == 5
         left = whole.read_layer("dltb", 2019).sort_values("BSM").reset_index(drop=True)
@@ -344,16 +345,16 @@ def test_chunked_import_rejects_atomically_with_global_indices(tmp_path: Path) -
     frame = make_fixtures.dltb_frame()
     frame.loc[4, "DLBM"] = "9999"  # in the last of three chunks
     pyogrio.write_dataframe(frame, tmp_path / "bad.gpkg")
+    bad = ImportRequest(path=tmp_path / "bad.gpkg", kind="dltb", vintage=2019, chunk_size=2)
     ws = Workspace.create(tmp_path / "ws")
     try:
         with pytest.raises(ImportRejected) as info:
-            import_file(ws, tmp_path / "bad.gpkg", "dltb", vintage=2019, chunk_size=2, actor=SYSTEM)
+            import_file(ws, bad, actor=SYSTEM)
         rejected = info.value.extra["rejected"]
         assert [r["index"] for r in rejected] == [4]
         assert rejected[0]["feature_id"].startswith("4 (BSM 3601212019000005)")
         assert ws.list_layers() == [] and not (ws.root / ".import-staging").exists()
-        report = import_file(ws, tmp_path / "bad.gpkg", "dltb", vintage=2019, chunk_size=2,
-                             skip_invalid=True, actor=SYSTEM)
+        report = import_file(ws, bad.model_copy(update={"skip_invalid": True}), actor=SYSTEM)
         assert report.features_imported == 4 and [r.index for r in report.rejected] == [4]
     finally:
         ws.close()
@@ -484,12 +485,13 @@ def test_a_really_killed_chunked_import_is_cleaned_up(tmp_path: Path) -> None:
     Workspace.create(tmp_path / "ws").close()
     script = (  # SIGKILL itself once the first chunk is staged on disk
         "import os, signal, sys\n"
+        "from onemap.store.formats.models import ImportRequest\n"
         "from onemap.store.importer import import_file\n"
         "from onemap.store.workspace import Workspace\n"
         "from onemap.users.identity import local_operator\n"
         "ws = Workspace.open(sys.argv[1])\n"
-        "import_file(ws, sys.argv[2], 'dltb', vintage=2019, chunk_size=2,\n"
-        "            actor=local_operator(ws),\n"
+        "import_file(ws, ImportRequest(path=sys.argv[2], kind='dltb', vintage=2019,\n"
+        "                              chunk_size=2), actor=local_operator(ws),\n"
         "            progress=lambda d, t, s: os.kill(os.getpid(), signal.SIGKILL))\n")
     proc = subprocess.run([sys.executable, "-c", script, str(tmp_path / "ws"),
                            str(tmp_path / "d.gpkg")], capture_output=True, text=True)
@@ -500,8 +502,8 @@ def test_a_really_killed_chunked_import_is_cleaned_up(tmp_path: Path) -> None:
     ws = Workspace.open(tmp_path / "ws")
     try:
         assert ws.list_layers() == []
-        report = import_file(ws, tmp_path / "d.gpkg", "dltb", vintage=2019, chunk_size=2,
-                             actor=SYSTEM)
+        report = import_file(ws, ImportRequest(path=tmp_path / "d.gpkg", kind="dltb",
+                                               vintage=2019, chunk_size=2), actor=SYSTEM)
         assert report.features_imported == 5
         assert not (tmp_path / "ws" / STAGING_DIR).exists()
     finally:

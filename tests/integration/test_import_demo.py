@@ -15,6 +15,7 @@ from onemap.geometry.area import ellipsoidal_area
 from onemap.quality.service import run_quality_checks
 from onemap.store.exporter import export_layer
 from onemap.store.formats import read_coordinate_txt
+from onemap.store.formats.models import ImportRequest
 from onemap.store.importer import import_file
 from onemap.store.workspace import Workspace
 
@@ -40,8 +41,10 @@ def test_dltb_through_a_legacy_gbk_shapefile_in_zone_39(demo_ws: Workspace,
     try:
         county = tmp_path / "county.geojson"  # the boundary goes the same way (zone 39)
         export_layer(demo_ws, "admin_county", None, county, crs=4527, actor=SYSTEM)
-        assert import_file(fresh, county, "admin_county", actor=SYSTEM).features_imported == 1
-        imported = import_file(fresh, shp, "dltb", vintage=2019, actor=SYSTEM)
+        assert import_file(fresh, ImportRequest(path=county, kind="admin_county"),
+                           actor=SYSTEM).features_imported == 1
+        imported = import_file(fresh, ImportRequest(path=shp, kind="dltb", vintage=2019),
+                               actor=SYSTEM)
         assert imported.source.encoding == "GB18030" and imported.source.zone == 39
         assert imported.counties == [COUNTY] and not imported.rejected
         before = demo_ws.read_layer("dltb", 2019).sort_values("BSM").reset_index(drop=True)
@@ -70,8 +73,9 @@ def test_approvals_through_a_coordinate_txt(demo_ws: Workspace, tmp_path: Path) 
     assert len(doc.parcels) == len(before) == report.features
     fresh = Workspace.create(tmp_path / "fresh")
     try:
-        imported = import_file(fresh, txt, "approval", vintage=2020,
-                               aliases={"DKBH": "PZWH", "DKYT": "YDLX"}, actor=SYSTEM)
+        imported = import_file(fresh, ImportRequest(
+            path=txt, kind="approval", vintage=2020, aliases={"DKBH": "PZWH", "DKYT": "YDLX"}),
+            actor=SYSTEM)
         after = fresh.read_layer("approval", 2020)
         assert imported.features_imported == len(before)
         assert sorted(after["PZWH"]) == sorted(before["PZWH"])

@@ -10,9 +10,9 @@ from rich.table import Table
 
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
-from onemap.errors import InvalidInput
 from onemap.store.exporter import export_layer
 from onemap.store.formats.areas import measure_features
+from onemap.store.formats.models import ImportRequest
 from onemap.store.importer import import_file
 from onemap.store.workspace import Workspace
 
@@ -22,16 +22,6 @@ EncodingOpt = Annotated[str | None, typer.Option(
 CrsOpt = Annotated[str | None, typer.Option(
     "--crs", help="source CRS when the file has none (EPSG code, e.g. 4527)")]
 LayerOpt = Annotated[str | None, typer.Option("--layer", help="layer of a GeoPackage/FileGDB")]
-
-
-def _parse_aliases(values: list[str]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for item in values:
-        src, sep, dst = item.partition("=")
-        if not sep or not src.strip() or not dst.strip():
-            raise InvalidInput(f"--alias expects SRC=FIELD, got {item!r}")
-        out[src.strip()] = dst.strip()
-    return out
 
 
 def import_(
@@ -57,11 +47,11 @@ def import_(
     """Import a file as layer KIND/VINTAGE (atomic: a rejected file changes nothing)."""
     ws = Workspace.open(directory)
     try:
+        request = ImportRequest(path=file, kind=kind, vintage=vintage, encoding=encoding,
+                                crs=crs, layer=layer, aliases=alias or [],
+                                skip_invalid=skip_invalid, replace=replace, dry_run=check)
         with progress_bar("导入 import", enabled=not json_) as progress:
-            report = import_file(ws, file, kind, vintage=vintage, encoding=encoding, crs=crs,
-                                 layer=layer, aliases=_parse_aliases(alias or []),
-                                 skip_invalid=skip_invalid, replace=replace, progress=progress,
-                                 dry_run=check, actor=actor_for(ws, user))
+            report = import_file(ws, request, actor=actor_for(ws, user), progress=progress)
     finally:
         ws.close()
     if json_:

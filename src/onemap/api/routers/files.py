@@ -13,10 +13,9 @@ from typing import Annotated, Any
 
 from onemap.api.deps import AppContext, current_actor
 from onemap.api.uploads import save_upload
-from onemap.errors import InvalidInput, OnemapError
 from onemap.store.access import Actor
 from onemap.store.formats.areas import measure_features
-from onemap.store.formats.models import FeatureArea, ImportReport
+from onemap.store.formats.models import FeatureArea, ImportReport, ImportRequest
 from onemap.store.importer import import_file
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -42,14 +41,6 @@ async def _save_upload(request: Request, folder: Path) -> Path:
                              what="supported file (" + " ".join(_MAIN_SUFFIXES) + ")")
 
 
-def _rename_temp(exc: OnemapError, path: Path) -> None:
-    """Name the uploaded file in errors, not the server's temporary folder."""
-    folder = str(path.parent) + "/"
-    if exc.path:
-        exc.path = exc.path.replace(folder, "")
-    exc.user_message = exc.user_message.replace(folder, "")
-
-
 def build_router(ctx: AppContext) -> APIRouter:
     """Return the /files and /imports routes bound to the workspace in ``ctx``."""
     router = APIRouter(tags=["files 数据导入"])
@@ -60,12 +51,8 @@ def build_router(ctx: AppContext) -> APIRouter:
         """Ellipsoidal area of every feature or parcel of an uploaded file (CGCS2000)."""
         with tempfile.TemporaryDirectory(prefix="onemap-area-") as tmp:
             path = await _save_upload(request, Path(tmp))
-            try:
-                return await run_in_threadpool(measure_features, path, encoding=encoding,
-                                               crs=crs, layer=layer)
-            except OnemapError as exc:
-                _rename_temp(exc, path)
-                raise
+            return await run_in_threadpool(measure_features, path, encoding=encoding, crs=crs,
+                                           layer=layer, source_name=path.name)
 
     @router.post("/imports", response_model=ImportReport, status_code=201,
                  openapi_extra=_UPLOAD_DOC)
@@ -80,21 +67,11 @@ def build_router(ctx: AppContext) -> APIRouter:
         check: Annotated[bool, Query(description="run every check, write nothing")] = False,
     ) -> ImportReport:
         """Import an uploaded file as layer ``kind``/``vintage`` (writers, within scope)."""
-        aliases = {}
-        for item in alias or []:
-            src, sep, dst = item.partition("=")
-            if not sep:
-                raise InvalidInput(f"alias expects SRC=FIELD, got {item!r}")
-            aliases[src.strip()] = dst.strip()
         with tempfile.TemporaryDirectory(prefix="onemap-import-") as tmp:
             path = await _save_upload(request, Path(tmp))
-            try:
-                return await run_in_threadpool(
-                    import_file, ctx.workspace, path, kind, vintage=vintage, encoding=encoding,
-                    crs=crs, layer=layer, aliases=aliases, skip_invalid=skip_invalid,
-                    actor=actor, source_name=path.name, dry_run=check)
-            except OnemapError as exc:
-                _rename_temp(exc, path)
-                raise
+            job = ImportRequest(path=path, source_name=path.name, kind=kind, vintage=vintage,
+                                encoding=encoding, crs=crs, layer=layer, aliases=alias or [],
+                                skip_invalid=skip_invalid, dry_run=check)
+            return await run_in_threadpool(import_file, ctx.workspace, job, actor=actor)
 
     return router

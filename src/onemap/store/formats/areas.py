@@ -13,6 +13,7 @@ from onemap.geometry.area import ellipsoidal_area
 from onemap.standards.units import convert_area
 from onemap.store.formats.features import load_features
 from onemap.store.formats.models import FeatureArea
+from onemap.store.formats.naming import named_source
 
 ID_COLUMNS = ("BSM", "DKBH", "ID", "id", "FID", "OBJECTID", "XKZH", "PZWH", "GDBH", "JCBH")
 NAME_COLUMNS = ("DKMC", "XMMC", "BHQMC", "KQMC", "MC", "XZQMC", "DLMC", "NAME", "name")
@@ -28,14 +29,17 @@ def _text_column(frame: pd.DataFrame, names: tuple[str, ...]) -> pd.Series | Non
 
 
 def measure_features(path: str | Path, *, encoding: str | None = None,
-                     crs: str | int | None = None, layer: str | None = None) -> list[FeatureArea]:
+                     crs: str | int | None = None, layer: str | None = None,
+                     source_name: str | None = None) -> list[FeatureArea]:
     """Return the ellipsoidal area (m², CGCS2000) of every feature or TXT parcel of ``path``.
 
     ``planar_area_m2`` is the area in the source Gauss–Krüger zone when the file is
     projected (the 报批 TXT's DKMJ is planar); ``declared_area_m2`` is DKMJ × 10 000
-    for a coordinate TXT and TBMJ for a DLTB layer.
+    for a coordinate TXT and TBMJ for a DLTB layer. Errors name the file ``source_name``
+    (an upload's file name) when given, not ``path``.
     """
-    loaded = load_features(path, encoding=encoding, crs=crs, layer=layer)
+    with named_source(path, source_name):
+        loaded = load_features(path, encoding=encoding, crs=crs, layer=layer)
     frame = loaded.frame
     areas = ellipsoidal_area(frame.geometry.to_numpy())
     planar = None

@@ -43,6 +43,7 @@ from onemap.standards.crs import (
 )
 from onemap.store.formats.base import FileFormat, RawFeatures, format_for_path, get_format
 from onemap.store.formats.models import SourceInfo
+from onemap.store.formats.naming import named_source
 
 CHINA_LONLAT = (73.0, 3.0, 136.0, 54.0)  # generous bounds of China's territory, degrees
 
@@ -73,8 +74,9 @@ def load_features(path: str | Path, *, encoding: str | None = None,
     if p.suffix.lower() == ".zip" and format is None:
         with tempfile.TemporaryDirectory(prefix="onemap-zip-") as tmp:
             inner = _unzip(p, Path(tmp))
-            loaded = load_features(inner, encoding=encoding, crs=crs, layer=layer)
-        name = f"{p}!{inner.relative_to(tmp)}"
+            name = f"{p}!{inner.relative_to(tmp)}"
+            with named_source(inner, name):  # errors name the member, not the unpack folder
+                loaded = load_features(inner, encoding=encoding, crs=crs, layer=layer)
         loaded.source = loaded.source.model_copy(update={"path": name})
         loaded.frame.attrs["source"] = loaded.source
         return loaded

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from pathlib import Path
+from typing import Any, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from onemap.errors import ImportRejected, InvalidInput
+from onemap.store.kinds import get_kind
 from onemap.store.models import LayerInfo
+
+CHUNK_SIZE = 250_000  # features read at a time from large GDAL sources
 
 
 class SourceInfo(BaseModel):
@@ -100,6 +105,75 @@ class FeatureArea(BaseModel):
 
 
 # -- import / export ----------------------------------------------------------------------
+class ImportRequest(BaseModel):
+    """What to import (``onemap import``, ``POST /imports``): one file as one layer vintage.
+
+    Built alike by the CLI and the API. Validation refuses an unknown ``kind``
+    (:class:`~onemap.errors.InvalidInput`), a versioned kind without ``vintage``
+    (:class:`~onemap.errors.ImportRejected`) and aliases that are not ``SRC=FIELD``;
+    kinds without vintages get vintage 0.
+    """
+
+    path: Path = Field(description="the file to read (a temporary copy for uploads)")
+    kind: str = Field(description="layer kind (图层类型), e.g. dltb")
+    vintage: int | None = Field(None, description="年度; 0 for kinds without vintages")
+    encoding: str | None = Field(None, description="text encoding (default: detect UTF-8/GBK)")
+    crs: str | int | None = Field(None, description="source CRS when the file has none")
+    layer: str | None = Field(None, description="layer of a GeoPackage/FileGDB")
+    aliases: dict[str, str] = Field(default_factory=dict,
+                                    description="source field → schema field (--alias SRC=FIELD)")
+    skip_invalid: bool = Field(False, description="import the valid features, list the others")
+    replace: bool = Field(False, description="drop the vintage's other counties too")
+    dry_run: bool = Field(False, description="run every check, write nothing (--check)")
+    source_name: str | None = Field(
+        None, description="the name users know the file by (an upload's file name); reports "
+                          "and errors show it instead of ``path``")
+    chunk_size: int = Field(CHUNK_SIZE, ge=1, description="features read at a time")
+
+    @property
+    def display_name(self) -> str:
+        """The file as reports and errors name it: ``source_name``, else ``path``."""
+        return self.source_name or str(self.path)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        return get_kind(value).name  # InvalidInput naming the known kinds
+
+    @field_validator("aliases", mode="before")
+    @classmethod
+    def _alias_items(cls, value: object) -> object:
+        if isinstance(value, list | tuple):
+            return cls.parse_aliases([str(v) for v in value])
+        return value
+
+    @classmethod
+    def parse_aliases(cls, items: list[str]) -> dict[str, str]:
+        """Parse ``SRC=FIELD`` items (``--alias``, ``?alias=``) into ``{SRC: FIELD}``.
+
+        Examples
+        --------
+        >>> ImportRequest.parse_aliases(["DKBH=PZWH", " DKYT = YDLX "])
+        {'DKBH': 'PZWH', 'DKYT': 'YDLX'}
+        """
+        out: dict[str, str] = {}
+        for item in items:
+            src, sep, dst = item.partition("=")
+            if not sep or not src.strip() or not dst.strip():
+                raise InvalidInput(f"--alias expects SRC=FIELD, got {item!r}")
+            out[src.strip()] = dst.strip()
+        return out
+
+    @model_validator(mode="after")
+    def _vintage_rule(self) -> Self:
+        if not get_kind(self.kind).versioned:
+            self.vintage = 0
+        elif self.vintage is None:
+            raise ImportRejected(f"layer kind {self.kind} needs a vintage (年度), e.g. "
+                                 "--vintage 2020", path=self.display_name)
+        return self
+
+
 class RejectedFeature(BaseModel):
     """A feature the importer refused, with every reason."""
 
@@ -107,6 +181,12 @@ class RejectedFeature(BaseModel):
     feature_id: str = Field("", description="BSM / DKBH / FID as the user knows it")
     line: int | None = None
     reasons: list[str]
+    claimed_county: str | None = Field(
+        None, description="county the attributes claim (XZQDM/ZLDWDM), when its boundary "
+                          "check failed")
+    located_county: str | None = Field(
+        None, description="county holding most of the feature (None: outside every county "
+                          "boundary of the workspace)")
 
 
 class RepairedFeature(BaseModel):
