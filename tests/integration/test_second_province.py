@@ -80,18 +80,20 @@ def _layers() -> dict[str, gpd.GeoDataFrame]:
         "420102").to_numpy())[:CHANGED]
     later.loc[later.index[farm], "DLBM"] = "0702"
     cx, cy = west.centroid.x, west.centroid.y
-    box = shapely.box(cx - 0.01, cy - 0.01, cx + 0.01, cy + 0.01)
+
+    def inside(x0: float, y0: float, x1: float, y1: float) -> shapely.Geometry:
+        return shapely.intersection(shapely.box(cx + x0, cy + y0, cx + x1, cy + y1), west)
+
+    def control(geom: shapely.Geometry, **extra: str) -> gpd.GeoDataFrame:
+        return gpd.GeoDataFrame({"XZQDM": ["420102"], **{k: [v] for k, v in extra.items()}},
+                                geometry=[geom], crs=4490)
+
     return {
         "admin_county": admin, "dltb_2019": dltb, "dltb_2020": later,
-        "pbf": gpd.GeoDataFrame({"XZQDM": ["420102"]}, geometry=[box], crs=4490),
-        "eco_redline": gpd.GeoDataFrame({"XZQDM": ["420102"]},
-                                        geometry=[shapely.box(cx + 0.02, cy, cx + 0.03, cy + 0.01)],
-                                        crs=4490),
-        "udb": gpd.GeoDataFrame({"XZQDM": ["420102"]},
-                                geometry=[shapely.box(cx - 0.03, cy - 0.03, cx, cy)], crs=4490),
-        "nature_reserve": gpd.GeoDataFrame(
-            {"XZQDM": ["420102"], "GNFQ": ["一般控制区"]},
-            geometry=[shapely.box(cx - 0.05, cy + 0.02, cx - 0.04, cy + 0.03)], crs=4490),
+        "pbf": control(inside(-0.01, -0.01, 0.01, 0.01)),
+        "eco_redline": control(inside(0.01, 0.0, 0.02, 0.01)),
+        "udb": control(inside(-0.03, -0.03, 0.0, 0.0)),
+        "nature_reserve": control(inside(-0.02, 0.01, -0.01, 0.02), GNFQ="一般控制区"),
     }
 
 
