@@ -20,10 +20,17 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, inspect, text
 from sqlalchemy.exc import DBAPIError
+from typer.testing import CliRunner
 
+from onemap.cli.errors import exit_code_for
+from onemap.cli.main import create_cli
+from onemap.errors import AuditChainBroken
+from onemap.store.access import Role
 from onemap.store.audit_chain import GENESIS, entry_hash
 from onemap.store.models import AuditEntry, AuditVerification
 from onemap.store.workspace import Workspace
+from onemap.users.models import UserCreate
+from onemap.users.service import UserService
 
 DETAILS: list[dict[str, Any]] = [
     {}, {"counties": ["360111", "360121"], "features": 12, "replace": False},
@@ -265,6 +272,55 @@ def test_migration_chains_entries_written_before_it(workspace: Workspace) -> Non
     assert reopened.audit_log(1)[0].id == 6
     assert reopened.verify_audit().rows_checked == 5
     reopened.close()
+
+
+# -- CLI --------------------------------------------------------------------------------------
+def _cli(*args: str) -> Any:
+    return CliRunner().invoke(create_cli(), list(args))
+
+
+def test_cli_verify_exit_code_on_broken_chain(filled: Workspace) -> None:
+    ws = filled
+    root = str(ws.root)
+    ok = _cli("audit", "verify", root, "--json")
+    assert ok.exit_code == 0, ok.output
+    assert AuditVerification.model_validate_json(ok.stdout).rows_checked == 20
+    _drop_guards(ws)
+    _sql(ws, "DELETE FROM audit_log WHERE id = 4")
+    before = _snapshot(ws)
+    broken = _cli("audit", "verify", root, "--json")
+    assert broken.exit_code == 16 == exit_code_for(AuditChainBroken("x"))
+    report = AuditVerification.model_validate_json(broken.stdout)
+    assert (report.ok, report.broken_id, report.reason) == (False, 4, "deleted")
+    assert "audit_chain_broken" in broken.stderr
+    plain = _cli("audit", "verify", root)
+    assert plain.exit_code == 16 and "entry 4" in plain.stderr
+    assert _snapshot(ws) == before  # the local operator reads: nothing written
+
+
+def test_cli_log_lists_newest_first_and_refuses_non_admins(filled: Workspace) -> None:
+    ws = filled
+    UserService(ws).add_user(UserCreate(username="county", password="county-analyst-pw-12",
+                                        role=Role.ANALYST, regions=["360111"]))
+    before = _snapshot(ws)
+    out = _cli("audit", "log", str(ws.root), "--limit", "5", "--json")
+    assert out.exit_code == 0, out.output
+    entries = [AuditEntry.model_validate(x) for x in json.loads(out.stdout)]
+    assert [e.id for e in entries] == [21, 20, 19, 18, 17]  # 21: user.create
+    only = _cli("audit", "log", str(ws.root), "--action", "user.create", "--json")
+    assert [e["action"] for e in json.loads(only.stdout)] == ["user.create"]
+    table = _cli("audit", "log", str(ws.root), "--limit", "3")
+    assert table.exit_code == 0 and "user.create" in table.stdout
+    assert _snapshot(ws) == before
+
+    for cmd in ("log", "verify"):
+        refused = _cli("audit", cmd, str(ws.root), "--user", "county", "--json")
+        assert type(refused.exception).__name__ == "ScopeViolation"  # main(): exit code 12
+    after = _snapshot(ws)
+    assert after["counts"]["audit_log"] == before["counts"]["audit_log"] + 2
+    assert after["audit"][:-2] == before["audit"]
+    assert [e.action for e in ws.audit_log(2)] == ["access.denied", "access.denied"]
+    assert ws.verify_audit().ok
 
 
 # -- PostgreSQL ---------------------------------------------------------------------------------
