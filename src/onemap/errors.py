@@ -131,3 +131,9 @@ class MissingDependency(OnemapError):
     """An optional engine is not installed; the message names the extra."""
 
     code = "missing_dependency"
+
+
+class AuditChainBroken(OnemapError):
+    """The audit log's hash chain is broken: an entry was changed, deleted or moved (审计链断裂)."""
+
+    code = "audit_chain_broken"

@@ -19,6 +19,7 @@ EXIT_CODES: list[tuple[type[e.OnemapError], int]] = [
     (e.AuthenticationFailed, 13),
     (e.MissingDependency, 14),
     (QualityGateFailed, 15),  # onemap qc --fail-on error|warning
+    (e.AuditChainBroken, 16),  # onemap audit verify
     (e.InvalidInput, 3),
     (e.OnemapError, 3),
 ]

@@ -1,8 +1,9 @@
-"""Typed results of the store: layer and partition descriptions."""
+"""Typed results of the store: layers, partitions, audit entries and the audit-chain check."""
 
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import BaseModel, Field
 
@@ -38,14 +39,17 @@ class LayerInfo(BaseModel):
 
 
 class AuditEntry(BaseModel):
-    """One audit-log record."""
+    """One audit-log record (审计日志), a link of the append-only hash chain."""
 
     id: int
-    at: datetime
+    at: datetime = Field(description="time written (naive UTC)")
     actor: str
     action: str
     target: str
     detail: dict[str, object]
+    prev_hash: str = Field(description="hash of the entry before (64 zeros for the first)")
+    hash: str = Field(description="sha256(prev_hash || canonical JSON of id, at, actor, "
+                                  "action, target, detail), hex")
 
 
 class FieldInfo(BaseModel):
@@ -89,3 +93,21 @@ class SearchHit(BaseModel):
     feature_id: str
     label: str
     bbox: tuple[float, float, float, float]
+
+
+AuditBreak = Literal["changed", "deleted", "reordered", "inserted"]
+
+
+class AuditVerification(BaseModel):
+    """Result of checking the audit log's hash chain (审计日志校验, ``onemap audit verify``)."""
+
+    ok: bool = Field(description="true when every link and the chain head check out")
+    rows_checked: int = Field(description="entries verified before the first break (all if ok)")
+    last_id: int | None = Field(default=None, description="id of the last entry (when ok)")
+    head_hash: str = Field(default="", description="hash of the last entry (when ok): record "
+                                                   "it elsewhere to anchor the chain")
+    broken_id: int | None = Field(default=None, description="first broken entry id")
+    reason: AuditBreak | None = Field(
+        default=None, description="changed (edited), deleted (gap or missing link), "
+                                  "reordered (links to another entry), inserted (after head)")
+    message: str = ""

@@ -1,4 +1,4 @@
-"""Core catalog tables: layers, partitions, jobs and the append-only audit log."""
+"""Core catalog tables: layers, partitions, jobs and the append-only, hash-chained audit log."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from datetime import datetime
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CheckConstraint,
     DateTime,
     Float,
     ForeignKey,
@@ -80,13 +81,35 @@ class JobRow(Base):
 
 
 class AuditRow(Base):
-    """Append-only audit log entry (who did what, when)."""
+    """Append-only audit log entry (who did what, when), one link of the hash chain.
+
+    Database triggers refuse UPDATE and DELETE (migration ``core_0002``); ``id`` is assigned
+    from :class:`AuditHeadRow` under the audit lock, so ids of new entries have no gaps.
+    """
 
     __tablename__ = "audit_log"
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
     at: Mapped[datetime] = mapped_column(DateTime, index=True)
     actor: Mapped[str] = mapped_column(String(64))
     action: Mapped[str] = mapped_column(String(64), index=True)
     target: Mapped[str] = mapped_column(Text, default="")
     detail: Mapped[dict[str, object]] = mapped_column(JSON, default=dict)
+    prev_hash: Mapped[str] = mapped_column(String(64), server_default="")
+    hash: Mapped[str] = mapped_column(String(64), server_default="")
+
+
+class AuditHeadRow(Base):
+    """The audit chain's head (one row, id 1): last entry id and hash; also the audit lock.
+
+    Every append updates this row first, inside the writer's transaction: that takes
+    SQLite's write lock or PostgreSQL's row lock, so concurrent appends queue up and the
+    chain never forks. Triggers refuse deleting it and moving ``last_id`` backwards.
+    """
+
+    __tablename__ = "audit_head"
+    __table_args__ = (CheckConstraint("id = 1", name="one_row"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    last_id: Mapped[int] = mapped_column(Integer)
+    hash: Mapped[str] = mapped_column(String(64))

@@ -7,11 +7,11 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, Table, func, insert, select, update
 from sqlalchemy.orm import Session, selectinload
 
 from onemap.errors import (
@@ -24,7 +24,7 @@ from onemap.errors import (
 from onemap.geometry.area import ellipsoidal_area
 from onemap.geometry.bbox import BBox, bboxes_meet
 from onemap.standards.regions import DEFAULT_ROOT_REGION
-from onemap.store import policy
+from onemap.store import audit_chain, policy
 from onemap.store.access import Actor
 from onemap.store.config import (
     CATALOG_FILE,
@@ -37,14 +37,14 @@ from onemap.store.counties import assign_counties
 from onemap.store.db import make_engine, session_factory, transaction, upgrade_schema
 from onemap.store.db import utc_now as _now
 from onemap.store.kinds import COUNTY_COLUMN, LayerKind, get_kind
-from onemap.store.models import AuditEntry, LayerInfo, PartitionInfo
+from onemap.store.models import AuditEntry, AuditVerification, LayerInfo, PartitionInfo
 from onemap.store.partitions import (
     GEOGRAPHIC_CRS,
     read_partition,
     sort_spatially,
     write_partition,
 )
-from onemap.store.schema import AuditRow, LayerRow, PartitionRow
+from onemap.store.schema import AuditHeadRow, AuditRow, LayerRow, PartitionRow
 
 Progress = Callable[[int, int, str], None]
 
@@ -390,7 +390,7 @@ class Workspace:
     # -- audit -------------------------------------------------------------------
     def audit(self, actor: str, action: str, target: str = "",
               detail: dict[str, Any] | None = None) -> None:
-        """Append one entry to the audit log."""
+        """Append one entry to the audit log (hash-chained, in a transaction of its own)."""
         with self.session() as s:
             self._audit(s, actor, action, target, detail or {})
 
@@ -402,10 +402,50 @@ class Workspace:
                 q = q.where(AuditRow.action == action)
             return [AuditEntry.model_validate(r, from_attributes=True) for r in s.scalars(q)]
 
+    def verify_audit(self) -> AuditVerification:
+        """Check the audit log's hash chain; report the first changed, deleted or moved entry.
+
+        Reads the chain head first and then the entries up to it, so appends made while
+        the check runs are neither checked nor mistaken for tampering. Nothing is written.
+        """
+        cols = (AuditRow.id, AuditRow.at, AuditRow.actor, AuditRow.action, AuditRow.target,
+                AuditRow.detail, AuditRow.prev_hash, AuditRow.hash)
+        with self.session() as s:
+            found = s.execute(select(AuditHeadRow.last_id, AuditHeadRow.hash)).first()
+            head = None if found is None else audit_chain.ChainHead(*found)
+            # one statement, one snapshot: an entry beyond the head was not chained
+            beyond = s.scalar(select(func.min(AuditRow.id)).where(
+                AuditRow.id > select(AuditHeadRow.last_id).scalar_subquery()))
+            rows = s.execute(select(*cols).where(AuditRow.id <= (head.last_id if head else 0))
+                             .order_by(AuditRow.id).execution_options(yield_per=5000))
+
+            def locate(digest: str) -> int | None:
+                return s.scalar(select(AuditRow.id).where(AuditRow.hash == digest).limit(1))
+
+            return audit_chain.check_chain((audit_chain.ChainRecord(*r) for r in rows), head,
+                                           locate, beyond)
+
     # -- internals -----------------------------------------------------------------
     @staticmethod
     def _audit(s: Session, actor: str, action: str, target: str, detail: dict[str, Any]) -> None:
-        s.add(AuditRow(at=_now(), actor=actor, action=action, target=target, detail=detail))
+        """Append one entry to the hash chain inside ``s``'s transaction.
+
+        The UPDATE of the one-row ``audit_head`` comes first: it takes SQLite's write lock
+        or PostgreSQL's row lock until ``s`` commits, so concurrent writers queue up, read
+        the head they extend under that lock, and the chain never forks. A rollback of the
+        caller's transaction takes the entry and the head move back together.
+        """
+        # Core statements on the tables: no ORM bookkeeping on this hot path
+        head, log = cast(Table, AuditHeadRow.__table__), cast(Table, AuditRow.__table__)
+        moved = s.execute(update(head).where(head.c.id == 1)
+                          .values(last_id=head.c.last_id + 1)
+                          .returning(head.c.last_id, head.c.hash)).one()
+        entry_id, prev = int(moved[0]), str(moved[1])
+        at, clean = _now(), audit_chain.normalise_detail(detail)
+        digest = audit_chain.entry_hash(prev, entry_id, at, actor, action, target, clean)
+        s.execute(insert(log).values(id=entry_id, at=at, actor=actor, action=action,
+                                     target=target, detail=clean, prev_hash=prev, hash=digest))
+        s.execute(update(head).where(head.c.id == 1).values(hash=digest))
 
     @staticmethod
     def _vintage_for(spec: LayerKind, vintage: int | None) -> int:
