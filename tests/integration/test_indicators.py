@@ -161,7 +161,7 @@ def test_correction_keeps_the_old_value_in_history(ws: Workspace):
 def test_scope_and_roles(ws: Workspace):
     viewer = Actor(username="v", role=Role.READONLY, regions=["360121"])
     analyst = Actor(username="a", role=Role.ANALYST, regions=["360111"])
-    with pytest.raises(Exception, match="read-only"):
+    with pytest.raises(Exception, match="your role may not edit"):
         set_value(ws, "gdp", "360121", 2021, 1.0, actor=viewer)
     with pytest.raises(Exception, match=r"scope|region"):
         set_value(ws, "gdp", "360121", 2021, 1.0, actor=analyst)
@@ -247,7 +247,7 @@ def test_regions_an_indicator_applies_to(ws: Workspace):
     from onemap.indicators.catalog import ensure_catalog, update_indicator
 
     service.refresh_spatial_indicators(ws, actor=SYSTEM)
-    ensure_catalog(ws)
+    ensure_catalog(ws, actor=SYSTEM)
     update_indicator(ws, "pbf_area", {"regions": ["360100"]}, actor=SYSTEM)
     evs = service.evaluate(ws, 2020, actor=SYSTEM, indicator="pbf_area")
     assert {e.region for e in evs.evaluations} == {"360100", "360111", "360121"}

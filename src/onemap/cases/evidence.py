@@ -26,6 +26,7 @@ from onemap.standards.landuse import land_classes
 from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.kinds import get_kind
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
 SHEET_CONTROLS = ("pbf", "eco_redline", "udb", "nature_reserve", "hsf", "mining_right")
@@ -133,3 +134,15 @@ def _patch_info(ws: Workspace, case_id: int) -> dict[str, object]:
     with ws.session() as s:
         row = s.get(CaseRow, case_id)
         return dict(row.patch) if row is not None else {}
+
+
+def export_sheet(ws: Workspace, actor: Actor, case: int | str, *, fmt: str = "pdf",
+                 now: datetime | None = None) -> CaseSheet:
+    """Return the evidence sheet for a download (``EXPORT``, audited as ``cases.sheet``).
+
+    The one function the API's ``sheet.pdf`` and the CLI's ``cases sheet`` call.
+    """
+    sheet = build_sheet(ws, actor, case, now=now)
+    ws.authorize(actor, Action.EXPORT, sheet.case.county, what=f"case {sheet.case.case_no}")
+    ws.audit(actor.username, "cases.sheet", sheet.case.case_no, {"format": fmt})
+    return sheet

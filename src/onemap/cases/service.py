@@ -4,15 +4,17 @@ Every change to a case is one transaction that (1) updates the case row only if 
 ``version`` is still the one the user saw and (2) appends one event with
 ``seq = new version``. Two concurrent updates of the same case therefore give one
 winner; the other gets :class:`~onemap.errors.Conflict` and writes nothing, so no
-event is lost or duplicated. Every call takes an :class:`Actor`; county users reach
-only their county's cases.
+event is lost or duplicated, and every event is in the audit log as well
+(``cases.transition``). Every call takes an :class:`Actor` and asks the one policy
+(:meth:`Workspace.authorize`): reading is ``READ``, case work (issuing, transitions,
+attachments) ``ENFORCE`` in the case's county, downloads ``EXPORT``; the workflow's own
+level rules (county, city, province) apply on top.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import mimetypes
 import re
 import tomllib
 from datetime import date, datetime
@@ -42,11 +44,13 @@ from onemap.cases.models import (
     Verdict,
 )
 from onemap.cases.schema import AttachmentRow, CaseEventRow, CaseRow
+from onemap.cases.sniff import ALLOWED, OCTET, sniff_media_type
 from onemap.cases.workflow import actions_for, decide, due_warnings, first_due
 from onemap.change.models import Legality
 from onemap.change.service import get_batch, read_patches
-from onemap.errors import Conflict, InvalidInput, ScopeViolation
+from onemap.errors import Conflict, InvalidInput
 from onemap.standards.regions import region_prefix
+from onemap.store import policy
 from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.workspace import Workspace
@@ -58,9 +62,9 @@ OPEN_LEGALITY = (Legality.SUSPECTED, Legality.PENDING)
 WHAT = "enforcement cases"
 
 
-def require_internal(actor: Actor) -> None:
-    """Enforcement data is internal: public (anonymous) users see none of it."""
-    actor.require_internal(WHAT)
+def require_internal(ws: Workspace, actor: Actor) -> None:
+    """Enforcement data is internal: public (anonymous) users see none of it (401)."""
+    ws.authorize(actor, policy.Action.READ, what=WHAT)
 
 
 def load_reasons(ws: Workspace) -> list[ReasonCode]:
@@ -83,21 +87,20 @@ def actor_level(actor: Actor, county: str) -> ActorLevel:
     return "province" if shortest <= 2 else "city" if shortest <= 4 else "county"
 
 
-def _require_write(actor: Actor, county: str) -> None:
-    actor.require(county, "this case")
-    if not actor.can_write:
-        raise ScopeViolation(f"{actor.username} ({actor.role}) may not change cases",
-                             user_message="当前角色无权办理案件")
+def _require_work(ws: Workspace, actor: Actor, county: str, what: str) -> None:
+    """Case work (issue, act, attach) is ``ENFORCE`` in the case's county."""
+    ws.authorize(actor, policy.Action.ENFORCE, county, what=what)
 
 
-def allowed_actions(actor: Actor, case: Case) -> list[Action]:
+def allowed_actions(ws: Workspace, actor: Actor, case: Case) -> list[Action]:
     """Actions ``actor`` may take on ``case`` now: what :func:`transition` would accept.
 
-    Built from the same checks as :func:`transition` (scope and role, then the workflow's
-    :func:`~onemap.cases.workflow.refusal` at the actor's level), so a user interface that
-    offers only these never offers a step the server refuses for who the user is.
+    Built from the same checks as :func:`transition` (the policy's ``ENFORCE`` in the
+    case's county, then the workflow's :func:`~onemap.cases.workflow.refusal` at the
+    actor's level), so a user interface that offers only these never offers a step the
+    server refuses for who the user is.
     """
-    if actor.is_public or not actor.covers(case.county) or not actor.can_write:
+    if not ws.allows(actor, policy.Action.ENFORCE, case.county):
         return []
     return actions_for(case.status, case.verdict, actor_level(actor, case.county))
 
@@ -138,9 +141,13 @@ def open_cases(ws: Workspace, actor: Actor, batch_id: int, *,
     Patches already holding a case are skipped, so issuing twice is harmless.
     """
     now = now or _now()
+    what = f"cases of batch {batch_id}"
+    ws.authorize(actor, policy.Action.ENFORCE, what=what)
     batch = get_batch(ws, actor, batch_id)
     patches = read_patches(ws, actor, batch_id, counties)
     patches = patches[patches["legality"].isin([v.value for v in legality])]
+    for county in sorted(set(patches["county"])):  # before the writing transaction
+        _require_work(ws, actor, county, what)
     created: list[Case] = []
     skipped = 0
     with ws.session() as s:
@@ -150,7 +157,6 @@ def open_cases(ws: Workspace, actor: Actor, batch_id: int, *,
             if p.id in existing:
                 skipped += 1
                 continue
-            _require_write(actor, p.county)
             row = CaseRow(
                 case_no=f"WP-{p.id}", county=p.county, township=p.township or "",
                 batch_id=batch_id, patch_id=p.id, status=CaseStatus.ISSUED.value,
@@ -194,10 +200,10 @@ def _get_row(s: Session, case: int | str) -> CaseRow:
 
 def get_case(ws: Workspace, actor: Actor, case: int | str) -> CaseDetail:
     """Return a case with its events and attachments."""
-    require_internal(actor)
+    require_internal(ws, actor)
     with ws.session() as s:
         row = _get_row(s, case)
-        actor.require(row.county, "this case")
+        ws.authorize(actor, policy.Action.READ, row.county, what=f"case {row.case_no}")
         events = s.scalars(select(CaseEventRow).where(CaseEventRow.case_id == row.id)
                            .order_by(CaseEventRow.seq)).all()
         files = s.scalars(select(AttachmentRow).where(AttachmentRow.case_id == row.id)
@@ -206,7 +212,7 @@ def get_case(ws: Workspace, actor: Actor, case: int | str) -> CaseDetail:
         return CaseDetail(case=case_, events=[_event(e) for e in events],
                           attachments=[Attachment.model_validate(f, from_attributes=True)
                                        for f in files],
-                          allowed_actions=allowed_actions(actor, case_))
+                          allowed_actions=allowed_actions(ws, actor, case_))
 
 
 def list_cases(ws: Workspace, actor: Actor, *, status: CaseStatus | None = None,
@@ -214,9 +220,9 @@ def list_cases(ws: Workspace, actor: Actor, *, status: CaseStatus | None = None,
                illegal: bool | None = None, limit: int = 1000, offset: int = 0,
                ) -> list[Case]:
     """Cases in the actor's scope (optionally one status, county or flag), by case number."""
-    require_internal(actor)
+    require_internal(ws, actor)
     if county:
-        actor.require(county, "cases")
+        ws.authorize(actor, policy.Action.READ, county, what=WHAT)
     q = select(CaseRow).order_by(CaseRow.case_no)
     if status:
         q = q.where(CaseRow.status == CaseStatus(status).value)
@@ -225,11 +231,27 @@ def list_cases(ws: Workspace, actor: Actor, *, status: CaseStatus | None = None,
     if suspected is not None:
         q = q.where(CaseRow.suspected == suspected)
     with ws.session() as s:
-        rows = [r for r in s.scalars(q) if actor.covers(r.county)]
+        rows = [r for r in s.scalars(q) if ws.allows(actor, policy.Action.READ, r.county)]
     cases = [to_case(r, with_geometry=False) for r in rows]
     if illegal is not None:
         cases = [c for c in cases if c.illegal == illegal]
     return cases[offset:offset + limit]
+
+
+def export_cases(ws: Workspace, actor: Actor, *, status: CaseStatus | None = None,
+                 county: str | None = None, fmt: str = "xlsx") -> list[Case]:
+    """Return the case list for a download (``EXPORT``, audited as ``cases.export``).
+
+    The one function the API's ``export.xlsx`` and the CLI's ``cases list --xlsx``
+    call, so both are refused and audited alike.
+    """
+    ws.authorize(actor, policy.Action.EXPORT, county, what=WHAT)
+    cases = [c for c in list_cases(ws, actor, status=status, county=county, limit=10**9)
+             if ws.allows(actor, policy.Action.EXPORT, c.county)]
+    ws.audit(actor.username, "cases.export", "cases",
+             {"format": fmt, "cases": len(cases), "status": status.value if status else None,
+              "county": county})
+    return cases
 
 
 def transition(ws: Workspace, actor: Actor, case: int | str, request: TransitionRequest, *,
@@ -249,7 +271,7 @@ def transition(ws: Workspace, actor: Actor, case: int | str, request: Transition
     try:
         with ws.session() as s:
             row = _get_row(s, case)
-            _require_write(actor, row.county)
+            _require_work(ws, actor, row.county, f"case {row.case_no}")
             expected = row.version if request.expected_version is None \
                 else request.expected_version
             if row.version != expected:
@@ -279,12 +301,17 @@ def transition(ws: Workspace, actor: Actor, case: int | str, request: Transition
                 reason_code=request.reason_code, comment=request.comment,
                 detail={k: str(v) for k, v in (("due_date", decision.due_date),
                                                ("event_date", request.event_date)) if v}))
-            case_id = row.id
+            case_id, case_no = row.id, row.case_no
     except (OperationalError, IntegrityError) as exc:  # a concurrent writer got there first
         if isinstance(exc, OperationalError) and "locked" not in str(exc):
             raise
         raise Conflict(f"case {case} was changed concurrently; reload and retry",
                        user_message="案件已被他人更新，请刷新后重试") from None
+    ws.audit(actor.username, "cases.transition", case_no,
+             {"action": request.action.value, "from": decision.from_status.value,
+              "to": decision.to_status.value, "version": expected + 1,
+              "verdict": request.verdict.value if request.verdict else None,
+              "reason_code": request.reason_code})
     with ws.session() as s:
         return to_case(_get_row(s, case_id))
 
@@ -300,20 +327,22 @@ def events(ws: Workspace, actor: Actor, case: int | str) -> list[CaseEvent]:
 
 
 def attach(ws: Workspace, actor: Actor, case: int | str, filename: str, data: bytes, *,
-           media_type: str | None = None, comment: str = "", now: datetime | None = None,
+           comment: str = "", now: datetime | None = None,
            expected_version: int | None = None) -> Attachment:
-    """Store a file (photo, document) with its sha256 and append an ``attach`` event."""
+    """Store a file (photo, document) with its sha256 and append an ``attach`` event.
+
+    The media type is sniffed from the bytes (:mod:`onemap.cases.sniff`); whatever
+    type the uploader declared is ignored, and content outside the allow-list is
+    refused before anything is written.
+    """
     now = now or _now()
     name = _safe_name(filename)
-    if not data:
-        raise AttachmentRejected("the file is empty", user_message="附件为空")
-    if len(data) > MAX_ATTACHMENT_BYTES:
-        raise AttachmentRejected("the file is larger than 50 MB", user_message="附件超过 50 MB")
-    digest = hashlib.sha256(data).hexdigest()
     detail = get_case(ws, actor, case)
-    _require_write(actor, detail.case.county)
+    _require_work(ws, actor, detail.case.county, f"case {detail.case.case_no}")
     decide(detail.case.status, detail.case.verdict, TransitionRequest(action=Action.ATTACH),
            actor_level=actor_level(actor, detail.case.county), reasons=[], today=now.date())
+    kind = check_content(name, data)
+    digest = hashlib.sha256(data).hexdigest()
     folder = Path(ATTACHMENTS_DIR, detail.case.case_no)
     rel = folder / f"{digest[:16]}-{name}"
     (ws.root / folder).mkdir(parents=True, exist_ok=True)
@@ -325,7 +354,6 @@ def attach(ws: Workspace, actor: Actor, case: int | str, filename: str, data: by
     updated = transition(ws, actor, detail.case.id, TransitionRequest(
         action=Action.ATTACH, comment=comment or name, expected_version=expected_version),
         now=now)
-    kind = media_type or mimetypes.guess_type(name)[0] or "application/octet-stream"
     with ws.session() as s:
         row = AttachmentRow(case_id=detail.case.id, event_seq=updated.version, filename=name,
                             path=rel.as_posix(), sha256=digest, size=len(data),
@@ -334,22 +362,50 @@ def attach(ws: Workspace, actor: Actor, case: int | str, filename: str, data: by
         s.flush()
         out = Attachment.model_validate(row, from_attributes=True)
     ws.audit(actor.username, "cases.attach", detail.case.case_no,
-             {"file": name, "sha256": digest, "size": len(data)})
+             {"file": name, "sha256": digest, "size": len(data), "media_type": kind})
     return out
 
 
+def check_content(name: str, data: bytes) -> str:
+    """Return the sniffed media type of an attachment, or raise if it may not be stored."""
+    if not data:
+        raise AttachmentRejected(f"{name}: the file is empty", user_message=f"附件 {name} 为空",
+                                 filename=name)
+    if len(data) > MAX_ATTACHMENT_BYTES:
+        raise AttachmentRejected(f"{name}: the file is larger than 50 MB",
+                                 user_message=f"附件 {name} 超过 50 MB", filename=name)
+    kind = sniff_media_type(data, name)
+    if kind not in ALLOWED:
+        allowed = ", ".join(ALLOWED)
+        raise AttachmentRejected(
+            f"{name}: content is {kind}, which is not an allowed attachment type "
+            f"(allowed: {allowed})",
+            user_message=f"附件 {name} 的内容类型为 {kind}，不在允许的附件类型之内"
+                         f"（照片、PDF、Word、Excel、ZIP、文本）(file {name} holds {kind}, "
+                         "not an allowed attachment type)",
+            filename=name, detected_type=kind)
+    return kind
+
+
 def read_attachment(ws: Workspace, actor: Actor, attachment_id: int) -> tuple[Attachment, bytes]:
-    """Return an attachment and its bytes, after checking scope and the checksum."""
-    require_internal(actor)
+    """Return an attachment and its bytes, after checking scope and the checksum.
+
+    A stored type outside the allow-list (an upload from before types were sniffed)
+    is returned as ``application/octet-stream``.
+    """
+    require_internal(ws, actor)
     with ws.session() as s:
         row = s.get(AttachmentRow, attachment_id)
         if row is None:
             raise CaseNotFound(f"no attachment {attachment_id}")
         case_row = s.get(CaseRow, row.case_id)
         assert case_row is not None
-        actor.require(case_row.county, "this attachment")
+        ws.authorize(actor, policy.Action.READ, case_row.county,
+                     what=f"attachment {attachment_id} of case {case_row.case_no}")
         info = Attachment.model_validate(row, from_attributes=True)
         path = ws.root / row.path
+    if info.media_type not in ALLOWED:
+        info = info.model_copy(update={"media_type": OCTET})
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != info.sha256:
         raise AttachmentRejected(f"attachment {attachment_id} fails its checksum",
@@ -368,11 +424,12 @@ def _safe_name(filename: str) -> str:
 def warnings(ws: Workspace, actor: Actor, today: date, *, soon_days: int = 7,
              ) -> list[DueWarning]:
     """Overdue and due-soon warnings (超期预警) for open cases in the actor's scope."""
-    require_internal(actor)
+    require_internal(ws, actor)
     with ws.session() as s:
         rows = s.execute(select(CaseRow.case_no, CaseRow.county, CaseRow.status,
                                 CaseRow.due_date).where(CaseRow.status != "closed")).all()
-    items = [(r[0], r[1], CaseStatus(r[2]), r[3]) for r in rows if actor.covers(r[1])]
+    items = [(r[0], r[1], CaseStatus(r[2]), r[3]) for r in rows
+             if ws.allows(actor, policy.Action.READ, r[1])]
     return due_warnings(items, today, soon_days=soon_days)
 
 

@@ -134,6 +134,32 @@ class DetectionScores(BaseModel):
     max_area_rel_error: float
 
 
+class ScoreTally(BaseModel):
+    """The counts behind :class:`DetectionScores`, kept per county so they can be summed."""
+
+    truth_count: int
+    truth_above_threshold: int
+    truth_violations: int = Field(description="truth violations above the thresholds")
+    found: int
+    true_violations_found: int
+    predicted_violations: int
+    suspects_confirmed: int = Field(description="patches flagged 疑似违法 that overlap a "
+                                                "truth violation")
+    legal_flagged_as_violation: int
+    max_area_rel_error: float
+
+
+class CountyTotals(BaseModel):
+    """What a batch found in one county: the parts a scoped summary adds up."""
+
+    patches: int
+    area_m2: float = Field(description="Σ patch area, m² on CGCS2000")
+    by_legality: dict[str, int]
+    by_class: dict[str, int]
+    tally: ScoreTally | None = Field(None, description="counts against the verified sample "
+                                                       "of this county (None: no sample)")
+
+
 class BatchSummary(BaseModel):
     """A stored detection batch (检测批次) with its stated thresholds."""
 
@@ -148,10 +174,14 @@ class BatchSummary(BaseModel):
     rules_name: str
     rules_checksum: str
     patches: int
+    area_m2: float | None = Field(None, description="Σ patch area, m² on CGCS2000 (None for "
+                                                     "batches stored without it)")
     by_legality: dict[str, int]
     by_class: dict[str, int]
     seconds: float
     scores: DetectionScores | None = None
+    scoped: bool = Field(False, description="counts, areas and scores cover only the "
+                                            "caller's counties of the batch")
 
 
 class DetectionResult(BaseModel):
@@ -171,6 +201,14 @@ class MatrixCell(BaseModel):
     area_ha: float
     area_mu: float
     patches: int
+
+
+class ChangeTables(BaseModel):
+    """What the XLSX download of a batch holds: summary, matrix and patch list."""
+
+    batch: BatchSummary
+    matrix: list[MatrixCell]
+    patches: list[ChangePatch]
 
 
 class DetectRequest(BaseModel):

@@ -31,4 +31,6 @@ class ChangeBatchRow(Base):
     by_class: Mapped[dict[str, int]] = mapped_column(JSON, default=dict)
     seconds: Mapped[float] = mapped_column(Float, default=0.0)
     scores: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    by_county: Mapped[dict[str, Any] | None] = mapped_column(
+        JSON, nullable=True, doc="county → CountyTotals (None for batches before change_0002)")
     path: Mapped[str] = mapped_column(Text, default="")

@@ -3,7 +3,10 @@
 Each county is one kernel call (:func:`detect_county`) reading its own partitions, so
 peak memory follows the largest county. With ``workers > 1`` counties run in a local
 process pool. Patches are stored as GeoParquet under ``changes/batch-<id>/<county>.parquet``
-and the batch (thresholds, rule checksum, counts, scores) in the catalog.
+and the batch (thresholds, rule checksum, counts, scores, per-county totals) in the
+catalog. Access follows the one policy: reading batches is ``READ`` (a summary is
+recomputed over the caller's counties), running detection ``ENFORCE``, downloads
+``EXPORT``.
 """
 
 from __future__ import annotations
@@ -26,11 +29,14 @@ from onemap.change.classify import APPROVAL_KINDS, CONTROL_KINDS, default_rules,
 from onemap.change.diff import GEOGRAPHIC_CRS, DiffStats, diff_vintages
 from onemap.change.errors import BatchNotFound, VintageMissing
 from onemap.change.imagery import patches_from_monitoring
+from onemap.change.matrix import change_matrix
 from onemap.change.models import (
     ApprovalShare,
     BatchSummary,
     ChangePatch,
     ChangeSource,
+    ChangeTables,
+    CountyTotals,
     DetectionResult,
     DetectionScores,
     Legality,
@@ -39,10 +45,12 @@ from onemap.change.models import (
 )
 from onemap.change.schema import ChangeBatchRow
 from onemap.change.scores import TruthItem, score_detection
-from onemap.errors import InvalidInput, ScopeViolation
+from onemap.change.totals import add_totals, county_totals
+from onemap.errors import InvalidInput
 from onemap.standards.landuse import land_classes
 from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
@@ -51,9 +59,9 @@ LAYER_KINDS = (*CONTROL_KINDS, *[k for k in APPROVAL_KINDS if k not in CONTROL_K
 DLTB_COLUMNS = ["BSM", "DLBM", "ZLDWDM", "geometry"]
 
 
-def require_internal(actor: Actor) -> None:
-    """Enforcement data is internal: public (anonymous) users see none of it."""
-    actor.require_internal(WHAT)
+def require_internal(ws: Workspace, actor: Actor) -> None:
+    """Enforcement data is internal: public (anonymous) users see none of it (401)."""
+    ws.authorize(actor, Action.READ, what=WHAT)
 
 
 def sliver_from_workspace(ws: Workspace) -> SliverRules:
@@ -162,9 +170,9 @@ def _counties(ws: Workspace, actor: Actor, source: ChangeSource, from_year: int,
                    | {p.county for p in ws.partitions("dltb", to_year)})
     if counties:
         for c in counties:
-            actor.require(c, "change detection")
+            ws.authorize(actor, Action.ENFORCE, c, what="change detection")
         return sorted(set(counties) & present)
-    return sorted(c for c in present if actor.covers(c))
+    return sorted(c for c in present if ws.allows(actor, Action.ENFORCE, c))
 
 
 def detect_changes(
@@ -180,9 +188,7 @@ def detect_changes(
     newest before it) instead of a vintage diff. ``truth`` (a verified sample) adds
     precision and recall to the batch. Returns the stored batch and its patches.
     """
-    if not actor.can_write:
-        raise ScopeViolation(f"{actor.username} may not run change detection",
-                             user_message="无权执行变化检测")
+    ws.authorize(actor, Action.ENFORCE, what="change detection")
     started = time.perf_counter()
     table = rules or default_rules()
     sliver = sliver or sliver_from_workspace(ws)
@@ -213,6 +219,7 @@ def detect_changes(
                                  sample=truth_name)
     batch = _store(ws, actor, patches, source=source, from_year=from_year, to_year=to_year,
                    counties=todo, sliver=sliver, table=table, scores=scores,
+                   totals=county_totals(patches, todo, truth),
                    seconds=time.perf_counter() - started)
     ws.audit(actor.username, "change.detect", f"batch/{batch.id}",
              {"from": from_year, "to": to_year, "counties": len(todo), "patches": len(patches),
@@ -246,7 +253,8 @@ def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:
 
 def _store(ws: Workspace, actor: Actor, patches: gpd.GeoDataFrame, *, source: ChangeSource,
            from_year: int, to_year: int, counties: list[str], sliver: SliverRules,
-           table: RuleTable, scores: DetectionScores | None, seconds: float) -> BatchSummary:
+           table: RuleTable, scores: DetectionScores | None,
+           totals: dict[str, CountyTotals], seconds: float) -> BatchSummary:
     by_class = Counter(c for cl in patches["classes"] for c in cl)
     by_legality = Counter(str(v) for v in patches["legality"])
     with ws.session() as s:
@@ -255,7 +263,8 @@ def _store(ws: Workspace, actor: Actor, patches: gpd.GeoDataFrame, *, source: Ch
             to_year=to_year, counties=counties, sliver=sliver.model_dump(),
             rules_name=f"{table.name} {table.version}", rules_checksum=table.checksum,
             patches=len(patches), by_legality=dict(by_legality), by_class=dict(by_class),
-            seconds=seconds, scores=scores.model_dump() if scores else None, path="")
+            seconds=seconds, scores=scores.model_dump() if scores else None, path="",
+            by_county={c: t.model_dump(mode="json") for c, t in totals.items()})
         s.add(row)
         s.flush()
         folder = Path("changes", f"batch-{row.id}")
@@ -282,45 +291,65 @@ def _write_patches(folder: Path, patches: gpd.GeoDataFrame) -> None:
 
 
 def _summary(row: ChangeBatchRow) -> BatchSummary:
+    totals = row.by_county or {}
     return BatchSummary(
         id=row.id, created_at=row.created_at, actor=row.actor, source=row.source,
         from_year=row.from_year, to_year=row.to_year, counties=list(row.counties),
         sliver=SliverRules.model_validate(row.sliver), rules_name=row.rules_name,
         rules_checksum=row.rules_checksum, patches=row.patches,
+        area_m2=float(sum(t["area_m2"] for t in totals.values())) if row.by_county else None,
         by_legality=dict(row.by_legality), by_class=dict(row.by_class), seconds=row.seconds,
         scores=DetectionScores.model_validate(row.scores) if row.scores else None)
 
 
+def _scoped(ws: Workspace, actor: Actor, row: ChangeBatchRow) -> BatchSummary:
+    """Return the batch as ``actor`` may see it: totals over the counties they may read."""
+    full = _summary(row)
+    mine = [c for c in row.counties if ws.allows(actor, Action.READ, c)]
+    if mine == list(row.counties):
+        return full
+    if row.by_county is not None:
+        parts = [CountyTotals.model_validate(row.by_county[c]) for c in mine
+                 if c in row.by_county]
+    else:  # a batch stored before per-county totals: count its patch files
+        frame = _read_files(ws, row.id, mine)
+        parts = list(county_totals(frame, mine).values())
+    total, scores = add_totals(parts, full.scores)
+    return full.model_copy(update={
+        "counties": mine, "patches": total.patches, "area_m2": total.area_m2,
+        "by_legality": total.by_legality, "by_class": total.by_class, "scores": scores,
+        "scoped": True})
+
+
 def get_batch(ws: Workspace, actor: Actor, batch_id: int) -> BatchSummary:
-    """Return one stored batch (any actor in scope of at least one of its counties)."""
-    require_internal(actor)
+    """Return one stored batch, summed over the actor's counties of it.
+
+    Any actor who may read at least one of the batch's counties sees it; counts, area,
+    legality and class tallies and the sample scores cover only those counties.
+    """
+    require_internal(ws, actor)
     with ws.session() as s:
         row = s.get(ChangeBatchRow, batch_id)
         if row is None:
             raise BatchNotFound(f"no detection batch {batch_id}")
-        if row.counties and not any(actor.covers(c) for c in row.counties):
-            raise ScopeViolation(f"{actor.username} may not see batch {batch_id}",
-                                 user_message="无权查看该检测批次")
-        return _summary(row)
+    if row.counties and not any(ws.allows(actor, Action.READ, c) for c in row.counties):
+        ws.authorize(actor, Action.READ, row.counties[0], what=f"detection batch {batch_id}")
+    return _scoped(ws, actor, row)
 
 
 def list_batches(ws: Workspace, actor: Actor) -> list[BatchSummary]:
-    """Every stored batch touching the actor's scope, newest first."""
-    require_internal(actor)
+    """Every stored batch touching the actor's scope, newest first (scoped summaries)."""
+    require_internal(ws, actor)
     with ws.session() as s:
         rows = s.scalars(select(ChangeBatchRow).order_by(ChangeBatchRow.id.desc())).all()
-        return [_summary(r) for r in rows
-                if not r.counties or any(actor.covers(c) for c in r.counties)]
+    return [_scoped(ws, actor, r) for r in rows
+            if not r.counties or any(ws.allows(actor, Action.READ, c) for c in r.counties)]
 
 
-def read_patches(ws: Workspace, actor: Actor, batch_id: int,
-                 counties: list[str] | None = None) -> gpd.GeoDataFrame:
-    """Return the patches of a batch as a GeoDataFrame, limited to the actor's scope."""
-    batch = get_batch(ws, actor, batch_id)
-    wanted = [c for c in batch.counties if actor.covers(c) and (not counties or c in counties)]
+def _read_files(ws: Workspace, batch_id: int, counties: list[str]) -> gpd.GeoDataFrame:
     frames = []
-    for c in wanted:
-        path = ws.root / "changes" / f"batch-{batch_id}" / f"{c}.parquet"
+    for c in counties:
+        path = batch_folder(ws, batch_id) / f"{c}.parquet"
         if path.exists():
             frame = gpd.read_parquet(path)
             for col in ("approvals", "overlaps_m2"):
@@ -328,6 +357,35 @@ def read_patches(ws: Workspace, actor: Actor, batch_id: int,
             frame["classes"] = [list(v) for v in frame["classes"]]
             frames.append(frame)
     return _concat(frames)
+
+
+def read_patches(ws: Workspace, actor: Actor, batch_id: int,
+                 counties: list[str] | None = None) -> gpd.GeoDataFrame:
+    """Return the patches of a batch as a GeoDataFrame, limited to the actor's scope.
+
+    ``counties`` asked for explicitly must each be readable by the actor.
+    """
+    batch = get_batch(ws, actor, batch_id)
+    for c in counties or []:
+        ws.authorize(actor, Action.READ, c, what=f"detection batch {batch_id}")
+    wanted = [c for c in batch.counties if not counties or c in counties]
+    return _read_files(ws, batch_id, wanted)
+
+
+def export_tables(ws: Workspace, actor: Actor, batch_id: int, *,
+                  fmt: str = "xlsx") -> ChangeTables:
+    """Return a batch's matrix and patch list for a download (``EXPORT``, audited).
+
+    The one function the API's ``matrix.xlsx`` and the CLI's ``change --xlsx`` call,
+    so both are refused and audited (``change.export``) alike.
+    """
+    ws.authorize(actor, Action.EXPORT, what=f"detection batch {batch_id}")
+    batch = get_batch(ws, actor, batch_id)
+    frame = read_patches(ws, actor, batch_id)
+    ws.audit(actor.username, "change.export", f"batch/{batch_id}",
+             {"format": fmt, "counties": batch.counties, "patches": len(frame)})
+    return ChangeTables(batch=batch, matrix=change_matrix(frame),
+                        patches=to_models(frame, with_geometry=False))
 
 
 def batch_patches(ws: Workspace, actor: Actor, batch_id: int, *,

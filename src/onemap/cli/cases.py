@@ -52,13 +52,16 @@ def list_cmd(directory: Dir,
     ws = Workspace.open(directory)
     if status is not None and status not in {s.value for s in CaseStatus}:
         raise typer.BadParameter(f"unknown status {status!r}")
-    cases = service.list_cases(ws, actor_for(ws, user),
-                               status=CaseStatus(status) if status else None, county=county)
+    actor = actor_for(ws, user)
+    wanted = CaseStatus(status) if status else None
     if xlsx is not None:
         from onemap.reports.change_tables import write_case_list
 
+        cases = service.export_cases(ws, actor, status=wanted, county=county)
         write_case_list(xlsx, cases)
         stderr.print(f"已写出 written {xlsx}")
+    else:
+        cases = service.list_cases(ws, actor, status=wanted, county=county)
     if json_:
         emit_json(cases)
         return
@@ -157,17 +160,17 @@ def sheet_cmd(directory: Dir, case: CaseArg,
               lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
               user: UserOpt = "", json_: JsonOpt = False) -> None:
     """Evidence sheet (举证核查表) of a case: PDF with before/after maps."""
-    from onemap.cases.evidence import build_sheet
+    from onemap.cases.evidence import export_sheet
     from onemap.reports.case_sheet import render_case_sheet_html, render_case_sheet_pdf
 
     ws = Workspace.open(directory)
-    actor = actor_for(ws, user)
-    sheet = build_sheet(ws, actor, _case_key(case))
-    if out.suffix.lower() == ".html":
+    html = out.suffix.lower() == ".html"
+    sheet = export_sheet(ws, actor_for(ws, user), _case_key(case),
+                         fmt="html" if html else "pdf")
+    if html:
         out.write_text(render_case_sheet_html(ws, sheet, lang=lang), encoding="utf-8")
     else:
         render_case_sheet_pdf(ws, sheet, out, lang=lang)
-    ws.audit(actor.username, "cases.sheet", sheet.case.case_no, {"file": str(out)})
     if json_:
         emit_json(sheet)
         return

@@ -48,7 +48,6 @@ def change(
 ) -> None:
     """Diff two DLTB vintages county by county, classify and pre-judge every change patch."""
     from onemap.change import service
-    from onemap.change.matrix import change_matrix
 
     if source not in ("dltb_diff", "monitoring"):
         raise typer.BadParameter("--source must be dltb_diff or monitoring")
@@ -63,8 +62,8 @@ def change(
     if xlsx is not None:
         from onemap.reports.change_tables import write_change_tables
 
-        frame = service.read_patches(ws, actor, result.batch.id)
-        write_change_tables(xlsx, result.batch, change_matrix(frame), result.patches)
+        tables = service.export_tables(ws, actor, result.batch.id)
+        write_change_tables(xlsx, tables.batch, tables.matrix, tables.patches)
         stderr.print(f"已写出 written {xlsx}")
     if open_cases:
         from onemap.cases.service import open_cases as issue

@@ -18,12 +18,7 @@ from typer.core import TyperGroup
 from onemap.cli.executors import open_executor
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
-from onemap.indicators.catalog import (
-    ensure_catalog,
-    list_indicators,
-    load_catalog,
-    update_indicator,
-)
+from onemap.indicators.catalog import load_catalog, read_catalog, update_indicator
 from onemap.indicators.models import WARNING_ZH
 from onemap.indicators.service import evaluate, list_values, refresh_spatial_indicators
 from onemap.indicators.statistics import import_statistics, set_quota, set_value
@@ -157,9 +152,7 @@ def catalog(directory: Dir,
     ws = Workspace.open(directory)
     actor = actor_for(ws, user)
     items = load_catalog(ws, load, actor=actor, replace=replace) if load or replace \
-        else list_indicators(ws)
-    if not items:
-        items = load_catalog(ws, actor=actor)
+        else read_catalog(ws, actor=actor)
     if json_:
         emit_json(items)
         return
@@ -190,7 +183,6 @@ def edit(directory: Dir, indicator: Annotated[str, typer.Argument(help="indicato
                                  "baseline_year": baseline_year,
                                  "target_kind": target_kind}.items() if v is not None}
     ws = Workspace.open(directory)
-    ensure_catalog(ws)
     edited = update_indicator(ws, indicator, changes, actor=actor_for(ws, user))
     if json_:
         emit_json(edited)

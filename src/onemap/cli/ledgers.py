@@ -20,16 +20,21 @@ Dir = Annotated[Path, typer.Argument(help="workspace folder")]
 
 @app.command("post")
 def post_cmd(directory: Dir, batch: Annotated[int, typer.Argument(help="detection batch id")],
+             counties: Annotated[list[str] | None, typer.Option(
+                 "--counties", help="only these county codes (repeat the option)")] = None,
              user: UserOpt = "", json_: JsonOpt = False) -> None:
-    """Append the 进/出 patches of a detection batch (once per batch)."""
+    """Append the 进/出 patches of a detection batch in your counties (each county once)."""
     from onemap.ledgers import service
 
     ws = Workspace.open(directory)
-    result = service.post_batch(ws, actor_for(ws, user), batch)
+    result = service.post_batch(ws, actor_for(ws, user), batch, counties=counties or None)
     if json_:
         emit_json(result)
         return
-    stdout.print(f"入账 {result.entries} 条: 进 {result.in_m2:,.1f} m², 出 {result.out_m2:,.1f} m²")
+    stdout.print(f"入账 {result.entries} 条 ({', '.join(result.counties)}): "
+                 f"进 {result.in_m2:,.1f} m², 出 {result.out_m2:,.1f} m²")
+    if result.already_posted:
+        stdout.print(f"已入账过 already posted: {', '.join(result.already_posted)}")
 
 
 @app.command("add")
@@ -70,12 +75,15 @@ def balance_cmd(directory: Dir,
     from onemap.ledgers import service
 
     ws = Workspace.open(directory)
-    report = service.balance_report(ws, actor_for(ws, user), year=year)
+    actor = actor_for(ws, user)
     if xlsx is not None:
         from onemap.reports.change_tables import write_ledger
 
+        report = service.export_balance(ws, actor, year=year)
         write_ledger(xlsx, report)
         stderr.print(f"已写出 written {xlsx}")
+    else:
+        report = service.balance_report(ws, actor, year=year)
     if json_:
         emit_json(report)
         return

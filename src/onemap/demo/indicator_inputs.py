@@ -64,7 +64,7 @@ def load_demo_statistics(ws: Workspace, seed: int = 2019, *, actor: Actor,
                          years: tuple[int, ...] = (2019, 2020, 2021, 2022, 2023),
                          ) -> DemoStatistics:
     """Record seeded statistics, quotas and province series for a demo workspace."""
-    ensure_catalog(ws)
+    ensure_catalog(ws, actor=actor)
     spatial = refresh_spatial_indicators(ws, actor=actor)
     rng = np.random.default_rng(seed)
     current = current_map(ws)

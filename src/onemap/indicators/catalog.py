@@ -21,7 +21,10 @@ from onemap.indicators.schema import IndicatorRow
 from onemap.standards.landuse import construction_codes, farmland_codes
 from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
+
+WHAT = "the indicator catalog"
 
 
 def _construction() -> list[str]:
@@ -101,19 +104,19 @@ def read_plan_table(path: str | Path | None = None) -> list[Indicator]:
 
 def load_catalog(ws: Workspace, path: str | Path | None = None, *, actor: Actor,
                  replace: bool = False) -> list[Indicator]:
-    """Load the plan table into the workspace catalog; keep edited entries unless ``replace``."""
-    if not actor.can_write:
-        from onemap.errors import ScopeViolation
-        raise ScopeViolation(f"{actor.username} may not edit the indicator catalog",
-                             user_message="无权修改指标体系 (read-only role)")
+    """Load the plan table into the workspace catalog; keep edited entries unless ``replace``.
+
+    The catalog holds province targets: ``CONFIGURE`` at the workspace's root region.
+    """
+    ws.authorize(actor, Action.CONFIGURE, ws.root_region, what=WHAT)
     items = read_plan_table(path)
-    _store_catalog(ws, items, by=actor.username, replace=replace)
+    _write_entries(ws, items, by=actor.username, replace=replace)
     ws.audit(actor.username, "indicators.catalog.load", str(path or "plan-indicators.csv"),
              {"indicators": len(items), "replace": replace})
     return list_indicators(ws)
 
 
-def _store_catalog(ws: Workspace, items: list[Indicator], *, by: str, replace: bool) -> None:
+def _write_entries(ws: Workspace, items: list[Indicator], *, by: str, replace: bool) -> None:
     with ws.session() as s:
         have = {r.id: r for r in s.scalars(select(IndicatorRow))}
         for ind in items:
@@ -126,39 +129,73 @@ def _store_catalog(ws: Workspace, items: list[Indicator], *, by: str, replace: b
                 row.updated_at, row.updated_by = _now(), by
 
 
-def ensure_catalog(ws: Workspace) -> None:
-    """Load the packaged plan table when the workspace catalog is still empty."""
+def _stored(ws: Workspace) -> bool:
     with ws.session() as s:
-        empty = s.scalars(select(IndicatorRow.id).limit(1)).first() is None
-    if empty:
-        _store_catalog(ws, read_plan_table(None), by="onemap", replace=False)
+        return s.scalars(select(IndicatorRow.id).limit(1)).first() is not None
+
+
+def ensure_catalog(ws: Workspace, *, actor: Actor) -> None:
+    """Store the packaged plan table when the workspace catalog is still empty.
+
+    Called by writes only (refresh, statistics entry and import, catalog edits, the
+    demo), after they authorised ``actor``: values are then recorded against a catalog
+    the workspace keeps. Reads never store it; they see the packaged table meanwhile.
+    """
+    if _stored(ws):
+        return
+    items = read_plan_table(None)
+    _write_entries(ws, items, by=actor.username, replace=False)
+    ws.audit(actor.username, "indicators.catalog.load", "plan-indicators.csv",
+             {"indicators": len(items), "replace": False, "packaged": True})
 
 
 def list_indicators(ws: Workspace) -> list[Indicator]:
-    """Return the workspace catalog in plan-table order (then by id)."""
-    order = {ind.id: i for i, ind in enumerate(read_plan_table())}
+    """Return the workspace catalog in plan-table order (then by id).
+
+    Until a write stores the catalog (:func:`ensure_catalog`) this is the packaged plan
+    table, read without writing anything.
+    """
+    packaged = read_plan_table()
+    order = {ind.id: i for i, ind in enumerate(packaged)}
     with ws.session() as s:
         items = [Indicator.model_validate(r.data) for r in s.scalars(select(IndicatorRow))]
+    if not items:
+        return packaged
     return sorted(items, key=lambda i: (order.get(i.id, len(order)), i.id))
 
 
 def get_indicator(ws: Workspace, indicator_id: str) -> Indicator:
-    """Return one catalog entry or raise :class:`UnknownIndicator`."""
+    """Return one catalog entry (packaged until stored) or raise :class:`UnknownIndicator`."""
     with ws.session() as s:
         row = s.get(IndicatorRow, indicator_id)
-        if row is None:
-            raise UnknownIndicator(f"no indicator {indicator_id!r} in the catalog",
-                                   user_message=f"指标体系中没有指标 {indicator_id}")
-        return Indicator.model_validate(row.data)
+        found = Indicator.model_validate(row.data) if row is not None else None
+    if found is None and not _stored(ws):
+        found = next((i for i in read_plan_table() if i.id == indicator_id), None)
+    if found is None:
+        raise UnknownIndicator(f"no indicator {indicator_id!r} in the catalog",
+                               user_message=f"指标体系中没有指标 {indicator_id}")
+    return found
+
+
+def read_catalog(ws: Workspace, *, actor: Actor) -> list[Indicator]:
+    """Return the catalog for ``actor`` (indicator data is internal: ``READ``)."""
+    ws.authorize(actor, Action.READ, what=WHAT)
+    return list_indicators(ws)
+
+
+def read_indicator(ws: Workspace, indicator_id: str, *, actor: Actor) -> Indicator:
+    """Return one catalog entry for ``actor`` (``READ``)."""
+    ws.authorize(actor, Action.READ, what=WHAT)
+    return get_indicator(ws, indicator_id)
 
 
 def update_indicator(ws: Workspace, indicator_id: str, changes: Mapping[str, Any], *,
                      actor: Actor) -> Indicator:
-    """Edit a catalog entry (target, baseline, regions, computation ...) and audit it."""
-    if not actor.can_write:
-        from onemap.errors import ScopeViolation
-        raise ScopeViolation(f"{actor.username} may not edit the indicator catalog",
-                             user_message="无权修改指标体系 (read-only role)")
+    """Edit a catalog entry (target, baseline, regions, computation ...) and audit it.
+
+    Province targets: ``CONFIGURE`` at the workspace's root region.
+    """
+    ws.authorize(actor, Action.CONFIGURE, ws.root_region, what=f"indicator {indicator_id}")
     current = get_indicator(ws, indicator_id)
     if "id" in changes and changes["id"] != indicator_id:
         raise IndicatorInputError("an indicator id cannot be changed")
@@ -166,6 +203,7 @@ def update_indicator(ws: Workspace, indicator_id: str, changes: Mapping[str, Any
         edited = Indicator.model_validate({**current.model_dump(), **dict(changes)})
     except ValueError as exc:
         raise IndicatorInputError(f"invalid indicator edit: {exc}") from None
+    ensure_catalog(ws, actor=actor)
     with ws.session() as s:
         row = s.get(IndicatorRow, indicator_id)
         assert row is not None

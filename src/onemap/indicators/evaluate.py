@@ -300,6 +300,22 @@ def evaluate_series(ind: Indicator, series: Mapping[int, float], year: int, *,
     return _final(common, warning, rule_id, figures, basis, lang)
 
 
+def withheld_evaluation(ind: Indicator, year: int, *, region: str, target: float | None,
+                        region_name: str = "", lang: str = "zh") -> Evaluation:
+    """Return the evaluation of an indicator whose values the reader may not see.
+
+    Its values come from a layer the reader may not read (涉密 or unpublished): the
+    entry and its target are listed, no value, progress, projection or warning.
+    """
+    rule = ("数据来自涉密或未发布图层，不予显示 (withheld: computed from a layer you may not "
+            "read)") if lang == "zh" else "withheld: computed from a layer you may not read"
+    return Evaluation(id=ind.id, name=ind.name_zh if lang == "zh" else ind.name_en,
+                      unit=ind.unit, region=region, region_name=region_name, year=year,
+                      value=None, baseline_year=ind.baseline_year, baseline=None,
+                      target_year=ind.target_year, target=target, target_kind=ind.target_kind,
+                      warning="none", rule_id="withheld", rule=rule, withheld=True)
+
+
 def _final(common: dict[str, object], warning: Warning, rule_id: str,
            figures: dict[str, float], basis: str, lang: str) -> Evaluation:
     figures = {k: float(v) for k, v in figures.items()}

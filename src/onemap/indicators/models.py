@@ -66,8 +66,8 @@ class Indicator(BaseModel):
     target_value: float | None = Field(default=None, description="目标值 (province)")
     target_kind: TargetKind
     regions: list[str] = Field(default_factory=list,
-                               description="行政区划代码 the indicator applies to; empty: the "
-                                           "whole workspace (its root region)")
+                               description="行政区划代码 the indicator applies to (none: the "
+                                           "whole workspace)")
     computation: Computation
     source_note: str = Field(default="", description="computable_from in the plan table")
     seed_section: str = ""
@@ -178,6 +178,10 @@ class Evaluation(BaseModel):
                                       description="the figures the rule text quotes")
     history: list[tuple[int, float]] = Field(default_factory=list,
                                              description="(year, value) series used")
+    withheld: bool = Field(default=False,
+                           description="the values come from a layer the reader may not "
+                                       "read (涉密/未发布): shown without value, progress "
+                                       "or warning")
 
 
 class EvaluationSet(BaseModel):
@@ -194,6 +198,13 @@ class EvaluationSet(BaseModel):
         for e in self.evaluations:
             out[e.warning] += 1
         return out
+
+
+class IndicatorExport(BaseModel):
+    """What a report or XLSX download holds: the evaluations and (for XLSX) every value."""
+
+    evaluations: EvaluationSet
+    values: list[IndicatorValue] = Field(default_factory=list)
 
 
 class ValueEntry(BaseModel):

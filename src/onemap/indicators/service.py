@@ -1,11 +1,17 @@
 """Indicator service: compute spatial indicators from layers, keep them fresh, evaluate.
 
 * :func:`refresh_spatial_indicators` recomputes the indicators that read a layer
-  kind when a vintage of it is loaded (the import and demo paths call it);
-* :func:`ensure_fresh` runs on read: a value records the layer revisions it was
-  computed from, and any value whose layers changed (or a new vintage without
-  values) is recomputed;
+  kind when a vintage of it is loaded (``EDIT`` at the root region: the values of every
+  region change);
+* a value records the layer revisions it was computed from; :func:`current_values`
+  gives a read the fresh values: stale ones (layers changed since, or a new vintage
+  without values) are recomputed, and stored only when the reader may ``EDIT`` at the
+  root region (the write is theirs, audited); for anyone else they are computed in
+  memory for the read over the reader's counties and nothing is written;
 * :func:`evaluate` joins values, quotas and the catalog into warnings.
+
+Indicator data is internal (``READ``: anonymous users are refused), and values computed
+from a layer the reader may not read (secret, unpublished) are withheld from them.
 Statistics (import, entry, quotas) are in :mod:`onemap.indicators.statistics`.
 """
 
@@ -17,23 +23,28 @@ from onemap.compute.base import Executor
 from onemap.indicators import compute as k
 from onemap.indicators.catalog import ensure_catalog, list_indicators
 from onemap.indicators.errors import UnknownIndicator
-from onemap.indicators.evaluate import evaluate_series
+from onemap.indicators.evaluate import evaluate_series, withheld_evaluation
 from onemap.indicators.models import (
     Evaluation,
     EvaluationSet,
     Indicator,
+    IndicatorExport,
     IndicatorValue,
     ReportMode,
+    ValueRecord,
     ValueSource,
 )
-from onemap.indicators.records import Key, append_values, current_map, now, read_quotas, read_values
+from onemap.indicators.records import Key, append_values, current_map, now, read_quotas
 from onemap.indicators.spatial import compute_items, spatial_years, stat_series
 from onemap.standards.regions import region_prefix
 from onemap.store.access import Actor
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
 Item = tuple[Key, float | None, ValueSource]
+WHAT = "plan indicators"
+NOT_STORED = "onemap (recomputed for this read, not stored)"
 
 
 def _affected_years(ind: Indicator, years: list[int], vintage: int | None) -> list[int]:
@@ -54,9 +65,11 @@ def refresh_spatial_indicators(ws: Workspace, kind: str | None = None,
 
     Call it after loading a new vintage of a source layer. With ``vintage`` only the
     years that vintage affects are recomputed (for a change indicator: that vintage
-    and the next one). Each layer vintage is read once per county.
+    and the next one). Each layer vintage is read once per county. The values of every
+    region change: ``EDIT`` at the workspace's root region.
     """
-    ensure_catalog(ws)
+    ws.authorize(actor, Action.EDIT, ws.root_region, what=WHAT)
+    ensure_catalog(ws, actor=actor)
     catalog = {i.id: i for i in list_indicators(ws)}
     wanted = {i.id: _affected_years(i, spatial_years(ws, i), vintage)
               for i in catalog.values() if i.computation.spatial
@@ -102,7 +115,6 @@ def refresh_derived(ws: Workspace, *, actor: Actor, layers: bool = True) -> int:
 
 def stale_indicators(ws: Workspace) -> list[tuple[str, int]]:
     """Return (indicator, year) pairs whose stored layer revisions differ from the catalog's."""
-    ensure_catalog(ws)
     current = current_map(ws)
     province = ws.config.root_region
     revisions = {(info.kind, info.vintage): info.revision for info in ws.list_layers()}
@@ -123,28 +135,70 @@ def stale_indicators(ws: Workspace) -> list[tuple[str, int]]:
     return out
 
 
-def ensure_fresh(ws: Workspace, *, by: str = "onemap") -> int:
-    """Recompute stale spatial values (the check on read); return rows added."""
-    stale = stale_indicators(ws)
-    added = 0
+def _stale_by_id(ws: Workspace) -> dict[str, list[int]]:
     by_id: dict[str, list[int]] = {}
-    for ind_id, year in stale:
+    for ind_id, year in stale_indicators(ws):
         by_id.setdefault(ind_id, []).append(year)
-    if by_id:
-        catalog = {i.id: i for i in list_indicators(ws)}
-        items = compute_items(ws, by_id, catalog, current_map(ws))
-        added = append_values(ws, items, recorded_by=by, note="recomputed on read (stale)")
-        ws.audit(by, "indicators.refresh_on_read",
-                 ",".join(sorted(by_id)), {"rows": added, "stale": len(stale)})
-    return added
+    return by_id
+
+
+def current_values(ws: Workspace, actor: Actor) -> dict[Key, IndicatorValue]:
+    """Return the current values as ``actor`` reads them, stale ones recomputed.
+
+    An actor who may ``EDIT`` at the root region stores the recomputed values (a write
+    of theirs, audited as ``indicators.refresh``); for anyone else they are computed in
+    memory over the counties the actor may read, and nothing is written.
+    """
+    by_id = _stale_by_id(ws)
+    if not by_id:
+        return current_map(ws)
+    catalog = {i.id: i for i in list_indicators(ws)}
+    values = current_map(ws)
+    if ws.allows(actor, Action.EDIT, ws.root_region):
+        items = compute_items(ws, by_id, catalog, values)
+        added = append_values(ws, items, recorded_by=actor.username,
+                              note="recomputed on read (stale)")
+        ws.audit(actor.username, "indicators.refresh", ",".join(sorted(by_id)),
+                 {"rows": added, "stale": sum(len(y) for y in by_id.values()),
+                  "on": "read"})
+        return current_map(ws)
+    items = compute_items(ws, by_id, catalog, values,
+                          keep=lambda county: ws.allows(actor, Action.READ, county))
+    at = now()
+    for (series, region, year), value, source in items:
+        if not ws.allows(actor, Action.READ, region):
+            continue  # a partial sum of the actor's counties, not this region's value
+        old = values.get((series, region, year))
+        history = [*old.history, ValueRecord(value=old.value, source=old.source,
+                                             recorded_at=old.recorded_at,
+                                             recorded_by=old.recorded_by)] if old else []
+        values[(series, region, year)] = IndicatorValue(
+            id=series, region=region, year=year, value=value, source=source,
+            recorded_at=at, recorded_by=NOT_STORED, history=history)
+    return values
+
+
+def _hidden_layers(ws: Workspace, actor: Actor) -> set[tuple[str, int]]:
+    """Layer vintages ``actor`` may not read (secret, unpublished): their values are withheld."""
+    return {(i.kind, i.vintage) for i in ws.list_layers()
+            if not ws.allows(actor, Action.READ, classification=i.classification,
+                             published=i.published)}
+
+
+def _withheld(value: IndicatorValue, hidden: set[tuple[str, int]]) -> bool:
+    return any((r.kind, r.vintage) in hidden for r in value.source.layers)
 
 
 def list_values(ws: Workspace, *, actor: Actor, indicator: str | None = None,
                 region: str | None = None, year: int | None = None) -> list[IndicatorValue]:
-    """Return current values with history within ``actor``'s scope (fresh on read)."""
-    ensure_fresh(ws)
-    out = read_values(ws, [indicator] if indicator else None, region, year)
-    return [v for v in out if actor.covers(v.region)]
+    """Return current values with history that ``actor`` may read (fresh, see above)."""
+    ws.authorize(actor, Action.READ, region, what=WHAT)
+    hidden = _hidden_layers(ws, actor)
+    values = current_values(ws, actor)
+    return [v for key, v in sorted(values.items())
+            if (indicator is None or key[0] == indicator)
+            and (region is None or key[1] == region) and (year is None or key[2] == year)
+            and ws.allows(actor, Action.READ, key[1]) and not _withheld(v, hidden)]
 
 
 def region_names(ws: Workspace) -> dict[str, str]:
@@ -190,33 +244,47 @@ def _default_target(ind: Indicator, code: str, root: str) -> float | None:
     return None
 
 
+def _applies(ind: Indicator, code: str) -> bool:
+    """Tell whether ``ind`` applies to region ``code`` (no regions: the whole workspace)."""
+    return not ind.regions or any(code.startswith(region_prefix(r)) for r in ind.regions)
+
+
 def evaluate(ws: Workspace, year: int, *, actor: Actor, indicator: str | None = None,
              region: str | None = None, level: str | None = None, mode: ReportMode = "annual",
              lang: str = "zh") -> EvaluationSet:
-    """Evaluate every indicator × region in ``actor``'s scope for ``year``."""
-    ensure_fresh(ws)
+    """Evaluate every indicator × region in ``actor``'s scope for ``year``.
+
+    An indicator whose values in a region come from a layer ``actor`` may not read is
+    listed as withheld there, without a value.
+    """
+    ws.authorize(actor, Action.READ, region, what=WHAT)
     catalog = list_indicators(ws)
     if indicator is not None:
         catalog = [i for i in catalog if i.id == indicator]
         if not catalog:
             raise UnknownIndicator(f"no indicator {indicator!r} in the catalog")
-    values = current_map(ws)
+    values = current_values(ws, actor)
+    hidden = _hidden_layers(ws, actor)
     quotas = read_quotas(ws)
     names = region_names(ws)
-    root = ws.config.root_region
+    root = ws.root_region
     out: list[Evaluation] = []
     for ind in catalog:
         series = _series_by_region(ind, values)
-        regions = set(series) | {r for (i, r) in quotas if i == ind.id}
+        secret = {key[1] for key, v in values.items() if key[0] == ind.id
+                  and _withheld(v, hidden)}
+        regions = set(series) | secret | {r for (i, r) in quotas if i == ind.id}
         for code in sorted(regions, key=lambda c: (k.level_of(c) != "province",
                                                    k.level_of(c) != "city", c)):
-            if not actor.covers(code) or (region and code != region) or (
-                    level and k.level_of(code) != level):
-                continue
-            if not any(code.startswith(region_prefix(r)) for r in ind.regions or [root]):
+            if not ws.allows(actor, Action.READ, code) or (region and code != region) or (
+                    level and k.level_of(code) != level) or not _applies(ind, code):
                 continue
             quota = quotas.get((ind.id, code))
             target = quota.value if quota else _default_target(ind, code, root)
+            if code in secret:
+                out.append(withheld_evaluation(ind, year, region=code, target=target,
+                                               region_name=names.get(code, ""), lang=lang))
+                continue
             baseline = None
             if code == root and ind.baseline_year not in series.get(code, {}):
                 baseline = ind.baseline_value
@@ -224,3 +292,20 @@ def evaluate(ws: Workspace, year: int, *, actor: Actor, indicator: str | None = 
                                        target=target, baseline=baseline,
                                        region_name=names.get(code, ""), lang=lang))
     return EvaluationSet(year=year, mode=mode, generated_at=now(), evaluations=out)
+
+
+def export_report(ws: Workspace, year: int, *, actor: Actor, fmt: str,
+                  mode: ReportMode = "annual", lang: str = "zh") -> IndicatorExport:
+    """Return what a report or XLSX download holds (``EXPORT``, audited).
+
+    The one function the API's ``report.pdf`` / ``values.xlsx`` and the CLI's
+    ``indicators report`` call: ``fmt`` is ``pdf``, ``html`` or ``xlsx`` (which also
+    lists every value). Audited as ``indicators.export`` (xlsx) or ``indicators.report``.
+    """
+    ws.authorize(actor, Action.EXPORT, what=WHAT)
+    evs = evaluate(ws, year, actor=actor, mode=mode, lang=lang)
+    values = list_values(ws, actor=actor) if fmt == "xlsx" else []
+    ws.audit(actor.username, "indicators.export" if fmt == "xlsx" else "indicators.report",
+             f"{fmt} {year}", {"year": year, "mode": mode, "lang": lang, "format": fmt,
+                               "evaluations": len(evs.evaluations), "values": len(values)})
+    return IndicatorExport(evaluations=evs, values=values)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 import numpy as np
@@ -91,11 +91,14 @@ def _ref(ws: Workspace, kind: str, vintage: int) -> LayerRef:
 
 
 def layer_amounts(ws: Workspace, kind: str, year: int, tasks: list[Task],
-                  executor: Executor | None = None) -> tuple[list[dict[str, float]], int | None]:
+                  executor: Executor | None = None,
+                  keep: Callable[[str], bool] | None = None,
+                  ) -> tuple[list[dict[str, float]], int | None]:
     """Run ``tasks`` over every county partition of ``kind``/``year`` in one pass.
 
     Returns one county → m² mapping per task and the previous vintage used by
-    change tasks (None when there is none or no change task).
+    change tasks (None when there is none or no change task). ``keep`` limits the
+    counties read (e.g. to those a reader may see).
     """
     prev_year = None
     prev: dict[str, str] = {}
@@ -105,7 +108,7 @@ def layer_amounts(ws: Workspace, kind: str, year: int, tasks: list[Task],
         if prev_year is not None:
             prev = {p.county: str(ws.root / p.path) for p in ws.partitions(kind, prev_year)}
     jobs = [CountyJob(p.county, str(ws.root / p.path), prev.get(p.county, ""), tuple(tasks))
-            for p in ws.partitions(kind, year)]
+            for p in ws.partitions(kind, year) if keep is None or keep(p.county)]
     results = executor.map(county_kernel, jobs) if executor is not None else [
         county_kernel(j) for j in jobs]
     out: list[dict[str, float]] = [{} for _ in tasks]
@@ -151,11 +154,13 @@ def _intensity_items(ind: Indicator, amounts: dict[int, dict[str, float]],
 
 def compute_items(ws: Workspace, wanted: Mapping[str, Iterable[int]],
                   catalog: Mapping[str, Indicator], values: Mapping[Key, IndicatorValue],
-                  executor: Executor | None = None) -> list[Item]:
+                  executor: Executor | None = None,
+                  keep: Callable[[str], bool] | None = None) -> list[Item]:
     """Compute spatial indicators (id → years) at county, city and province level.
 
     Every layer vintage involved is read once per county, whatever the number of
-    indicators reading it. ``values`` supplies the statistics (GDP) of rates.
+    indicators reading it. ``values`` supplies the statistics (GDP) of rates. With
+    ``keep`` only those counties are read: the city and province sums are then partial.
     """
     plan: dict[tuple[str, int], list[str]] = defaultdict(list)
     for ind_id, years in wanted.items():
@@ -171,7 +176,7 @@ def compute_items(ws: Workspace, wanted: Mapping[str, Iterable[int]],
     for (kind, year), ids in sorted(plan.items()):
         tasks: list[Task] = [(str(catalog[i].computation.method),
                               tuple(catalog[i].computation.classes)) for i in ids]
-        per_task, prev_year = layer_amounts(ws, kind, year, tasks, executor)
+        per_task, prev_year = layer_amounts(ws, kind, year, tasks, executor, keep)
         for ind_id, county_m2 in zip(ids, per_task, strict=True):
             change = catalog[ind_id].computation.method == "class_change"
             if change and prev_year is None:

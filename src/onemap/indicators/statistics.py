@@ -5,7 +5,8 @@ input such as ``gdp``), ``region`` (6-digit 行政区划代码), ``year`` and ``
 the Chinese headers 指标 / 行政区代码 / 年度 / 数值 are accepted too. An optional
 ``kind`` (类型) column set to ``quota`` (下达指标) makes the row a region's target or
 national quota instead (year may be empty). A file is checked entirely before
-anything is written (all or nothing).
+anything is written (all or nothing). Recording values and quotas is ``EDIT`` in the
+region of each row.
 """
 
 from __future__ import annotations
@@ -16,13 +17,13 @@ from pathlib import Path
 import pandas as pd
 from pydantic import BaseModel
 
-from onemap.errors import ScopeViolation
 from onemap.indicators.catalog import ensure_catalog, get_indicator, list_indicators, series_ids
 from onemap.indicators.errors import IndicatorInputError
 from onemap.indicators.models import IndicatorValue, Quota, ValueSource
 from onemap.indicators.records import append_quota, append_values, read_values
 from onemap.indicators.service import refresh_derived
 from onemap.store.access import Actor
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
 HEADERS = {"指标": "id", "指标代码": "id", "行政区代码": "region", "区域": "region",
@@ -47,10 +48,9 @@ class ImportResult(BaseModel):
     entered_by: str
 
 
-def _require_writer(actor: Actor) -> None:
-    if not actor.can_write:
-        raise ScopeViolation(f"{actor.username} may not record indicator values",
-                             user_message="无权填报指标数据 (read-only role)")
+def _require_writer(ws: Workspace, actor: Actor) -> None:
+    """Refuse roles that may not ``EDIT`` (each row's region is checked in :func:`_check`)."""
+    ws.authorize(actor, Action.EDIT, what="indicator values")
 
 
 def _check(ws: Workspace, actor: Actor, ids: dict[str, str], series: str, region: str,
@@ -63,7 +63,7 @@ def _check(ws: Workspace, actor: Actor, ids: dict[str, str], series: str, region
         raise IndicatorInputError(f"year out of range: {year}", line=line)
     if value is not None and not math.isfinite(value):
         raise IndicatorInputError(f"value is not a finite number: {value}", line=line)
-    actor.require(region, f"indicator {series}")
+    ws.authorize(actor, Action.EDIT, region, what=f"indicator {series}")
 
 
 def read_table(path: str | Path) -> pd.DataFrame:
@@ -86,8 +86,7 @@ def read_table(path: str | Path) -> pd.DataFrame:
 def import_statistics(ws: Workspace, path: str | Path, *, actor: Actor,
                       entered_by: str | None = None) -> ImportResult:
     """Import statistics values per region and year from CSV/XLSX (all or nothing)."""
-    _require_writer(actor)
-    ensure_catalog(ws)
+    _require_writer(ws, actor)
     ids = series_ids(ws)
     frame = read_table(path)
     catalog_ids = {i.id for i in list_indicators(ws)}
@@ -110,6 +109,7 @@ def import_statistics(ws: Workspace, path: str | Path, *, actor: Actor,
         src = ValueSource(kind="import", file=Path(path).name,
                           entered_by=entered_by or actor.username)
         items.append(((series, region, year), value, src))
+    ensure_catalog(ws, actor=actor)  # every row checked: the writes begin
     for series, region, value in quotas:
         append_quota(ws, series, region, value, actor.username)
     added = append_values(ws, items, recorded_by=actor.username, note=f"import {path}")
@@ -126,9 +126,9 @@ def import_statistics(ws: Workspace, path: str | Path, *, actor: Actor,
 def set_value(ws: Workspace, series: str, region: str, year: int, value: float | None, *,
               actor: Actor, entered_by: str | None = None, note: str = "") -> IndicatorValue:
     """Enter (or correct) one value; the previous value stays in the history."""
-    _require_writer(actor)
-    ensure_catalog(ws)
+    _require_writer(ws, actor)
     _check(ws, actor, series_ids(ws), series, region, year, value)
+    ensure_catalog(ws, actor=actor)
     src = ValueSource(kind="entered", entered_by=entered_by or actor.username, note=note)
     append_values(ws, [((series, region, year), value, src)], recorded_by=actor.username,
                   note=note or "entered", skip_unchanged=False)
@@ -141,10 +141,10 @@ def set_value(ws: Workspace, series: str, region: str, year: int, value: float |
 def set_quota(ws: Workspace, indicator: str, region: str, value: float, *,
               actor: Actor) -> Quota:
     """Record the target / national quota of an indicator for a region."""
-    _require_writer(actor)
-    ensure_catalog(ws)
+    _require_writer(ws, actor)
     get_indicator(ws, indicator)
     _check(ws, actor, series_ids(ws), indicator, region, 2000, value)
+    ensure_catalog(ws, actor=actor)
     quota = append_quota(ws, indicator, region, value, actor.username)
     ws.audit(actor.username, "indicators.quota", f"{indicator}/{region}", {"value": value})
     return quota

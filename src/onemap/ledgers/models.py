@@ -61,10 +61,14 @@ class LedgerReport(BaseModel):
 
 
 class PostResult(BaseModel):
-    """Entries appended from a detection batch."""
+    """Entries appended from a detection batch, county by county (每批次每县入账一次)."""
 
     batch_id: int
     year: int
     entries: int
     in_m2: float
     out_m2: float
+    counties: list[str] = Field(default_factory=list, description="counties posted now")
+    already_posted: list[str] = Field(
+        default_factory=list, description="counties of the caller's scope posted before "
+                                          "(skipped)")

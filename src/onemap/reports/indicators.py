@@ -17,7 +17,7 @@ from onemap.errors import InvalidInput, MissingDependency
 from onemap.indicators.catalog import list_indicators
 from onemap.indicators.evaluate import basis_of, rule_text
 from onemap.indicators.models import Evaluation, EvaluationSet, IndicatorValue, ReportMode
-from onemap.indicators.service import evaluate, list_values
+from onemap.indicators.service import export_report
 from onemap.reports.indicator_charts import indicator_chart_png, warning_map_png
 from onemap.reports.xlsx import XlsxColumn, XlsxSheet, write_xlsx
 from onemap.store.access import Actor
@@ -189,21 +189,23 @@ def write_indicators_xlsx(values: list[IndicatorValue], evs: EvaluationSet,
 
 def write_indicators_report(ws: Workspace, year: int, out: str | Path, *, actor: Actor,
                             mode: ReportMode = "annual", lang: str = "zh") -> Path:
-    """Evaluate and write the report to ``out`` (.pdf, .html or .xlsx by suffix)."""
+    """Evaluate and write the report to ``out`` (.pdf, .html or .xlsx by suffix).
+
+    Authorised and audited by :func:`onemap.indicators.service.export_report`.
+    """
     out = Path(out)
     suffix = out.suffix.lower()
     if suffix not in (".pdf", ".html", ".xlsx"):
         raise InvalidInput("the report file must end in .pdf, .html or .xlsx", path=str(out))
-    evs = evaluate(ws, year, actor=actor, mode=mode, lang=lang)
+    export = export_report(ws, year, actor=actor, fmt=suffix[1:], mode=mode, lang=lang)
+    evs = export.evaluations
     out.parent.mkdir(parents=True, exist_ok=True)
     if suffix == ".xlsx":
-        write_indicators_xlsx(list_values(ws, actor=actor), evs, out)
+        write_indicators_xlsx(export.values, evs, out)
     elif suffix == ".html":
         out.write_text(render_indicators_html(ws, evs, lang), encoding="utf-8")
     else:
         out.write_bytes(render_indicators_pdf(ws, evs, lang))
-    ws.audit(actor.username, "indicators.report", str(out.name),
-             {"year": year, "mode": mode, "lang": lang})
     return out
 
 

@@ -6,12 +6,13 @@ import tempfile
 from datetime import date
 from pathlib import Path as FsPath
 from typing import Annotated
+from urllib.parse import quote
 
 from pydantic import BaseModel, Field
 
 from onemap.api.deps import AppContext, current_actor
 from onemap.cases import service
-from onemap.cases.evidence import build_sheet
+from onemap.cases.evidence import build_sheet, export_sheet
 from onemap.cases.models import (
     Attachment,
     Case,
@@ -75,19 +76,26 @@ def build_router(ctx: AppContext) -> APIRouter:
         """Return the case list as XLSX (suspicion and reviewed verdict in separate columns)."""
         from onemap.reports.change_tables import write_case_list
 
+        cases = service.export_cases(ws, actor, status=status)
         folder = FsPath(tempfile.mkdtemp(prefix="onemap-cases-"))
-        path = write_case_list(folder / "cases.xlsx", service.list_cases(ws, actor,
-                                                                         status=status))
-        ws.audit(actor.username, "cases.export", "cases", {"format": "xlsx"})
+        path = write_case_list(folder / "cases.xlsx", cases)
         tasks.add_task(_cleanup, folder)
         return FileResponse(path, media_type=XLSX, filename="cases.xlsx")
 
     @router.get("/attachments/{attachment_id}", response_class=Response)
     def attachment(attachment_id: CaseId, actor: Me) -> Response:
-        """Download an attachment (its checksum is verified first)."""
+        """Download an attachment (its checksum is verified first).
+
+        Always a download, never shown inline: ``Content-Disposition: attachment``,
+        ``X-Content-Type-Options: nosniff`` and a sandbox CSP, so a file cannot run
+        script on the app's origin whatever it holds.
+        """
         info, data = service.read_attachment(ws, actor, attachment_id)
-        return Response(data, media_type=info.media_type,
-                        headers={"X-Checksum-Sha256": info.sha256})
+        return Response(data, media_type=info.media_type, headers={
+            "Content-Disposition": f"attachment; filename*=UTF-8''{quote(info.filename, safe='')}",
+            "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "sandbox; default-src 'none'",
+            "X-Checksum-Sha256": info.sha256})
 
     @router.get("/{case_id}", response_model=CaseDetail)
     def get_case(case_id: CaseId, actor: Me) -> CaseDetail:
@@ -120,9 +128,9 @@ def build_router(ctx: AppContext) -> APIRouter:
         if len(data) > MAX_UPLOAD:
             raise InvalidInput("the file is larger than 50 MB")
         comment = form.get("comment")
-        return await run_in_threadpool(
+        return await run_in_threadpool(  # the declared content type is not used: sniffed
             service.attach, ws, actor, case_id, str(upload.filename or "upload"), data,
-            media_type=upload.content_type, comment=comment if isinstance(comment, str) else "")
+            comment=comment if isinstance(comment, str) else "")
 
     @router.get("/{case_id}/sheet", response_model=CaseSheet)
     def sheet(case_id: CaseId, actor: Me) -> CaseSheet:
@@ -135,9 +143,8 @@ def build_router(ctx: AppContext) -> APIRouter:
         """Return the evidence sheet as PDF with before/after maps."""
         from onemap.reports.case_sheet import render_case_sheet_pdf
 
-        data = build_sheet(ws, actor, case_id)
+        data = export_sheet(ws, actor, case_id, fmt="pdf")
         pdf = render_case_sheet_pdf(ws, data, lang=lang)
-        ws.audit(actor.username, "cases.sheet", data.case.case_no, {"format": "pdf"})
         return Response(pdf, media_type="application/pdf", headers={
             "Content-Disposition": f'inline; filename="{data.case.case_no}.pdf"'})
 

@@ -46,7 +46,10 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/batches/{batch_id}", response_model=BatchSummary)
     def get_batch(batch_id: BatchId, actor: Me) -> BatchSummary:
-        """One batch with its thresholds, counts and (where a sample exists) scores."""
+        """One batch with its thresholds, counts and (where a sample exists) scores.
+
+        Counts, area and scores cover the caller's counties of the batch only.
+        """
         return service.get_batch(ws, actor, batch_id)
 
     @router.get("/batches/{batch_id}/patches", response_model=list[ChangePatch])
@@ -69,13 +72,10 @@ def build_router(ctx: AppContext) -> APIRouter:
         """Return the change matrix and patch list as XLSX."""
         from onemap.reports.change_tables import write_change_tables
 
-        batch = service.get_batch(ws, actor, batch_id)
-        frame = service.read_patches(ws, actor, batch_id)
+        tables = service.export_tables(ws, actor, batch_id)
         folder = FsPath(tempfile.mkdtemp(prefix="onemap-change-"))
-        path = write_change_tables(folder / f"change-{batch_id}.xlsx", batch,
-                                   change_matrix(frame),
-                                   service.to_models(frame, with_geometry=False))
-        ws.audit(actor.username, "change.export", f"batch/{batch_id}", {"format": "xlsx"})
+        path = write_change_tables(folder / f"change-{batch_id}.xlsx", tables.batch,
+                                   tables.matrix, tables.patches)
         tasks.add_task(_cleanup, folder)
         return FileResponse(path, media_type=XLSX, filename=path.name)
 

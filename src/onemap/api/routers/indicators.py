@@ -50,8 +50,8 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("", response_model=list[Indicator])
     def list_catalog(actor: Me) -> list[Indicator]:
-        catalog.ensure_catalog(ws)
-        return catalog.list_indicators(ws)
+        """Return the indicator catalog (指标体系); reading it stores nothing."""
+        return catalog.read_catalog(ws, actor=actor)
 
     @router.get("/evaluations", response_model=list[Evaluation])
     def evaluations(actor: Me, year: Year, indicator: IdQ = None, region: Region = None,
@@ -93,8 +93,8 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/report.pdf", response_class=Response)
     def report_pdf(actor: Me, year: Year, mode: Mode = "annual", lang: Lang = "zh") -> Response:
-        evs = service.evaluate(ws, year, actor=actor, mode=mode, lang=lang)
-        ws.audit(actor.username, "indicators.report", "report.pdf", {"year": year, "mode": mode})
+        evs = service.export_report(ws, year, actor=actor, fmt="pdf", mode=mode,
+                                    lang=lang).evaluations
         return Response(render_indicators_pdf(ws, evs, lang), media_type="application/pdf",
                         headers={"Content-Disposition":
                                  f'attachment; filename="indicators-{year}-{mode}.pdf"'})
@@ -113,22 +113,20 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/values.xlsx", response_class=Response)
     def values_xlsx(actor: Me, year: Year) -> Response:
-        evs = service.evaluate(ws, year, actor=actor)
+        export = service.export_report(ws, year, actor=actor, fmt="xlsx")
         with tempfile.TemporaryDirectory() as tmp:
-            data = write_indicators_xlsx(service.list_values(ws, actor=actor), evs,
+            data = write_indicators_xlsx(export.values, export.evaluations,
                                          Path(tmp) / "v.xlsx").read_bytes()
-        ws.audit(actor.username, "indicators.export", "values.xlsx", {"year": year})
         return Response(data, media_type=XLSX, headers={
             "Content-Disposition": f'attachment; filename="indicators-{year}.xlsx"'})
 
     @router.get("/{indicator_id}", response_model=Indicator)
     def get_one(indicator_id: str, actor: Me) -> Indicator:
-        catalog.ensure_catalog(ws)
-        return catalog.get_indicator(ws, indicator_id)
+        return catalog.read_indicator(ws, indicator_id, actor=actor)
 
     @router.patch("/{indicator_id}", response_model=Indicator)
     def edit(indicator_id: str, body: IndicatorEdit, actor: Me) -> Indicator:
-        catalog.ensure_catalog(ws)
+        """Edit a catalog entry (province targets: provincial admins only)."""
         changes = body.model_dump(exclude_none=True)
         return catalog.update_indicator(ws, indicator_id, changes, actor=actor)
 

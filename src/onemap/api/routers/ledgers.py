@@ -34,10 +34,9 @@ def build_router(ctx: AppContext) -> APIRouter:
         """Return the ledger as XLSX (counties and the province roll-up)."""
         from onemap.reports.change_tables import write_ledger
 
+        report = service.export_balance(ws, actor, year=year)
         folder = FsPath(tempfile.mkdtemp(prefix="onemap-ledger-"))
-        path = write_ledger(folder / "jinchu-pingheng.xlsx",
-                            service.balance_report(ws, actor, year=year))
-        ws.audit(actor.username, "ledgers.export", "in_out", {"year": year})
+        path = write_ledger(folder / "jinchu-pingheng.xlsx", report)
         tasks.add_task(_cleanup, folder)
         return FileResponse(path, media_type=XLSX, filename=path.name)
 
@@ -55,7 +54,11 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.post("/post/{batch_id}", response_model=PostResult, status_code=201)
     def post(batch_id: Annotated[int, Path(ge=1, le=2**31 - 1)], actor: Me) -> PostResult:
-        """Append the 进/出 patches of a detection batch (once per batch)."""
+        """Append the 进/出 patches of a detection batch in the caller's counties.
+
+        Each county of a batch is posted once: 409 ``ledger_already_posted`` when every
+        county of the caller's scope is posted already (nothing is posted then).
+        """
         return service.post_batch(ws, actor, batch_id)
 
     return router
