@@ -34,6 +34,11 @@ class ApiSettings(BaseSettings):
         2_000_000, description="rows of partitions kept in memory with their spatial index")
     tile_cache_entries: int = Field(4096, description="encoded vector tiles kept in memory")
     features_max_limit: int = Field(10_000, description="largest 'limit' of an items page")
+    trusted_origins: list[str] = Field(
+        default_factory=list,
+        description="origins (scheme://host[:port]) besides the server's own Host allowed to "
+                    "send POST/PUT/PATCH/DELETE, e.g. the public name behind a TLS proxy that "
+                    "rewrites Host; JSON list in ONEMAP_TRUSTED_ORIGINS")
 
 
 @dataclass
