@@ -127,6 +127,24 @@ class AuthenticationFailed(OnemapError):
     code = "authentication_failed"
 
 
+class TooManyAttempts(AuthenticationFailed):
+    """Logins from this client or for this name are paused for ``retry_after`` seconds (429)."""
+
+    code = "too_many_attempts"
+
+
+class CrossSiteRequest(OnemapError):
+    """A state-changing request from a foreign origin or without the CSRF token (403)."""
+
+    code = "cross_site_request"
+
+
+class UnsupportedMediaType(InvalidInput):
+    """A request body in a content type the route does not accept (415)."""
+
+    code = "unsupported_media_type"
+
+
 class MissingDependency(OnemapError):
     """An optional engine is not installed; the message names the extra."""
 

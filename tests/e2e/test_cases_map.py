@@ -12,6 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
+from browser_helpers import wait_js  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built, _not_blank  # noqa: E402
 
 from change_world import write_world  # noqa: E402
@@ -55,11 +56,11 @@ def test_case_list_map_and_workflow(server: str) -> None:
         page.on("dialog", lambda d: d.accept(next(
             (v for k, v in answers.items() if k in d.message), "")))
         page.goto(f"{server}/map")
-        page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+        wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
         page.fill("#login-user", "west")
         page.fill("#login-pass", PASSWORD)
         page.click("#login-btn")
-        page.wait_for_function("document.getElementById('who').textContent.includes('west')")
+        wait_js(page, "document.getElementById('who').textContent.includes('west')")
         page.click("button[data-tab='cases']")
         page.wait_for_selector("#case-list .case-row", timeout=30_000)
         rows = page.query_selector_all("#case-list .case-row")
@@ -69,27 +70,27 @@ def test_case_list_map_and_workflow(server: str) -> None:
         page.wait_for_selector("#case-detail h4", timeout=30_000)
         assert "已下发待核查" in page.inner_text("#case-detail h4")
         page.click("#case-detail button[data-action='verify']")
-        page.wait_for_function("document.querySelector('#case-detail h4') &&"
-                               " document.querySelector('#case-detail h4').textContent"
-                               ".includes('已举证待审核')", timeout=30_000)
+        wait_js(page, "document.querySelector('#case-detail h4') &&"
+                      " document.querySelector('#case-detail h4').textContent"
+                      ".includes('已举证待审核')", timeout=30_000)
         assert "未批先建 (e2e)" in page.inner_text("#case-detail")
         case_no = page.inner_text("#case-detail h4").split("·")[0].strip()
         # review (审核) is the city's or province's: the inspector gets no review buttons
         assert page.query_selector("#case-detail button[data-action='approve']") is None
         assert page.query_selector("#case-detail button[data-action='reject']") is None
         assert page.query_selector("#case-detail button[data-action='verify']") is None
-        page.wait_for_function("window.onemap.map.getSource('case') !== undefined")
+        wait_js(page, "window.onemap.map.getSource('case') !== undefined")
         page.wait_for_timeout(1500)
         shot = page.screenshot(path=str(SHOTS / "cases.png"))
         assert _not_blank(shot) > 10
 
         prov = browser.new_context(viewport={"width": 1280, "height": 800}).new_page()
         prov.goto(f"{server}/map")
-        prov.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+        wait_js(prov, "document.body.dataset.ready === '1'", timeout=30_000)
         prov.fill("#login-user", "prov")
         prov.fill("#login-pass", PASSWORD)
         prov.click("#login-btn")
-        prov.wait_for_function("document.getElementById('who').textContent.includes('prov')")
+        wait_js(prov, "document.getElementById('who').textContent.includes('prov')")
         prov.click("button[data-tab='cases']")
         prov.wait_for_selector("#case-list .case-row", timeout=30_000)
         prov.click(f"#case-list .case-row:has-text('{case_no}')")

@@ -13,6 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
+from browser_helpers import wait_js  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built  # noqa: E402
 
 from change_world import write_world  # noqa: E402
@@ -57,18 +58,18 @@ def test_every_panel_switches_to_english_and_back(server: str) -> None:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
         page.goto(f"{server}/map")
-        page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+        wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
         page.fill("#login-user", "prov")
         page.fill("#login-pass", PASSWORD)
         page.click("#login-btn")
-        page.wait_for_function("document.getElementById('who').textContent.includes('prov')")
+        wait_js(page, "document.getElementById('who').textContent.includes('prov')")
         page.click("button[data-tab='cases']")  # open in Chinese, then switch
         page.wait_for_selector("#case-list .case-row", timeout=30_000)
         assert "已下发待核查" in page.inner_text("#case-list")
         page.click("#lang-btn")
-        page.wait_for_function("document.querySelector('#case-list th') &&"
-                               " document.querySelector('#case-list th').textContent === 'Case'",
-                               timeout=30_000)
+        wait_js(page, "document.querySelector('#case-list th') &&"
+                      " document.querySelector('#case-list th').textContent === 'Case'",
+                      timeout=30_000)
         page.query_selector_all("#case-list .case-row")[0].click()
         page.wait_for_selector("#case-detail button[data-action='verify']", timeout=30_000)
         assert page.inner_text("#case-detail button[data-action='verify']") == "Verify"
@@ -87,9 +88,9 @@ def test_every_panel_switches_to_english_and_back(server: str) -> None:
         page.wait_for_selector("#stats-body table", timeout=30_000)
         seen["stats"] = page.inner_text("#stats-body")
         page.click("button[data-tab='indicators']")
-        page.wait_for_function("document.getElementById('ind-body') &&"
-                               " !document.getElementById('ind-body').textContent"
-                               ".includes('loading')", timeout=60_000)
+        wait_js(page, "document.getElementById('ind-body') &&"
+                      " !document.getElementById('ind-body').textContent"
+                      ".includes('loading')", timeout=60_000)
         seen["indicators"] = page.inner_text("#indicators-body")
         page.screenshot(path=str(SHOTS / "english-indicators.png"))
         page.click("button[data-tab='tools']")
@@ -100,9 +101,9 @@ def test_every_panel_switches_to_english_and_back(server: str) -> None:
                         ' [115.915, 28.615], [115.905, 28.615], [115.905, 28.605]]]}')
         page.set_input_files("#upload-file", str(site))
         page.click("#upload-btn")
-        page.wait_for_function("document.getElementById('review-verdict') !== null ||"
-                               " document.querySelector('#review-result .error') !== null",
-                               timeout=90_000)
+        wait_js(page, "document.getElementById('review-verdict') !== null ||"
+                      " document.querySelector('#review-result .error') !== null",
+                      timeout=90_000)
         site.unlink()
         seen["review"] = page.inner_text("#panel-review")
         assert page.get_attribute("#review-pdf", "href").endswith("report.pdf?lang=en")
@@ -115,10 +116,10 @@ def test_every_panel_switches_to_english_and_back(server: str) -> None:
         assert "(1 feature)" in seen["layers"] and "(1 features)" not in seen["layers"]
         assert "provincial admin" in seen["header"]
         page.click("#lang-btn")  # and back to Chinese
-        page.wait_for_function("document.getElementById('legend').textContent.includes('水田')")
-        page.wait_for_function("document.getElementById('who').textContent.includes('省级管理员')")
+        wait_js(page, "document.getElementById('legend').textContent.includes('水田')")
+        wait_js(page, "document.getElementById('who').textContent.includes('省级管理员')")
         page.click("button[data-tab='cases']")
-        page.wait_for_function("document.querySelector('#case-list th') &&"
-                               " document.querySelector('#case-list th').textContent === '编号'",
-                               timeout=30_000)
+        wait_js(page, "document.querySelector('#case-list th') &&"
+                      " document.querySelector('#case-list th').textContent === '编号'",
+                      timeout=30_000)
         browser.close()

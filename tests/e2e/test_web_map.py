@@ -14,6 +14,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
 from api_helpers import PASSWORD, build_workspace, live_server
+from browser_helpers import wait_js, watch_csp
 
 pytestmark = pytest.mark.e2e
 
@@ -63,9 +64,9 @@ def browser():
 
 
 def _wait_map_idle(page) -> None:
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
-    page.wait_for_function(
-        "window.onemap.map.loaded() && window.onemap.map.areTilesLoaded()", timeout=30_000)
+    wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
+    wait_js(
+        page, "window.onemap.map.loaded() && window.onemap.map.areTilesLoaded()", timeout=30_000)
     page.wait_for_timeout(500)
 
 
@@ -74,13 +75,14 @@ def test_login_map_identify_and_review(server: str, browser, tmp_path: Path) -> 
     page = browser.new_page(viewport={"width": 1280, "height": 800})
     errors: list[str] = []
     page.on("pageerror", lambda exc: errors.append(str(exc)))
+    blocked = watch_csp(page)  # the map must work under its Content-Security-Policy
     page.goto(f"{server}/map")
-    page.wait_for_function("document.body.dataset.ready === '1'", timeout=30_000)
+    wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
     assert "访客" in page.inner_text("#who")  # Chinese UI by default, anonymous
     page.fill("#login-user", "nanchang")
     page.fill("#login-pass", PASSWORD)
     page.click("#login-btn")
-    page.wait_for_function("document.getElementById('who').textContent.includes('nanchang')")
+    wait_js(page, "document.getElementById('who').textContent.includes('nanchang')")
     page.wait_for_selector("input[data-layer='dltb_2020']:checked")
     page.select_option("#county-select", index=1)  # zoom to 青山湖区
     page.wait_for_timeout(1500)
@@ -107,8 +109,8 @@ def test_login_map_identify_and_review(server: str, browser, tmp_path: Path) -> 
                                " return [p.x, p.y]; })()")
         page.mouse.click(box["x"] + px, box["y"] + py)
     page.click("#draw-finish")
-    page.wait_for_function("!document.getElementById('review-result').textContent"
-                           ".includes('正在审查')", timeout=90_000)
+    wait_js(page, "!document.getElementById('review-result').textContent"
+                  ".includes('正在审查')", timeout=90_000)
     assert page.query_selector("#review-result .error") is None, page.inner_text("#review-result")
     verdict = page.wait_for_selector("#review-verdict", timeout=5_000)
     assert "审查结论" in verdict.inner_text()
@@ -126,9 +128,9 @@ def test_login_map_identify_and_review(server: str, browser, tmp_path: Path) -> 
     page.evaluate("document.getElementById('review-result').textContent = ''")
     page.set_input_files("#upload-file", str(site))
     page.click("#upload-btn")
-    page.wait_for_function("document.getElementById('review-verdict') !== null ||"
-                           " document.querySelector('#review-result .error') !== null",
-                           timeout=90_000)
+    wait_js(page, "document.getElementById('review-verdict') !== null ||"
+                  " document.querySelector('#review-result .error') !== null",
+                  timeout=90_000)
     assert page.query_selector("#review-result .error") is None, page.inner_text("#review-result")
     pdf = page.get_attribute("#review-pdf", "href")
     assert pdf.endswith("report.pdf")
@@ -140,9 +142,9 @@ def test_login_map_identify_and_review(server: str, browser, tmp_path: Path) -> 
     page.wait_for_selector("#stats-body table", timeout=30_000)
     assert "青山湖区" in page.inner_text("#stats-body")
     page.click("button[data-tab='indicators']")
-    page.wait_for_function("document.getElementById('ind-body') &&"
-                           " !document.getElementById('ind-body').textContent.includes('加载中')",
-                           timeout=60_000)
+    wait_js(page, "document.getElementById('ind-body') &&"
+                  " !document.getElementById('ind-body').textContent.includes('加载中')",
+                  timeout=60_000)
     assert page.query_selector("#indicators-body .error") is None, \
         page.inner_text("#indicators-body")
     year = page.input_value("#ind-year")
@@ -160,5 +162,6 @@ def test_login_map_identify_and_review(server: str, browser, tmp_path: Path) -> 
     page.screenshot(path=str(SHOTS / "indicators.png"))
     # English switch
     page.click("#lang-btn")
-    page.wait_for_function("document.querySelector('[data-tab=layers]').textContent === 'Layers'")
+    wait_js(page, "document.querySelector('[data-tab=layers]').textContent === 'Layers'")
     assert not errors, errors
+    assert not blocked, blocked

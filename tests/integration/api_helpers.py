@@ -24,7 +24,7 @@ from onemap.users.service import UserService
 # county → (lon0, lat0) of its 0.1° × 0.1° block of test polygons
 COUNTIES = {"360111": (115.90, 28.60), "360121": (116.00, 28.60), "360203": (117.20, 29.30)}
 CODES = ["0101", "0102", "0201", "0301", "0404", "0702", "1001", "1101"]
-PASSWORD = "secret-pw-1"
+PASSWORD = "secret-pw-0001"
 
 
 def dltb_frame(per_side: int = 6, seed: int = 1) -> gpd.GeoDataFrame:

@@ -39,21 +39,22 @@ def test_login_cookie_logout_and_audit(env) -> None:
     assert r.status_code == 200 and "onemap_session" in r.cookies
     assert Me.model_validate(client.get("/auth/me").json()).regions == ["360111"]
     assert {i.split("-")[0] for i in _ids(client, {})} == {"360111"}
-    client.post("/auth/logout")
+    client.post("/auth/logout", headers={"X-CSRF-Token": client.cookies["onemap_csrf"]})
     assert client.get("/auth/me").json()["authenticated"] is False
     actions = [e.action for e in ws.audit_log(50)]
     assert {"auth.login", "auth.login_failed", "auth.logout"} <= set(actions)
 
 
-def test_repeated_wrong_passwords_pause_logins(env) -> None:
+def test_repeated_wrong_passwords_pause_logins(env, monkeypatch: pytest.MonkeyPatch) -> None:
     ws, c, _t = env
-    client = TestClient(c.app)
+    client = TestClient(c.app, client=("10.9.9.9", 50000))  # not the other tests' address
+    monkeypatch.setattr(c.app.state.ctx.auth.throttle, "clock", lambda: 1000.0)  # frozen
     for _ in range(5):
         assert client.post("/auth/login", json={"username": "inspector203",
                                                 "password": "nope"}).status_code == 401
     r = client.post("/auth/login", json={"username": "inspector203", "password": PASSWORD})
-    assert r.status_code == 401 and "too many" in r.json()["detail"]
-    assert ws.audit_log(5, action="auth.login_locked")
+    assert r.status_code == 429 and "too many" in r.json()["detail"]
+    assert ws.audit_log(5, action="auth.login_throttled")
 
 
 def test_bad_credentials_are_refused(env) -> None:
@@ -149,7 +150,7 @@ def test_admin_routes_need_admin(env) -> None:
     ws, c, t = env
     assert c.get("/admin/users", headers=t["nanchang"]).status_code == 403
     assert c.get("/admin/audit", headers=t["qingshanhu"]).status_code == 403
-    new = {"username": "x1", "password": "pw-xx", "role": "provincial_admin"}
+    new = {"username": "x1", "password": "pw-xx-long-enough", "role": "provincial_admin"}
     assert c.post("/admin/users", json=new, headers=t["nanchang"]).status_code == 403
     assert c.put("/admin/layers/dltb_2020/access", json={"classification": "public"},
                  headers=t["nanchang"]).status_code == 403

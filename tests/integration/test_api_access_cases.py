@@ -31,7 +31,7 @@ def env(tmp_path_factory: pytest.TempPathFactory):
     users = UserService(ws)
     h = {}
     for name, (role, regions) in USERS.items():
-        users.add_user(UserCreate(username=name, password="pw-12345", role=role,
+        users.add_user(UserCreate(username=name, password="pw-12345-6789", role=role,
                                   regions=regions))
         h[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
     c = TestClient(create_app(ApiSettings(workspace=ws.root), ws))

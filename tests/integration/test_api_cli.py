@@ -23,7 +23,7 @@ def ws_root(tmp_path):
 
 def test_users_and_api_get(ws_root) -> None:
     cli, run = create_cli(), CliRunner()
-    r = run.invoke(cli, ["users", "add", str(ws_root), "qsh", "--password", "pw-1234",
+    r = run.invoke(cli, ["users", "add", str(ws_root), "qsh", "--password", "pw-1234-5678",
                          "--role", "analyst", "--region", "360111", "--json"])
     assert r.exit_code == 0, r.output
     assert json.loads(r.stdout)["regions"] == ["360111"]
@@ -38,5 +38,5 @@ def test_users_and_api_get(ws_root) -> None:
     assert {f["properties"]["county"] for f in body["features"]} == {"360111"}
     r = run.invoke(cli, ["api", "get", "/collections/dltb_2020", "--workspace", str(ws_root)])
     assert r.exit_code == 3  # anonymous: the internal layer is invisible → HTTP 404
-    dup = run.invoke(cli, ["users", "add", str(ws_root), "qsh", "--password", "x-1234"])
+    dup = run.invoke(cli, ["users", "add", str(ws_root), "qsh", "--password", "x-1234-56789"])
     assert type(dup.exception).__name__ == "Conflict"  # main() maps it to exit code 10

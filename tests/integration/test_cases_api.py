@@ -36,7 +36,7 @@ def api(tmp_path_factory):
     users = UserService(ws)
     headers = {}
     for name, (role, regions) in USERS.items():
-        users.add_user(UserCreate(username=name, password="secret-pw-1", role=role,
+        users.add_user(UserCreate(username=name, password="secret-pw-0001", role=role,
                                   regions=regions))
         headers[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
     client = TestClient(create_app(ApiSettings(workspace=ws.root), ws))

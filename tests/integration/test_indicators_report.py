@@ -150,7 +150,7 @@ def test_api_scope_and_corrections(ws_root: Path):
     users = UserService(ws)
     for name, role, regions in (("nc", Role.ANALYST, ["360100"]),
                                 ("ro", Role.READONLY, ["360121"])):
-        users.add_user(UserCreate(username=name, password="secret-pw-1", role=role,
+        users.add_user(UserCreate(username=name, password="secret-pw-0001", role=role,
                                   regions=regions))
 
     def hdr(name: str) -> dict[str, str]:

@@ -26,9 +26,9 @@ from fastapi.testclient import TestClient
 def client(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Workspace]]:
     ws = build_world(Workspace.create(tmp_path_factory.mktemp("review_api") / "ws"))
     users = UserService(ws)
-    users.add_user(UserCreate(username="nanchang", password="secret-pw-1", role=Role.ANALYST,
+    users.add_user(UserCreate(username="nanchang", password="secret-pw-0001", role=Role.ANALYST,
                               regions=["360100"]))
-    users.add_user(UserCreate(username="county121", password="secret-pw-1", role=Role.ANALYST,
+    users.add_user(UserCreate(username="county121", password="secret-pw-0001", role=Role.ANALYST,
                               regions=["360121"]))
     with TestClient(create_app(ApiSettings(workspace=ws.root), ws)) as c:
         yield c, ws

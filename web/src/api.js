@@ -7,8 +7,19 @@ export class ApiError extends Error {
   }
 }
 
+// The CSRF token set at login (cookie onemap_csrf); the server wants it echoed in
+// X-CSRF-Token on every state-changing request of a cookie session.
+export function csrfToken() {
+  const hit = document.cookie.split("; ").find((c) => c.startsWith("onemap_csrf="));
+  return hit ? decodeURIComponent(hit.slice("onemap_csrf=".length)) : "";
+}
+
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+
 export async function request(method, path, body, headers = {}) {
   const init = { method, credentials: "same-origin", headers: { Accept: "application/json", ...headers } };
+  const token = SAFE.has(method.toUpperCase()) ? "" : csrfToken();
+  if (token) init.headers["X-CSRF-Token"] = token;
   if (body instanceof FormData) init.body = body;
   else if (body !== undefined) {
     init.body = JSON.stringify(body);

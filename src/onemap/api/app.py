@@ -7,6 +7,7 @@ import logging
 
 from onemap.api.deps import ApiSettings, build_context
 from onemap.api.errors import install_error_handlers
+from onemap.api.security import install_security
 from onemap.store.workspace import Workspace
 
 from fastapi import FastAPI
@@ -39,6 +40,7 @@ def create_app(settings: ApiSettings, workspace: Workspace | None = None) -> Fas
                   docs_url="/api.html", redoc_url=None)
     app.state.ctx = ctx
     install_error_handlers(app)
+    install_security(app, ctx)
     for name in ROUTER_MODULES:
         app.include_router(importlib.import_module(name).build_router(ctx))
     return app

@@ -1,43 +1,62 @@
-"""The one place a request's :class:`Actor` is resolved: session cookie or bearer token."""
+"""Reading a request's credentials (session cookie, bearer token) and issuing sessions.
+
+Who the credentials belong to is decided by :class:`onemap.users.identity.Identity`;
+this module only handles the HTTP side: the signed cookie, the CSRF token derived
+from the session, login throttling per client address.
+"""
 
 from __future__ import annotations
 
+import base64
+import hashlib
+import hmac
 import secrets
 import threading
 import time
+from collections.abc import Callable
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from onemap.errors import AuthenticationFailed
+from onemap.errors import AuthenticationFailed, TooManyAttempts
 from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
-from onemap.users.identity import Identity
+from onemap.users.identity import ANONYMOUS, Identity
 from onemap.users.models import User
 from onemap.users.service import SESSION_DAYS, UserService
+from onemap.users.throttle import LoginThrottle
 
 from fastapi import Request, Response
 
 COOKIE = "onemap_session"
+CSRF_COOKIE = "onemap_csrf"  # readable by the page's script, echoed in CSRF_HEADER
+CSRF_HEADER = "X-CSRF-Token"
 _TTL = 30.0  # seconds a resolved token/session is trusted before the catalog is asked again
-MAX_FAILURES = 5  # wrong passwords per user name within LOCK_SECONDS before logins pause
-LOCK_SECONDS = 300.0
+
+
+def client_address(request: Request) -> str:
+    """Return the client's address (uvicorn applies ``X-Forwarded-For`` of trusted proxies)."""
+    return request.client.host if request.client else "unknown"
 
 
 class Authenticator:
     """Resolve and issue credentials for one workspace.
 
-    Sessions are random ids stored in the catalog and carried in an
-    itsdangerous-signed cookie (key: the workspace ``secret_key``); API tokens are
-    looked up by digest. Both are cached for a few seconds.
+    Sessions are random ids carried in an itsdangerous-signed cookie (key: the
+    workspace ``secret_key``) and stored as sha256 in the catalog; API tokens are
+    looked up by digest. Both are cached for :data:`_TTL` seconds (revoking a token
+    through the API clears the cache at once). ``root_region`` is accepted for
+    callers of the old signature; the anonymous actor comes from :class:`Identity`.
     """
 
-    def __init__(self, workspace: Workspace, root_region: str) -> None:
+    def __init__(self, workspace: Workspace, root_region: str | None = None, *,
+                 throttle: LoginThrottle | None = None) -> None:
         self.users = UserService(workspace)
+        self.identity = Identity(workspace, self.users)
         key = workspace.config.secret_key or secrets.token_hex(32)
         self._signer = URLSafeTimedSerializer(key, salt="onemap-session")
-        self.anonymous = Identity(workspace).anonymous()
-        self._cache: dict[str, tuple[float, User | None]] = {}
-        self._failures: dict[str, list[float]] = {}
+        self._csrf_key = hashlib.sha256(b"onemap-csrf\0" + key.encode("utf-8")).digest()
+        self.throttle = throttle or LoginThrottle()
+        self._cache: dict[str, tuple[float, Actor | None]] = {}
         self._lock = threading.Lock()
 
     # -- resolution --------------------------------------------------------------------
@@ -49,73 +68,96 @@ class Authenticator:
             if scheme.lower() != "bearer" or not token.strip():
                 raise AuthenticationFailed("unsupported Authorization header",
                                            user_message="请使用 Bearer 令牌 (use a Bearer token)")
-            return self._cached("t:" + token.strip(), self._by_token).to_actor()  # type: ignore[union-attr]
+            actor = self._cached("t:" + token.strip(), self.identity.for_token)
+            assert actor is not None  # for_token raises instead
+            return actor
+        return self.session_actor(request) or self.identity.anonymous()
+
+    def session_actor(self, request: Request) -> Actor | None:
+        """Return the user of the request's live session cookie, or None."""
+        sid = self.session_id(request)
+        return self._cached("s:" + sid, self.identity.for_session) if sid else None
+
+    def session_id(self, request: Request) -> str | None:
+        """Return the raw session id of a validly signed cookie, or None."""
         cookie = request.cookies.get(COOKIE)
-        if cookie:
-            sid = self._unsign(cookie)
-            user = self._cached("s:" + sid, self.users.user_for_session) if sid else None
-            if user is not None:
-                return user.to_actor()
-        return self.anonymous
+        if not cookie:
+            return None
+        try:
+            data = self._signer.loads(cookie, max_age=SESSION_DAYS * 86400)
+        except BadSignature:
+            return None
+        sid = data.get("sid") if isinstance(data, dict) else None
+        return sid if isinstance(sid, str) and sid else None
 
-    def _by_token(self, token: str) -> User:
-        return self.users.user_for_token(token)
-
-    def _cached(self, key: str, load: object) -> User | None:
+    def _cached(self, key: str, load: Callable[[str], Actor | None]) -> Actor | None:
         now = time.monotonic()
         with self._lock:
             hit = self._cache.get(key)
         if hit is not None and now - hit[0] < _TTL:
             return hit[1]
-        user = load(key[2:])  # type: ignore[operator]
+        actor = load(key[2:])
         with self._lock:
             if len(self._cache) > 10_000:
                 self._cache.clear()
-            self._cache[key] = (now, user)
-        return user  # type: ignore[no-any-return]
+            self._cache[key] = (now, actor)
+        return actor
 
-    def _unsign(self, cookie: str) -> str | None:
-        try:
-            data = self._signer.loads(cookie, max_age=SESSION_DAYS * 86400)
-        except BadSignature:
-            return None
-        return data.get("sid") if isinstance(data, dict) else None
+    def forget_tokens(self) -> None:
+        """Drop cached token lookups (after a revocation)."""
+        with self._lock:
+            self._cache = {k: v for k, v in self._cache.items() if not k.startswith("t:")}
+
+    # -- CSRF (double submit, bound to the session) ------------------------------------
+    def csrf_token(self, sid: str) -> str:
+        """Return the CSRF token of session ``sid``: an HMAC of it, never the id itself."""
+        mac = hmac.new(self._csrf_key, sid.encode("utf-8"), hashlib.sha256).digest()
+        return base64.urlsafe_b64encode(mac).decode("ascii").rstrip("=")
+
+    def csrf_valid(self, request: Request) -> bool:
+        """Tell whether the request's ``X-CSRF-Token`` header belongs to its session."""
+        sid = self.session_id(request)
+        sent = request.headers.get(CSRF_HEADER, "")
+        return bool(sid and sent) and hmac.compare_digest(sent, self.csrf_token(sid or ""))
 
     # -- login / logout ------------------------------------------------------------------
-    def login(self, username: str, password: str, response: Response) -> User:
-        """Check the password, open a session and set the signed cookie (audited).
+    def login(self, username: str, password: str, request: Request, response: Response) -> User:
+        """Check the password, open a session and set the cookies (audited).
 
-        After ``MAX_FAILURES`` wrong passwords for one user name within
-        ``LOCK_SECONDS``, further attempts are refused until the window passes.
+        The attempt is first reserved in :class:`LoginThrottle` (per client address
+        and per name, exponential back-off, HTTP 429 with ``Retry-After``); a wrong
+        password keeps it counted (dated when the answer is known), a right one withdraws it.
         """
-        now = time.monotonic()
-        with self._lock:
-            recent = [t for t in self._failures.get(username, []) if now - t < LOCK_SECONDS]
-            self._failures[username] = recent
-        if len(recent) >= MAX_FAILURES:
-            self.users.ws.audit(username[:64], "auth.login_locked", username[:64], {})
-            raise AuthenticationFailed(
-                f"too many failed logins for {username!r}",
-                user_message="登录失败次数过多, 请稍后再试 (too many failed logins, try later)")
+        client = client_address(request)
         try:
-            user = self.users.authenticate(username, password)
-        except AuthenticationFailed:
-            with self._lock:
-                self._failures.setdefault(username, []).append(now)
+            attempt = self.throttle.reserve(username[:64], client)
+        except TooManyAttempts as exc:
+            self.users.ws.audit(ANONYMOUS, "auth.login_throttled", "",
+                                {"username": username[:64], "client": client[:64],
+                                 "retry_after": exc.extra.get("retry_after")})
             raise
-        with self._lock:
-            self._failures.pop(username, None)
+        try:
+            user = self.users.authenticate(username, password, client=client)
+        except AuthenticationFailed:
+            self.throttle.fail(attempt)
+            raise
+        self.throttle.succeed(attempt)
         sid = self.users.open_session(user.username)
+        secure = request.url.scheme == "https"
         response.set_cookie(COOKIE, self._signer.dumps({"sid": sid}), httponly=True,
-                            samesite="lax", max_age=SESSION_DAYS * 86400, path="/")
+                            samesite="lax", secure=secure, max_age=SESSION_DAYS * 86400,
+                            path="/")
+        response.set_cookie(CSRF_COOKIE, self.csrf_token(sid), httponly=False,
+                            samesite="strict", secure=secure, max_age=SESSION_DAYS * 86400,
+                            path="/")
         return user
 
     def logout(self, request: Request, response: Response, actor: Actor) -> None:
-        """Revoke the session of ``request`` and clear the cookie (audited)."""
-        cookie = request.cookies.get(COOKIE)
-        sid = self._unsign(cookie) if cookie else None
+        """Revoke the session of ``request`` and clear the cookies (audited)."""
+        sid = self.session_id(request)
         if sid:
             self.users.close_session(sid, actor.username)
             with self._lock:
                 self._cache.pop("s:" + sid, None)
         response.delete_cookie(COOKIE, path="/")
+        response.delete_cookie(CSRF_COOKIE, path="/")

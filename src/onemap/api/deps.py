@@ -35,6 +35,11 @@ class ApiSettings(BaseSettings):
                                  "by the one read path (features, tiles, site review)")
     tile_cache_entries: int = Field(4096, description="encoded vector tiles kept in memory")
     features_max_limit: int = Field(10_000, description="largest 'limit' of an items page")
+    trusted_origins: list[str] = Field(
+        default_factory=list,
+        description="origins (scheme://host[:port]) besides the server's own Host allowed to "
+                    "send POST/PUT/PATCH/DELETE, e.g. the public name behind a TLS proxy that "
+                    "rewrites Host; JSON list in ONEMAP_TRUSTED_ORIGINS")
 
 
 @dataclass
@@ -55,7 +60,7 @@ def build_context(settings: ApiSettings, workspace: Workspace) -> AppContext:
     reader = WorkspaceReader(workspace, cache,
                              public_decimals=settings.public_coordinate_decimals)
     return AppContext(workspace=workspace, settings=settings,
-                      auth=Authenticator(workspace, workspace.root_region), reader=reader,
+                      auth=Authenticator(workspace), reader=reader,
                       reviews=ReviewService(workspace, reader),
                       tiles=TileCache(settings.tile_cache_entries))
 

@@ -10,9 +10,11 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
+from onemap.users.models import TOKEN_DAYS, TOKEN_MAX_DAYS
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout")]
 WsArg = Annotated[Path, typer.Argument(help="workspace folder")]
@@ -122,15 +124,53 @@ def users_list(directory: WsArg, json_: JsonOpt = False) -> None:
 @users_app.command("token")
 def users_token(directory: WsArg, username: Annotated[str, typer.Argument()],
                 name: Annotated[str, typer.Option(help="token label")] = "cli",
+                days: Annotated[int, typer.Option(
+                    min=1, max=TOKEN_MAX_DAYS, help="days until the token expires")] = TOKEN_DAYS,
                 json_: JsonOpt = False) -> None:
-    """Create an API token for a user (printed once)."""
+    """Create an API token for a user (printed once; expires after --days)."""
     from onemap.users.service import UserService
 
-    tok = UserService(Workspace.open(directory)).create_token(username, name)
+    tok = UserService(Workspace.open(directory)).create_token(username, name, days=days)
     if json_:
         emit_json(tok)
     else:
         stdout.print(tok.token)
+        stderr.print(f"有效期至 expires {tok.expires_at:%Y-%m-%d %H:%M} UTC (id {tok.id})")
+
+
+@users_app.command("tokens")
+def users_tokens(directory: WsArg, username: Annotated[str, typer.Argument()],
+                 json_: JsonOpt = False) -> None:
+    """List a user's API tokens (never their secrets)."""
+    from onemap.users.service import UserService
+
+    tokens = UserService(Workspace.open(directory)).list_tokens(username)
+    if json_:
+        emit_json(tokens)
+        return
+    table = Table(title=f"令牌 API tokens of {username}")
+    for col in ("id", "name", "created (UTC)", "expires (UTC)", "active"):
+        table.add_column(col)
+    for t in tokens:
+        table.add_row(str(t.id), t.name, f"{t.created_at:%Y-%m-%d}", f"{t.expires_at:%Y-%m-%d}",
+                      "yes" if t.active else ("revoked" if t.revoked else "expired"))
+    stdout.print(table)
+
+
+@users_app.command("revoke-token")
+def users_revoke_token(directory: WsArg,
+                       token_id: Annotated[int, typer.Argument(help="token id (users tokens)")],
+                       user: UserOpt = "", json_: JsonOpt = False) -> None:
+    """Revoke an API token: its owner or an admin of the owner's regions may."""
+    from onemap.users.service import UserService
+
+    ws = Workspace.open(directory)
+    info = UserService(ws).revoke_token(token_id, actor_for(ws, user))
+    if json_:
+        emit_json(info)
+    else:
+        stdout.print(f"已吊销令牌 revoked token {info.id} of {info.username}; a running server "
+                     "stops accepting it within 30 s")
 
 
 api_app = typer.Typer(help="Send requests through the in-process web app.", no_args_is_help=True)

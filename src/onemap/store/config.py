@@ -1,7 +1,14 @@
-"""The workspace file ``onemap.toml``, loaded into one typed model."""
+"""The workspace file ``onemap.toml``, loaded into one typed model, and its file modes.
+
+``onemap.toml`` holds the session signing key and the catalog holds password and token
+hashes, so both are private to the account running onemap (mode 600).
+"""
 
 from __future__ import annotations
 
+import logging
+import os
+import stat
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -15,6 +22,10 @@ from onemap.store.kinds import KINDS
 
 CONFIG_FILE = "onemap.toml"
 CATALOG_FILE = "catalog.sqlite"
+PRIVATE_MODE = 0o600
+_SQLITE_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+log = logging.getLogger(__name__)
 
 
 class Thresholds(BaseModel):
@@ -90,6 +101,74 @@ def load_config(root: Path) -> WorkspaceConfig:
 
 
 def save_config(root: Path, config: WorkspaceConfig) -> None:
-    """Write ``root/onemap.toml``."""
+    """Write ``root/onemap.toml`` (mode 600: it holds the session signing key).
+
+    The file is written beside the old one and renamed over it, so a reader never
+    sees half a file and the key is never readable by others, not even for a moment.
+    """
     text = tomli_w.dumps(config.model_dump(mode="json"))
-    (root / CONFIG_FILE).write_text(text, encoding="utf-8")
+    path = root / CONFIG_FILE
+    tmp = path.with_name(f".{CONFIG_FILE}.{os.getpid()}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, PRIVATE_MODE)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            os.fchmod(out.fileno(), PRIVATE_MODE)
+            out.write(text)
+        os.replace(tmp, path)
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+
+
+def catalog_path(root: Path, database_url: str) -> Path | None:
+    """Return the SQLite catalog file of a workspace (None for a server database).
+
+    Examples
+    --------
+    >>> catalog_path(Path("/ws"), "").as_posix(), catalog_path(Path("/ws"), "postgresql://h/db")
+    ('/ws/catalog.sqlite', None)
+    """
+    if not database_url:
+        return root / CATALOG_FILE
+    if database_url.startswith("sqlite:///") and ":memory:" not in database_url:
+        return Path(database_url.removeprefix("sqlite:///").split("?", 1)[0])
+    return None
+
+
+def create_private_catalog(root: Path, database_url: str) -> None:
+    """Create an empty SQLite catalog file with mode 600 before SQLite opens it.
+
+    SQLite gives its ``-wal`` and ``-shm`` files the database file's mode, so they
+    are private too.
+    """
+    path = catalog_path(root, database_url)
+    if path is not None and not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT, PRIVATE_MODE))
+
+
+def tighten_modes(root: Path, database_url: str) -> list[Path]:
+    """Make ``onemap.toml`` and the SQLite catalog files mode 600 if others may read them.
+
+    Returns the files changed; each change is logged as a warning.
+    """
+    files = [root / CONFIG_FILE]
+    catalog = catalog_path(root, database_url)
+    if catalog is not None:
+        files += [catalog, *(catalog.with_name(catalog.name + s) for s in _SQLITE_SIDE_FILES)]
+    changed = []
+    for path in files:
+        try:
+            mode = stat.S_IMODE(path.stat().st_mode)
+        except OSError:  # absent (no WAL yet) or unreadable
+            continue
+        if not mode & 0o077:
+            continue
+        try:
+            os.chmod(path, PRIVATE_MODE)
+        except PermissionError:  # not our file: say so, the workspace still opens
+            log.warning("%s is mode %o and cannot be made private", path, mode)
+            continue
+        log.warning("%s was mode %o (readable by others); now %o", path, mode, PRIVATE_MODE)
+        changed.append(path)
+    return changed

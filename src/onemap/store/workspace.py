@@ -30,8 +30,10 @@ from onemap.store.config import (
     CATALOG_FILE,
     CONFIG_FILE,
     WorkspaceConfig,
+    create_private_catalog,
     load_config,
     save_config,
+    tighten_modes,
 )
 from onemap.store.counties import assign_counties
 from onemap.store.db import make_engine, session_factory, transaction, upgrade_schema
@@ -96,6 +98,7 @@ class Workspace:
             database_url=database_url,
             secret_key=secrets.token_hex(32),
         )
+        create_private_catalog(root, database_url)  # mode 600 before SQLite opens it
         engine = make_engine(database_url or f"sqlite:///{root / CATALOG_FILE}")
         upgrade_schema(engine)
         save_config(root, config)
@@ -107,6 +110,7 @@ class Workspace:
         """Open the workspace in ``root`` and migrate its catalog to the newest schema."""
         root = Path(root).resolve()
         config = load_config(root)
+        tighten_modes(root, config.database_url)  # secrets: mode 600, logged if changed
         engine = make_engine(config.database_url or f"sqlite:///{root / CATALOG_FILE}")
         upgrade_schema(engine)
         return cls(root, config, engine)

@@ -26,7 +26,7 @@ class UserRow(Base):
 
 
 class TokenRow(Base):
-    """An API token for scripts; only its sha256 is stored."""
+    """An API token for scripts; only its sha256 is stored. It stops working at ``expires_at``."""
 
     __tablename__ = "api_tokens"
 
@@ -35,15 +35,20 @@ class TokenRow(Base):
     name: Mapped[str] = mapped_column(String(128), default="")
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime)
     revoked: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class SessionRow(Base):
-    """A web login session; the signed cookie carries its random id."""
+    """A web login session.
+
+    The signed cookie carries a random id; the table holds only its sha256
+    (``id_hash``), so a copy of the catalog (or its key) cannot be turned into a session.
+    """
 
     __tablename__ = "web_sessions"
 
-    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    id_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime)
