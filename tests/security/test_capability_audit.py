@@ -40,7 +40,7 @@ def env(tmp_path_factory: pytest.TempPathFactory):
     for name, role, regions in [("prov", Role.ADMIN, ["360000"]),
                                 ("west", Role.INSPECTOR, ["360111"]),
                                 ("city", Role.ANALYST, ["360100"])]:
-        users.add_user(UserCreate(username=name, password="secret-pw-1", role=role,
+        users.add_user(UserCreate(username=name, password="secret-password-1", role=role,
                                   regions=regions))
         headers[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
     client = TestClient(create_app(ApiSettings(workspace=ws.root), ws))

@@ -49,7 +49,7 @@ def env(tmp_path: Path):
     users = UserService(ws)
     headers = {}
     for name, role, regions in USERS:
-        users.add_user(UserCreate(username=name, password="secret-pw-1", role=role,
+        users.add_user(UserCreate(username=name, password="secret-password-1", role=role,
                                   regions=regions))
         headers[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
     client = TestClient(create_app(ApiSettings(workspace=ws.root), ws))

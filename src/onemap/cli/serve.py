@@ -88,28 +88,30 @@ def users_add(
     region: Annotated[list[str] | None, typer.Option(
         help="region code(s) the user may see (province/city/county), repeatable")] = None,
     name: Annotated[str, typer.Option(help="display name")] = "",
+    user: UserOpt = "",
     json_: JsonOpt = False,
 ) -> None:
-    """Add a user account."""
+    """Add a user account (an admin adds users of their own regions only)."""
     from onemap.users.models import UserCreate
     from onemap.users.service import UserService
 
     ws = Workspace.open(directory)
-    user = UserService(ws).add_user(UserCreate(
-        username=username, password=password, role=role,
-        regions=region or [ws.config.root_region], display_name=name))
+    added = UserService(ws).add_user(UserCreate(
+        username=username, password=password, role=role, regions=region or [],
+        display_name=name), actor=actor_for(ws, user))
     if json_:
-        emit_json(user)
+        emit_json(added)
     else:
-        stdout.print(f"已添加用户 added {user.username} ({user.role.value}, {user.regions})")
+        stdout.print(f"已添加用户 added {added.username} ({added.role.value}, {added.regions})")
 
 
 @users_app.command("list")
-def users_list(directory: WsArg, json_: JsonOpt = False) -> None:
-    """List user accounts."""
+def users_list(directory: WsArg, user: UserOpt = "", json_: JsonOpt = False) -> None:
+    """List the user accounts you administer."""
     from onemap.users.service import UserService
 
-    users = UserService(Workspace.open(directory)).list_users()
+    ws = Workspace.open(directory)
+    users = UserService(ws).list_users(actor_for(ws, user))
     if json_:
         emit_json(users)
         return
@@ -126,11 +128,12 @@ def users_token(directory: WsArg, username: Annotated[str, typer.Argument()],
                 name: Annotated[str, typer.Option(help="token label")] = "cli",
                 days: Annotated[int, typer.Option(
                     min=1, max=TOKEN_MAX_DAYS, help="days until the token expires")] = TOKEN_DAYS,
-                json_: JsonOpt = False) -> None:
+                user: UserOpt = "", json_: JsonOpt = False) -> None:
     """Create an API token for a user (printed once; expires after --days)."""
     from onemap.users.service import UserService
 
-    tok = UserService(Workspace.open(directory)).create_token(username, name, days=days)
+    ws = Workspace.open(directory)
+    tok = UserService(ws).create_token(username, name, days=days, actor=actor_for(ws, user))
     if json_:
         emit_json(tok)
     else:

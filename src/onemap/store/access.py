@@ -12,7 +12,6 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from onemap.errors import ScopeViolation
 from onemap.standards.regions import region_prefix
 
 
@@ -42,25 +41,7 @@ class Actor(BaseModel):
         """Tell whether an admin code (county, township or longer) lies in this actor's scope."""
         return any(str(code).startswith(region_prefix(r)) for r in self.regions)
 
-    def require(self, code: str, what: str = "this object") -> None:
-        """Raise :class:`ScopeViolation` when ``code`` is outside the actor's scope."""
-        if not self.covers(code):
-            raise ScopeViolation(f"{self.username} may not access {what} in region {code}",
-                                 user_message="无权访问该区域的数据 (outside your region scope)")
-
-    def require_internal(self, what: str) -> None:
-        """Refuse public (anonymous) users: enforcement data is internal (不对公众开放)."""
-        if self.is_public:
-            raise ScopeViolation(f"{self.username} ({self.role}) may not see {what}",
-                                 user_message="执法监管数据不对公众开放，请登录")
-
     @property
     def is_public(self) -> bool:
         """True for anonymous/public users, who see desensitised data only."""
         return self.role == Role.PUBLIC
-
-    @property
-    def can_write(self) -> bool:
-        """True for roles allowed to change data."""
-        return self.role in (Role.ADMIN, Role.ANALYST, Role.INSPECTOR)
-

@@ -22,7 +22,6 @@ from onemap.store.access import Actor
 from onemap.store.formats.base import format_for_path, get_format
 from onemap.store.formats.features import write_features
 from onemap.store.formats.models import ExportReport
-from onemap.store.kinds import get_kind
 from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
@@ -56,10 +55,7 @@ def export_layer(
     if not allowed and held:
         raise ScopeViolation(f"{actor.username} may not export any county of layer {kind}",
                              user_message="无权导出该图层 (outside your region scope)")
-    frame = ws.read_layer(kind, info.vintage, counties=allowed)
-    if actor.is_public:
-        frame = frame.drop(columns=[f.name for f in get_kind(kind).fields
-                                    if f.sensitive and f.name in frame.columns])
+    frame = ws.read_layer(kind, info.vintage, counties=allowed)  # public users cannot export
     if frame.empty:
         raise NotFound(f"layer {kind}/{info.vintage} has no features to export"
                        + (f" in counties {', '.join(counties)}" if counties else ""))

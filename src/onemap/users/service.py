@@ -128,11 +128,15 @@ class UserService:
                      actor: Actor | None = None) -> TokenCreated:
         """Create an API token for ``username`` valid ``days`` days; only its digest is stored.
 
-        ``actor`` (None: the CLI's local operator) must be that user, logged in.
+        ``actor`` (None: workspace set-up code) must be that user, logged in, or an admin
+        of every region of that user (the CLI's local operator is one).
         """
-        if actor is not None and (actor.origin != "user" or actor.username != username):
-            raise AuthenticationFailed(f"{actor.username} may not create tokens of {username}",
+        if actor is not None and actor.is_public:
+            raise AuthenticationFailed(f"{actor.username} may not create tokens",
                                        user_message="请先登录 (please log in)")
+        if actor is not None and not (actor.origin == "user" and actor.username == username):
+            for region in self.get_user(username).regions:
+                self.ws.authorize(actor, Action.ADMINISTER, region, what="API tokens")
         if not 1 <= days <= TOKEN_MAX_DAYS:
             raise InvalidInput(f"token lifetime must be 1..{TOKEN_MAX_DAYS} days, not {days}")
         secret = "om_" + secrets.token_urlsafe(32)
