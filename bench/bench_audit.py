@@ -25,15 +25,18 @@ import argparse
 import statistics
 import tempfile
 import time
-from collections.abc import Callable
-from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from onemap.store.db import utc_now
 from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from datetime import datetime
 
 DETAIL = {"counties": ["360111", "360121"], "features": 1234, "source": "dltb.gpkg",
           "replace": False}

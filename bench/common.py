@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import statistics
 import time
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import shapely
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 LON0, LAT0 = 115.8, 28.6
 M_LAT = 1 / 110_900.0  # degrees per metre of latitude near 28.6°N

@@ -7,12 +7,15 @@ import shutil
 import socket
 import subprocess
 import tempfile
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
 from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 PG_BIN = Path("/usr/lib/postgresql/15/bin")
 

@@ -8,8 +8,8 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import httpx
@@ -20,6 +20,9 @@ from onemap.store.access import Role
 from onemap.store.workspace import Workspace
 from onemap.users.models import UserCreate
 from onemap.users.service import UserService
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # county → (lon0, lat0) of its 0.1° × 0.1° block of test polygons
 COUNTIES = {"360111": (115.90, 28.60), "360121": (116.00, 28.60), "360203": (117.20, 29.30)}

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import shutil
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from onemap.demo.models import DemoOptions
 from onemap.demo.service import build_demo
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 COUNTIES = ["360111", "360121", "360203"]  # two in 南昌市 (3601), one in 萍乡市 (3602)
 SEED = 2019

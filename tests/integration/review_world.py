@@ -14,12 +14,15 @@ Layout (lon 115.90–116.00 E, lat 28.60–28.64 N, cells of 0.002°):
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import shapely
 from pyproj import Geod
 from shapely.geometry.polygon import orient
 
-from onemap.store.workspace import Workspace
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 GEOD = Geod(a=6_378_137.0, f=1 / 298.257222101)  # CGCS2000, independent of onemap
 CELL = 0.002

@@ -72,7 +72,7 @@ def test_catalog_counts_match_the_files(pair: tuple[DemoResult, DemoResult]) -> 
 
 def test_failed_county_leaves_no_orphan_files(tmp_path: Path,
                                                monkeypatch: pytest.MonkeyPatch) -> None:
-    import onemap.demo.service as service
+    from onemap.demo import service
 
     real = service.build_county
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -30,6 +30,9 @@ from onemap.testing import assert_layers_equal
 DATA = Path(__file__).resolve().parents[1] / "data"
 sys.path.insert(0, str(DATA))
 import make_fixtures  # noqa: E402
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 @pytest.fixture(scope="module")

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pytest
@@ -18,6 +17,10 @@ from onemap.store.formats import read_coordinate_txt
 from onemap.store.formats.models import ImportRequest
 from onemap.store.importer import import_file
 from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 COUNTY = "360111"  # 青山湖区, 115.9–116.0°E: 3° zone 39
 

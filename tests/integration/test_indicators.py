@@ -3,7 +3,7 @@ corrections with history, statistics import, evaluation."""
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -21,6 +21,9 @@ from onemap.indicators.statistics import import_statistics, set_value
 from onemap.standards.landuse import construction_codes, farmland_codes
 from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 GEOD = Geod(a=6378137.0, f=1 / 298.257222101)  # CGCS2000
 M2_PER_WANMU = 10000 / 15 * 1e4

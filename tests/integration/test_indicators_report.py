@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from indicator_world import build_indicator_demo, copy_demo
@@ -23,6 +23,9 @@ from onemap.users.models import UserCreate
 from onemap.users.service import UserService
 
 from fastapi.testclient import TestClient
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 runner = CliRunner()
 

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -12,10 +13,12 @@ from onemap.quality.models import QcReport
 from onemap.quality.service import get_report, list_runs, run_quality_checks
 from onemap.reports.xlsx import read_xlsx
 from onemap.store.access import Actor, Role
-from onemap.store.workspace import Workspace
 from onemap.users.models import UserCreate
 from onemap.users.service import UserService
 from qc_fixture import EXPECTED_COUNTS, admin_county, dltb_layer
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "qc_fixture.json"
 runner = CliRunner()

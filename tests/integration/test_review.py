@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pytest
@@ -29,6 +28,10 @@ from onemap.review.schema import ReviewRow
 from onemap.review.service import REVIEW_COLUMNS, ReviewService, parcels_from_frame
 from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 TOL = 0.01  # m²
 

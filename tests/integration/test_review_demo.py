@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pytest
@@ -14,6 +14,9 @@ from onemap.demo.models import DemoOptions
 from onemap.demo.service import build_demo
 from onemap.review.service import ReviewService, parcels_from_frame
 from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 COUNTIES = ["360111", "360121"]
 TOL = 0.01

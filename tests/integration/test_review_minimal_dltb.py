@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import shapely
 from pyproj import Geod
 
 from actors import SYSTEM
 from onemap.review.service import ReviewService, parcels_from_frame
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 
 def test_review_without_optional_dltb_fields(workspace: Workspace) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -23,6 +23,9 @@ from onemap.store.access import Role
 from onemap.store.workspace import Workspace
 from onemap.users.models import UserCreate
 from onemap.users.service import UserService
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from importlib import resources
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -30,6 +30,9 @@ from onemap.stats.models import StatsRow
 from onemap.store.workspace import Workspace
 
 from fastapi.testclient import TestClient
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 COUNTIES = {"420102": "江岸区", "420103": "江汉区"}
 CELL = 0.006  # degrees (≈ 600 m)

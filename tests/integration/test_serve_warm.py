@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import threading
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from review_world import build_world
@@ -12,9 +11,13 @@ from typer.testing import CliRunner
 
 from onemap.cli.main import create_cli
 from onemap.review.service import REVIEW_COLUMNS, REVIEW_KINDS
-from onemap.store.models import PartitionInfo
 from onemap.store.reader import CatalogSnapshot, PartitionCache
 from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from onemap.store.models import PartitionInfo
 
 
 @pytest.fixture

@@ -3,6 +3,7 @@ from __future__ import annotations
 import csv
 import json
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from typer.testing import CliRunner
@@ -12,8 +13,10 @@ from onemap.reports.xlsx import read_xlsx
 from onemap.stats.models import StatsRow
 from onemap.stats.service import compute_statistics
 from onemap.store.access import Actor, Role
-from onemap.store.workspace import Workspace
 from stats_fixture import ADMIN_NAMES, EXPECTED_M2, admin_layers, dltb_layer
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 GOLDEN = Path(__file__).resolve().parents[1] / "golden" / "stats_fixture.csv"
 runner = CliRunner()

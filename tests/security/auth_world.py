@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import func, select, text
 
@@ -15,8 +14,12 @@ from onemap.store.workspace import Workspace
 from onemap.users.models import UserCreate
 from onemap.users.service import UserService
 
-from fastapi import FastAPI
 from fastapi.testclient import TestClient
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from fastapi import FastAPI
 
 PASSWORD = "correct-horse-battery-9"
 USERS = [

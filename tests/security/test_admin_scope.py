@@ -7,8 +7,7 @@ imported layers (test_import_claims.py) and edited the catalog (test_indicators_
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
@@ -20,6 +19,10 @@ from onemap.users.models import UserCreate
 from onemap.users.service import UserService
 
 from fastapi.testclient import TestClient
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
 
 PASSWORD = "admin-scope-password"
 

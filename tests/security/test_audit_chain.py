@@ -10,8 +10,7 @@ import hashlib
 import json
 import multiprocessing
 import uuid
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pytest
@@ -31,6 +30,9 @@ from onemap.store.models import AuditEntry, AuditVerification
 from onemap.store.workspace import Workspace
 from onemap.users.models import UserCreate
 from onemap.users.service import UserService
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 DETAILS: list[dict[str, Any]] = [
     {}, {"counties": ["360111", "360121"], "features": 12, "replace": False},

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from typing import TYPE_CHECKING
 
 import pytest
 from auth_world import audit_count, client, csrf, login, make_app, make_workspace, rows
 
-from onemap.store.workspace import Workspace
 from onemap.users.service import UserService
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 EVIL = "https://evil.example.com"
 SITE = {"type": "Polygon", "coordinates": [[[115.9, 28.6], [115.91, 28.6], [115.91, 28.61],

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import pytest
 from auth_world import audit_count, client, make_app, make_workspace, rows
 
 from onemap.api.security import script_hashes
-from onemap.store.workspace import Workspace
 
 from fastapi.testclient import TestClient
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 COMMON = {"x-content-type-options": "nosniff", "x-frame-options": "DENY",
           "referrer-policy": "same-origin"}

@@ -6,7 +6,7 @@ import logging
 import os
 import stat
 from datetime import timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from alembic import command
@@ -19,6 +19,9 @@ from onemap.store.config import load_config
 from onemap.store.db import utc_now
 from onemap.store.workspace import Workspace
 from onemap.users.passwords import token_digest
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 @pytest.fixture(scope="module")

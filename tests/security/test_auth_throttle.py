@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
 from auth_world import PASSWORD, audit_count, client, login, make_app, make_workspace, rows
 from sqlalchemy import select, update
 
 from onemap.store.schema import AuditRow
-from onemap.store.workspace import Workspace
 from onemap.users import passwords
 from onemap.users.schema import UserRow
 from onemap.users.throttle import CLEAN_SPACING, FREE_FAILURES
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 
 class Clock:

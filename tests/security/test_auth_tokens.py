@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from auth_world import audit_count, client, make_app, make_workspace, rows
@@ -13,10 +13,14 @@ from typer.testing import CliRunner
 
 from onemap.cli.main import create_cli
 from onemap.store.db import utc_now
-from onemap.store.workspace import Workspace
 from onemap.users.models import TokenInfo
 from onemap.users.schema import TokenRow
 from onemap.users.service import UserService
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from onemap.store.workspace import Workspace
 
 
 @pytest.fixture(scope="module")

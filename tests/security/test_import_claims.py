@@ -13,7 +13,6 @@ import json
 import sys
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -35,7 +34,12 @@ from onemap.users.service import UserService
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from typing import TYPE_CHECKING
+
 import make_fixtures
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 # Toy county outlines (0.1° squares): 360111 and 360121 share the meridian 116.0°E,
 # 360702 lies further south-west, as in Jiangxi.

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 import geopandas as gpd
@@ -34,7 +33,12 @@ from onemap.users.service import UserService
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "integration"))
+from typing import TYPE_CHECKING
+
 from review_world import SITES, build_world
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 PASSWORD = "review-access-password"
 USERS = {"prov": (Role.ADMIN, ["360000"]), "east": (Role.ANALYST, ["360121"]),

@@ -20,10 +20,9 @@ import hashlib
 import io
 import json
 import sys
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import mapbox_vector_tile
@@ -50,6 +49,9 @@ from starlette.routing import Route
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from change_world import write_world
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
 
 OTHER, MINE = "360121", "360111"
 OTHER_NAME = "南昌县"
@@ -211,7 +213,7 @@ def _p(method: str, path: str, kind: str, *, template: str = "",
        **kw: Any) -> tuple[tuple[str, str], Probe]:
     if template:
         return (method, template), Probe(method, path, kind, **kw)
-    template = path.split("?")[0].replace("/dltb_2020", "/{collection_id}")
+    template = path.split("?", maxsplit=1)[0].replace("/dltb_2020", "/{collection_id}")
     template = template.replace("/WebMercatorQuad", "/{tms_id}")
     for key, name in (("{token}", "{token_id}"), ("{batch}", "{batch_id}"), ("{case}", "{case_id}"),
                       ("{attachment}", "{attachment_id}"), ("{review}", "{review_id}"),

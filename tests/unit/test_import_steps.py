@@ -34,10 +34,14 @@ from onemap.store.importer.validate import (
     validate,
 )
 from onemap.store.kinds import COUNTY_COLUMN, FieldSpec, get_kind
-from onemap.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "data"))
+from typing import TYPE_CHECKING
+
 import make_fixtures
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 DLTB = get_kind("dltb")
 PBF = get_kind("pbf")

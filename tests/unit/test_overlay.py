@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import numpy as np
-import pandas as pd
 import pytest
 import shapely
 
@@ -17,6 +18,9 @@ from onemap.geometry.overlay import (
     merge_area_tables,
     summarise_pairs,
 )
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 M = zoo.M
 

@@ -6,7 +6,7 @@ Reads the workspace (store) around the case's boundary and returns a
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
@@ -23,11 +23,15 @@ from onemap.change.overlay import area_inside
 from onemap.geometry.area import ellipsoidal_area
 from onemap.standards.crs import gauss_kruger_epsg, transformer, zone_for_longitude
 from onemap.standards.landuse import land_classes
-from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.kinds import get_kind
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 SHEET_CONTROLS = ("pbf", "eco_redline", "udb", "nature_reserve", "hsf", "mining_right")
 MAX_BOUNDARY_POINTS = 400

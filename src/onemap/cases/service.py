@@ -17,15 +17,13 @@ import hashlib
 import json
 import re
 import tomllib
-from datetime import date, datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import shapely
 from sqlalchemy import func, select, update
 from sqlalchemy.exc import IntegrityError, OperationalError
-from sqlalchemy.orm import Session
 
 from onemap.cases.errors import AttachmentRejected, CaseNotFound
 from onemap.cases.models import (
@@ -51,9 +49,15 @@ from onemap.change.service import get_batch, read_patches
 from onemap.errors import Conflict, InvalidInput
 from onemap.standards.regions import region_prefix
 from onemap.store import policy
-from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from datetime import date, datetime
+
+    from sqlalchemy.orm import Session
+
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 REASONS_FILE = "reason_codes.toml"
 ATTACHMENTS_DIR = "attachments"

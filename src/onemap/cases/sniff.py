@@ -51,7 +51,8 @@ _MARKUP = re.compile(
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
-def sniff_media_type(data: bytes, filename: str = "") -> str:
+# PLR0911: a signature table: one return per file type
+def sniff_media_type(data: bytes, filename: str = "") -> str:  # noqa: PLR0911
     r"""Return the media type the content of a file shows (magic bytes, then text rules).
 
     ``filename`` only chooses between ``text/csv`` and ``text/plain`` for text, which

@@ -19,8 +19,8 @@ Pure: the clock is passed in (``today``), nothing is read or written here.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
+from typing import TYPE_CHECKING
 
 from onemap.cases.errors import UnknownReasonCode
 from onemap.cases.models import (
@@ -36,6 +36,9 @@ from onemap.cases.models import (
 )
 from onemap.cases.models import CaseStatus as S
 from onemap.errors import TransitionRefused
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Sequence
 
 TRANSITIONS: dict[tuple[S, Action], S] = {
     (S.ISSUED, Action.VERIFY): S.SUBMITTED,
@@ -71,7 +74,8 @@ def _order(a: Action) -> int:
     return list(Action).index(a)
 
 
-def refusal(status: S, verdict: Verdict | None, action: Action,
+# PLR0911: the rule book: one return per rule
+def refusal(status: S, verdict: Verdict | None, action: Action,  # noqa: PLR0911
             actor_level: ActorLevel) -> str | None:
     """Why an actor at ``actor_level`` may not take ``action`` on a case, or None if they may.
 

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import hashlib
 import tomllib
-from collections.abc import Mapping
 from importlib import resources
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -23,6 +22,11 @@ from onemap.change.errors import ChangeRuleError
 from onemap.change.models import ClassRule, Legality, RuleTable
 from onemap.change.overlay import area_by_record, area_inside
 from onemap.standards.landuse import construction_codes, farmland_codes
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import geopandas as gpd
 
 CONTROL_KINDS = ("pbf", "eco_redline", "udb", "nature_reserve", "hsf", "mining_right")
 APPROVAL_KINDS = {"approval": "PZWH", "land_supply": "GDBH", "facility_agri": "BABH",

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from onemap.change.models import MatrixCell
 from onemap.standards.units import convert_area, round_half_up
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def change_matrix(patches: pd.DataFrame) -> list[MatrixCell]:

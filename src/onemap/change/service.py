@@ -18,6 +18,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -48,10 +49,12 @@ from onemap.change.scores import TruthItem, score_detection
 from onemap.change.totals import add_totals, county_totals
 from onemap.errors import InvalidInput
 from onemap.standards.landuse import land_classes
-from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
 WHAT = "change detection batches"

@@ -8,11 +8,13 @@ never shows province totals (counts, area, legality, classes, sample scores).
 from __future__ import annotations
 
 from collections import Counter
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from onemap.change.models import CountyTotals, DetectionScores
 from onemap.change.scores import TruthItem, add_tallies, scores_from_tally, tally_detection
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 def county_totals(patches: gpd.GeoDataFrame, counties: list[str],

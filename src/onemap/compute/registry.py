@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from onemap.compute.base import Executor
 from onemap.errors import InvalidInput
+
+if TYPE_CHECKING:
+    from onemap.compute.base import Executor
 
 EXECUTORS: dict[str, str] = {
     "inprocess": "onemap.compute.local:InProcessExecutor",

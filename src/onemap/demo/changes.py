@@ -9,7 +9,7 @@ measured by overlay on the control layers, not assumed.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -18,16 +18,18 @@ import shapely
 import shapely.affinity
 import shapely.ops
 
-from onemap.demo.allocate import Calibration
 from onemap.demo.attributes import CONSTRUCTION_GROUPS, bsm, recompute_areas
 from onemap.demo.boundaries import CRS, GRID
 from onemap.demo.context import COS0, from_local, metres_to_local, to_local
 from onemap.demo.controls import URBAN_USE, Controls
-from onemap.demo.county import CountyBase
 from onemap.demo.targets import FARMLAND_CODES
 from onemap.demo.tessellate import local_area_m2
 from onemap.geometry.area import ellipsoidal_area
 from onemap.standards.landuse import construction_codes, land_classes
+
+if TYPE_CHECKING:
+    from onemap.demo.allocate import Calibration
+    from onemap.demo.county import CountyBase
 
 MIN_PATCH_M2, MIN_WIDTH_M = 600.0, 20.0
 BASE_COUNTS = {"urban_growth_legal": 3, "illegal_construction_farmland": 2,
@@ -308,8 +310,8 @@ def _mining_changes(ed: _Editor, base: CountyBase, codes: np.ndarray, rng: np.ra
     for m in mines:
         if len(out) >= want:
             break
-        for j in tree.query(ed.geoms[m], predicate="intersects"):
-            j = int(j)
+        for hit in tree.query(ed.geoms[m], predicate="intersects"):
+            j = int(hit)
             if j == m or j in ed.used or not codes[j].startswith("03"):
                 continue
             edge = shapely.intersection(ed.geoms[m], ed.geoms[j], grid_size=GRID)

@@ -11,7 +11,7 @@ points sit on village edges on steep ground.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import numpy as np
@@ -21,10 +21,12 @@ import shapely
 from onemap.demo.allocate import redline_score
 from onemap.demo.boundaries import CRS, GRID
 from onemap.demo.context import from_local, metres_to_local, to_local
-from onemap.demo.county import CountyBase
 from onemap.demo.targets import FARMLAND_CODES
 from onemap.demo.tessellate import local_area_m2
 from onemap.geometry.area import ellipsoidal_area
+
+if TYPE_CHECKING:
+    from onemap.demo.county import CountyBase
 
 Records = list[dict[str, Any]]
 Geoms = list[Any]

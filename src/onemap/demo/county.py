@@ -3,18 +3,22 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import shapely
 
 from onemap.demo.allocate import STRIP_CODES, classify, features
 from onemap.demo.attributes import build_dltb
-from onemap.demo.context import ProvinceContext
 from onemap.demo.errors import UnknownDemoCounty
 from onemap.demo.models import SCALE_DENSITY
 from onemap.demo.tessellate import tessellate_county
 from onemap.demo.townships import AdminUnits, make_admin_units
+
+if TYPE_CHECKING:
+    import geopandas as gpd
+
+    from onemap.demo.context import ProvinceContext
 
 
 @dataclass

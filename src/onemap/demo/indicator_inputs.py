@@ -21,7 +21,7 @@ The same seed gives the same inputs.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 from pydantic import BaseModel
@@ -30,8 +30,12 @@ from onemap.indicators.catalog import ensure_catalog
 from onemap.indicators.models import ValueSource
 from onemap.indicators.records import Key, append_quota, append_values, current_map
 from onemap.indicators.service import refresh_derived, refresh_spatial_indicators
-from onemap.store.access import Actor
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 ENTERED_BY = "演示统计数据 demo statistics (synthetic)"
 PROVINCE_SERIES: dict[str, dict[int, float]] = {

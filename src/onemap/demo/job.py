@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
@@ -10,6 +10,9 @@ from onemap.demo.indicator_inputs import load_demo_statistics
 from onemap.demo.sites import write_sample_sites
 from onemap.store.workspace import Workspace
 from onemap.users.identity import local_operator
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class MainJobInputs(BaseModel):

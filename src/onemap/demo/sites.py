@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import shapely
@@ -11,7 +11,11 @@ from onemap.geometry.area import ellipsoidal_area
 from onemap.standards.crs import gauss_kruger_epsg, zone_for_longitude
 from onemap.store.formats.coordinate_txt import write_coordinate_txt
 from onemap.store.formats.models import TxtParcel
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from onemap.store.workspace import Workspace
 
 # (file stem, project name, control layer whose feature anchors the site, where, hectares)
 SAMPLE_SITES = [

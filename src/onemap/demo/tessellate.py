@@ -143,9 +143,10 @@ def eliminate_small(pieces: list[Any], kinds: list[str], min_area_m2: float,
     out, out_kinds = [], []
     for members in groups.values():
         merged.update(members)
-    for i, g in enumerate(geoms):
+    for i, geom in enumerate(geoms):
         if i in merged:
             continue
+        g = geom
         if i in groups:
             g = shapely.union_all([g, *geoms[groups[i]]])
             parts = _polygon_parts([g])

@@ -18,8 +18,8 @@ partitions (counties) in processes with :mod:`onemap.compute`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -27,6 +27,9 @@ import shapely
 
 from onemap.geometry.geodesic import ellipsoid, path_edge_area
 from onemap.standards.crs import CGCS2000_GEOGRAPHIC, transformer
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.intp]

@@ -7,11 +7,13 @@ meet. Partitions, tiles, site searches and query parameters all use these.
 from __future__ import annotations
 
 import math
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from onemap.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 BBox = tuple[float, float, float, float]
 
@@ -36,6 +38,7 @@ def boxes_meeting(boxes: npt.NDArray[np.float64], bbox: BBox) -> npt.NDArray[np.
 
     Examples
     --------
+    >>> import numpy as np
     >>> boxes_meeting(np.array([[0, 0, 1, 1], [3, 3, 4, 4]], dtype=float), (0.5, 0.5, 2, 2))
     array([ True, False])
 

@@ -8,10 +8,9 @@ reference) says what each indicator is and its target; how onemap obtains it
 from __future__ import annotations
 
 import csv
-from collections.abc import Mapping
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import select
 
@@ -19,10 +18,14 @@ from onemap.indicators.errors import IndicatorInputError, UnknownIndicator
 from onemap.indicators.models import Computation, Indicator, StatisticInput
 from onemap.indicators.schema import IndicatorRow
 from onemap.standards.landuse import construction_codes, farmland_codes
-from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 WHAT = "the indicator catalog"
 

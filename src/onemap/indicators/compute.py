@@ -8,7 +8,7 @@ indicator's unit (万亩, km2, 公顷, 亩) at the end.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -16,6 +16,9 @@ import pandas as pd
 from onemap.geometry.area import ellipsoidal_area
 from onemap.geometry.overlay import intersect_pairs
 from onemap.indicators.errors import IndicatorInputError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping
 
 M2_PER_UNIT: dict[str, float] = {
     "m2": 1.0, "km2": 1e6, "公顷": 1e4, "ha": 1e4, "亩": 10000.0 / 15.0,

@@ -32,11 +32,14 @@ since the baseline year.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from onemap.indicators.models import Evaluation, Indicator, Warning
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
 
 PLAUSIBLE_FACTOR = 2.0
 TREND_POINTS = 3

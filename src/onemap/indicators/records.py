@@ -7,14 +7,18 @@ A correction never updates a row: it adds one, and the newest row of a
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 
 from onemap.indicators.models import IndicatorValue, Quota, ValueRecord, ValueSource
 from onemap.indicators.schema import IndicatorQuotaRow, IndicatorValueRow
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable
+
+    from onemap.store.workspace import Workspace
 
 Key = tuple[str, str, int]
 

@@ -18,8 +18,8 @@ Statistics (import, entry, quotas) are in :mod:`onemap.indicators.statistics`.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING
 
-from onemap.compute.base import Executor
 from onemap.indicators import compute as k
 from onemap.indicators.catalog import ensure_catalog, list_indicators
 from onemap.indicators.errors import UnknownIndicator
@@ -37,9 +37,12 @@ from onemap.indicators.models import (
 from onemap.indicators.records import Key, append_values, current_map, now, read_quotas
 from onemap.indicators.spatial import compute_items, spatial_years, stat_series
 from onemap.standards.regions import region_prefix
-from onemap.store.access import Actor
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.compute.base import Executor
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
 Item = tuple[Key, float | None, ValueSource]

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
 import pyarrow.parquet as pq
 import shapely
 
-from onemap.compute.base import Executor
 from onemap.indicators import compute as k
 from onemap.indicators.models import Indicator, IndicatorValue, LayerRef, ValueSource
 from onemap.indicators.records import Key
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterable, Mapping
+
+    import numpy as np
+    import pandas as pd
+
+    from onemap.compute.base import Executor
+    from onemap.store.workspace import Workspace
 
 Item = tuple[Key, float | None, ValueSource]
 DLTB_COLUMNS = ["DLBM", "TBMJ", "KCMJ", "TBDLMJ"]

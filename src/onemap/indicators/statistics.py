@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from pydantic import BaseModel
@@ -22,9 +23,11 @@ from onemap.indicators.errors import IndicatorInputError
 from onemap.indicators.models import IndicatorValue, Quota, ValueSource
 from onemap.indicators.records import append_quota, append_values, read_values
 from onemap.indicators.service import refresh_derived
-from onemap.store.access import Actor
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 HEADERS = {"指标": "id", "指标代码": "id", "行政区代码": "region", "区域": "region",
            "年度": "year", "年份": "year", "数值": "value", "值": "value", "类型": "kind"}

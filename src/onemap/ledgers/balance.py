@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
 
 from onemap.ledgers.models import BalanceRow
 from onemap.standards.units import convert_area, round_half_up
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 def _row(county: str, year: int, out_m2: float, in_m2: float, entries: int) -> BalanceRow:

@@ -9,13 +9,12 @@ their county, downloads ``EXPORT``. A batch is posted county by county: each
 
 from __future__ import annotations
 
-from datetime import datetime
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from onemap.change.models import BatchSummary
 from onemap.change.service import get_batch, read_patches
 from onemap.errors import InvalidInput, NotFound
 from onemap.ledgers.balance import balances, roll_up
@@ -27,10 +26,15 @@ from onemap.ledgers.models import (
     PostResult,
 )
 from onemap.ledgers.schema import LedgerEntryRow, LedgerPostingRow
-from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from datetime import datetime
+
+    from onemap.change.models import BatchSummary
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 LEDGER = "in_out"  # 进出平衡
 WHAT = "the farmland ledger"

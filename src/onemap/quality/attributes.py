@@ -13,15 +13,19 @@ Rules (三调 database, TD/T 1057; tolerances in :class:`~onemap.quality.models.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
 from onemap.quality.findings import GeomArray, make_findings
-from onemap.quality.models import QcFinding, QcOptions
 from onemap.standards.landuse import farmland_codes, land_classes
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
+    from onemap.quality.models import QcFinding, QcOptions
 
 FloatArray = npt.NDArray[np.float64]
 
@@ -88,6 +92,7 @@ def check_area_fields(frame: pd.DataFrame, ids: Sequence[str], geoms: GeomArray,
 
     Examples
     --------
+    >>> from onemap.quality.models import QcOptions
     >>> df = pd.DataFrame({"DLBM": ["0101", "0301"], "TBMJ": [100.0, 50.0],
     ...                    "KCXS": [0.1, 0.1], "KCMJ": [10.0, 5.0], "TBDLMJ": [90.0, 45.0]})
     >>> got = check_area_fields(df, ["1", "2"], np.array([None, None]),

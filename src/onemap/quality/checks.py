@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-import shapely
 
 from onemap.geometry.area import ellipsoidal_area
 from onemap.quality.attributes import check_area_fields, check_codes
@@ -12,7 +12,12 @@ from onemap.quality.coverage import coverage_suspects, find_gaps, find_overlaps
 from onemap.quality.findings import make_findings
 from onemap.quality.geometry_checks import check_geometry, usable_geometries
 from onemap.quality.location import find_outside_county
-from onemap.quality.models import QcFinding, QcOptions
+
+if TYPE_CHECKING:
+    import pandas as pd
+    import shapely
+
+    from onemap.quality.models import QcFinding, QcOptions
 
 ID_FIELDS = ("BSM", "ZHDBH", "XKZH", "PZWH", "GDBH", "JCBH", "BABH")  # first present is the id
 

@@ -23,7 +23,7 @@ survey requires of 1:2000–1:10000 mapping only when they matter, and are kept.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,11 @@ import shapely
 
 from onemap.geometry.area import ellipsoidal_area
 from onemap.quality.findings import GeomArray, make_findings
-from onemap.quality.models import QcFinding
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from onemap.quality.models import QcFinding
 
 _POLYGONAL = (shapely.GeometryType.POLYGON, shapely.GeometryType.MULTIPOLYGON)
 

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 import shapely
 
 from onemap.quality.models import RULES, QcFinding
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
 
 GeomArray = npt.NDArray[np.object_]
 

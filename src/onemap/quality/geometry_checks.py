@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
 from onemap.quality.findings import GeomArray, make_findings
-from onemap.quality.models import QcFinding
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from onemap.quality.models import QcFinding
 
 
 def check_geometry(ids: Sequence[str], geoms: GeomArray, county: str) -> list[QcFinding]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
 
 from onemap.quality.findings import GeomArray, make_findings
-from onemap.quality.models import QcFinding
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+
+    from onemap.quality.models import QcFinding
 
 BOUNDARY_TOLERANCE_DEG = 1e-6  # ≈ 0.1 m (the sliver width tolerance): on the boundary is in
 

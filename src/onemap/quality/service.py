@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -17,17 +18,19 @@ import pyarrow.parquet as pq
 import shapely
 from sqlalchemy import insert, select
 
-from onemap.compute import Executor
 from onemap.errors import NotFound
 from onemap.quality.attributes import find_duplicate_ids
 from onemap.quality.checks import ID_FIELDS, check_county, feature_ids
 from onemap.quality.models import QcFinding, QcOptions, QcReport, QcRunSummary
 from onemap.quality.schema import QcFindingRow, QcRunRow
-from onemap.store.access import Actor
 from onemap.store.kinds import get_kind
 from onemap.store.partitions import read_partition
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.compute import Executor
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
 _FINDING_FIELDS = list(QcFinding.model_fields)

@@ -10,13 +10,15 @@ from __future__ import annotations
 import base64
 import io
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onemap.cases.models import ACTION_ZH, STATUS_ZH, CaseSheet
 from onemap.change.classify import default_rules
 from onemap.errors import MissingDependency
 from onemap.standards.units import convert_area
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {

@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-from onemap.cases.models import Case
-from onemap.change.models import BatchSummary, ChangePatch, MatrixCell
-from onemap.ledgers.models import LedgerReport
 from onemap.reports.xlsx import AREA_FORMAT, INTEGER_FORMAT, XlsxColumn, XlsxSheet, write_xlsx
 from onemap.standards.landuse import land_classes
+
+if TYPE_CHECKING:
+    from collections.abc import Sequence
+    from pathlib import Path
+
+    from onemap.cases.models import Case
+    from onemap.change.models import BatchSummary, ChangePatch, MatrixCell
+    from onemap.ledgers.models import LedgerReport
 
 C = XlsxColumn
 

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from onemap.errors import InvalidInput, MissingDependency
 from onemap.indicators.catalog import list_indicators
 from onemap.indicators.evaluate import basis_of, rule_text
-from onemap.indicators.models import Evaluation, EvaluationSet, IndicatorValue, ReportMode
 from onemap.indicators.service import export_report
 from onemap.reports.indicator_charts import indicator_chart_png, warning_map_png
 from onemap.reports.xlsx import XlsxColumn, XlsxSheet, write_xlsx
-from onemap.store.access import Actor
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.indicators.models import Evaluation, EvaluationSet, IndicatorValue, ReportMode
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 TITLES = {
     "zh": {"annual": "国土空间规划实施年度体检报告", "midterm": "“十四五”规划实施中期评估报告",

@@ -9,7 +9,6 @@ axes aspect set to 1/cos(latitude) so shapes are not stretched.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -21,6 +20,8 @@ from onemap.standards.colors import color_for, level1_color
 from onemap.standards.landuse import land_classes, level1_groups
 
 if TYPE_CHECKING:
+    from collections.abc import Sequence
+
     import geopandas as gpd
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure

@@ -7,11 +7,8 @@ by default, English with ``lang="en"``. The PDF embeds the Noto CJK fonts.
 from __future__ import annotations
 
 import base64
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
-
-import geopandas as gpd
+from typing import TYPE_CHECKING, Any
 
 from onemap.errors import InvalidInput, MissingDependency
 from onemap.reports.review_map import site_map_png
@@ -19,6 +16,11 @@ from onemap.reports.xlsx import AREA_FORMAT, XlsxColumn, XlsxSheet, write_xlsx
 from onemap.review.models import SEVERITY_ZH, BatchSummary, SiteReview
 from onemap.standards.landuse import get_land_class, is_known_code
 from onemap.standards.units import convert_area
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import geopandas as gpd
 
 LABELS: dict[str, dict[str, str]] = {
     "zh": {

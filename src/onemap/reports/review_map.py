@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import io
 import math
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import geopandas as gpd
 
 # Control layers drawn as outlines: kind → (edge colour, line style, hatch, zh, en).
 CONTROL_STYLES: dict[str, tuple[str, str, str, str, str]] = {

@@ -6,12 +6,15 @@ A small shared helper: any capability describes its columns once
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
 
 AREA_FORMAT = "#,##0.00"
 INTEGER_FORMAT = "#,##0"
@@ -85,7 +88,7 @@ def write_xlsx(path: str | Path, sheets: Sequence[XlsxSheet]) -> Path:
             out = []
             for col in sheet.columns:
                 value = record.get(col.key)
-                if value is not None and isinstance(value, float) and value != value:
+                if isinstance(value, float) and math.isnan(value):
                     value = None  # NaN → empty cell
                 cell = WriteOnlyCell(ws, value=value)
                 if col.number_format:

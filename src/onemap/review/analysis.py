@@ -7,9 +7,8 @@ sums. Every area is ellipsoidal (m² on CGCS2000, geodesic edges).
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
@@ -20,6 +19,11 @@ from onemap.review.errors import SiteRejected
 from onemap.review.models import HazardPointHit, ParcelFigures, ProjectInfo
 from onemap.standards.crs import gauss_kruger_epsg, transformer, zone_for_longitude
 from onemap.standards.landuse import DRY, FIELD_RIDGE, IRRIGATED, PADDY, construction_codes
+
+if TYPE_CHECKING:
+    from collections.abc import Mapping
+
+    import geopandas as gpd
 
 # Polygon control layers whose overlap area is reported (layer kind → figure name).
 AREA_KINDS: dict[str, str] = {

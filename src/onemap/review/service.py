@@ -15,7 +15,7 @@ import threading
 import time
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import shapely
@@ -46,13 +46,15 @@ from onemap.review.models import (
 )
 from onemap.review.rules import decide_verdict, evaluate_rules, parse_rules
 from onemap.review.schema import ReviewRow
-from onemap.store.access import Actor
 from onemap.store.db import utc_now as _now
 from onemap.store.kinds import get_kind
 from onemap.store.partitions import GEOGRAPHIC_CRS
 from onemap.store.policy import Action
 from onemap.store.reader import WorkspaceReader
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 _log = logging.getLogger(__name__)
 

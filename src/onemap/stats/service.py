@@ -6,12 +6,10 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pyarrow.parquet as pq
 
-from onemap.compute import Executor
 from onemap.errors import NotFound
 from onemap.stats.models import LEVELS, AdminLevel, StatsTable
 from onemap.stats.tabulate import (
@@ -21,9 +19,16 @@ from onemap.stats.tabulate import (
     combine_tabulations,
     tabulate_partition,
 )
-from onemap.store.access import Actor
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import pandas as pd
+
+    from onemap.compute import Executor
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
 ADMIN_KINDS = ("admin_province", "admin_city", "admin_county", "admin_township")

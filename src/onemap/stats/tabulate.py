@@ -17,7 +17,7 @@ of the survey database), so tables match a hand computation to the cent.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -29,6 +29,9 @@ from pydantic import TypeAdapter
 from onemap.standards.landuse import FIELD_RIDGE, land_classes, level1_groups
 from onemap.stats.errors import StatsInputError
 from onemap.stats.models import TOTAL_CODE, AdminLevel, StatsRow
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Mapping, Sequence
 
 NEEDED_COLUMNS = ("ZLDWDM", "DLBM", "TBMJ", "KCMJ", "TBDLMJ")
 REQUIRED_COLUMNS = ("ZLDWDM", "DLBM", "TBMJ")

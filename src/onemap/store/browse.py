@@ -6,16 +6,20 @@ visible layers and in-scope counties are listed, found or exported.
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyogrio
 
-from onemap.geometry.bbox import BBox
 from onemap.store.kinds import get_kind
 from onemap.store.models import FieldInfo, LayerSummary, Region, SearchHit
 from onemap.store.policy import Action, sensitive_fields
-from onemap.store.reader import LayerEntry, ScopedReader
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from onemap.geometry.bbox import BBox
+    from onemap.store.reader import LayerEntry, ScopedReader
 
 EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
     "geojson": ("GeoJSON", ".geojson", "application/geo+json"),

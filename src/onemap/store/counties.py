@@ -12,8 +12,8 @@ county holding most of them.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
@@ -22,6 +22,9 @@ import shapely
 from onemap.geometry.area import ellipsoidal_area
 from onemap.geometry.overlay import intersect_pairs
 from onemap.store.kinds import COUNTY_COLUMN, LayerKind
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 IntArray = npt.NDArray[np.intp]
 FloatArray = npt.NDArray[np.float64]

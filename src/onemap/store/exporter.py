@@ -12,18 +12,21 @@ import os
 import shutil
 import uuid
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pandas as pd
 from pyproj import CRS
 
 from onemap.errors import CrsError, NotFound, ScopeViolation
 from onemap.standards.crs import crs_from_user
-from onemap.store.access import Actor
 from onemap.store.formats.base import format_for_path, get_format
 from onemap.store.formats.features import write_features
 from onemap.store.formats.models import ExportReport
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 
 def export_layer(

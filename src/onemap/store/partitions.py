@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pyarrow.parquet as pq
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 GEOGRAPHIC_CRS = "EPSG:4490"
 # Rows per Parquet row group: with Hilbert-sorted rows, a bbox read skips the row groups

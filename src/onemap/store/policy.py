@@ -62,7 +62,8 @@ ACTION_ZH: dict[Action, str] = {
 }
 
 
-def refusal(actor: Actor, action: Action, region: str | None = None, *,
+# PLR0911: one return per rule of the policy, in order
+def refusal(actor: Actor, action: Action, region: str | None = None, *,  # noqa: PLR0911
             classification: str = "internal", published: bool = True) -> str | None:
     """Why ``actor`` may not take ``action`` on an object of ``region``; None if it may.
 

@@ -19,11 +19,10 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from collections.abc import Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -35,13 +34,18 @@ from sqlalchemy import select
 
 from onemap.errors import NotFound
 from onemap.geometry.bbox import BBox, bboxes_meet
-from onemap.store.access import Actor
 from onemap.store.kinds import COUNTY_COLUMN, get_kind
 from onemap.store.models import LayerInfo, PartitionInfo
 from onemap.store.partitions import GEOGRAPHIC_CRS, read_partition
 from onemap.store.policy import Action, allows, desensitise, layer_visible, public_geometries
 from onemap.store.schema import LayerRow
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from collections.abc import Iterable, Iterator
+    from pathlib import Path
+
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 DEFAULT_CACHE_BYTES = 3 * 2**30
 """Memory the partition cache may hold by default (decoded frames and indexes)."""

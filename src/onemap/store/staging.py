@@ -16,7 +16,10 @@ import shutil
 import socket
 import time
 import uuid
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 STAGING_DIR = ".import-staging"
 STALE_AFTER_S = 24 * 3600  # folders of unknown owners (other hosts, old names)

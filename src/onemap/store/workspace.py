@@ -7,7 +7,7 @@ import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any, NamedTuple, cast
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import geopandas as gpd
 import pandas as pd
@@ -25,7 +25,6 @@ from onemap.geometry.area import ellipsoidal_area
 from onemap.geometry.bbox import BBox, bboxes_meet
 from onemap.standards.regions import DEFAULT_ROOT_REGION
 from onemap.store import audit_chain, policy
-from onemap.store.access import Actor
 from onemap.store.config import (
     CATALOG_FILE,
     CONFIG_FILE,
@@ -47,6 +46,9 @@ from onemap.store.partitions import (
     write_partition,
 )
 from onemap.store.schema import AuditHeadRow, AuditRow, LayerRow, PartitionRow
+
+if TYPE_CHECKING:
+    from onemap.store.access import Actor
 
 Progress = Callable[[int, int, str], None]
 
@@ -440,7 +442,7 @@ class Workspace:
         caller's transaction takes the entry and the head move back together.
         """
         # Core statements on the tables: no ORM bookkeeping on this hot path
-        head, log = cast(Table, AuditHeadRow.__table__), cast(Table, AuditRow.__table__)
+        head, log = cast("Table", AuditHeadRow.__table__), cast("Table", AuditRow.__table__)
         moved = s.execute(update(head).where(head.c.id == 1)
                           .values(last_id=head.c.last_id + 1)
                           .returning(head.c.last_id, head.c.hash)).one()

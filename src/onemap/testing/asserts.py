@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-import geopandas as gpd
+from typing import TYPE_CHECKING
+
 import numpy as np
 import numpy.typing as npt
 import shapely
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 
 def assert_areas_close(actual: npt.ArrayLike, expected: npt.ArrayLike, *, rel: float = 1e-9,

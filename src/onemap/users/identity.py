@@ -13,11 +13,14 @@ from __future__ import annotations
 
 import getpass
 import os
+from typing import TYPE_CHECKING
 
 from onemap.errors import AuthenticationFailed, NotFound
 from onemap.store.access import Actor, Role
-from onemap.store.workspace import Workspace
 from onemap.users.service import UserService
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 ANONYMOUS = "anonymous"
 LOCAL_PREFIX = "os:"  # account names cannot hold ':', so a local operator never passes for one

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import secrets
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -12,7 +13,6 @@ from onemap.errors import AuthenticationFailed, Conflict, InvalidInput, LoginReq
 from onemap.store.access import Actor, Role
 from onemap.store.db import utc_now as _now
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
 from onemap.users.models import (
     TOKEN_DAYS,
     TOKEN_MAX_DAYS,
@@ -29,6 +29,9 @@ from onemap.users.passwords import (
     verify_password,
 )
 from onemap.users.schema import SessionRow, TokenRow, UserRow
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 SESSION_DAYS = 7
 ANONYMOUS = "anonymous"  # the audit actor of a failed login (never the typed name)

@@ -27,10 +27,13 @@ import ipaddress
 import math
 import threading
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from onemap.errors import TooManyAttempts
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 WINDOW = 900.0  # seconds a failure is remembered
 FREE_FAILURES = 5  # failures before the back-off starts (per client, per name)

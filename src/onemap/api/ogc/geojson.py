@@ -21,7 +21,7 @@ def _plain(value: Any) -> Any:
     if value is None or isinstance(value, str | int | float | bool):
         return value
     try:
-        if value != value:  # pandas NA / NaT
+        if value != value:  # noqa: PLR0124 (NaN, NA and NaT are the values unequal to themselves)
             return None
     except (TypeError, ValueError):
         return None

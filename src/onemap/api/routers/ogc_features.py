@@ -100,7 +100,8 @@ def _bbox(text: str | None, bbox_crs: int | None) -> BBox | None:
     return ogc_crs.bbox_to_storage(parse_bbox(text, allow_3d=True), bbox_crs)
 
 
-def build_router(ctx: AppContext) -> APIRouter:
+# PLR0915: a factory: each route is a few statements
+def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
     """Return the OGC API – Features routes."""
     router = APIRouter(tags=["OGC API Features 要素服务"])
     max_limit = ctx.settings.features_max_limit

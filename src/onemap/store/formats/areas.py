@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
@@ -14,6 +14,9 @@ from onemap.standards.units import convert_area
 from onemap.store.formats.features import load_features
 from onemap.store.formats.models import FeatureArea
 from onemap.store.formats.naming import named_source
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 ID_COLUMNS = ("BSM", "DKBH", "ID", "id", "FID", "OBJECTID", "XKZH", "PZWH", "GDBH", "JCBH")
 NAME_COLUMNS = ("DKMC", "XMMC", "BHQMC", "KQMC", "MC", "XZQMC", "DLMC", "NAME", "name")

@@ -13,10 +13,12 @@ from dataclasses import dataclass, field
 from functools import cache
 from importlib.metadata import entry_points
 from pathlib import Path
-
-import geopandas as gpd
+from typing import TYPE_CHECKING
 
 from onemap.errors import InvalidInput
+
+if TYPE_CHECKING:
+    import geopandas as gpd
 
 ENTRY_POINT_GROUP = "onemap.formats"
 

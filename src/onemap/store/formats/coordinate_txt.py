@@ -323,7 +323,7 @@ def _decimals(precision: str) -> int:
 
 
 def _clean(value: object) -> str:
-    text = "" if value is None or value != value else str(value)  # NaN check
+    text = "" if value is None or value != value else str(value)  # noqa: PLR0124 (NaN, NA and NaT are the values unequal to themselves)
     return text.replace(",", "，").replace("@", "＠").replace("\n", " ").strip()
 
 
@@ -396,7 +396,7 @@ def _parcel_from_row(index: int, row: object) -> TxtParcel:
     def get(*names: str) -> str:
         for n in names:
             value = getattr(row, n, None)
-            if value is not None and value == value and str(value) != "":
+            if value is not None and value == value and str(value) != "":  # noqa: PLR0124 (NaN, NA and NaT are the values unequal to themselves)
                 return str(value)
         return ""
 

@@ -25,11 +25,10 @@ from __future__ import annotations
 import shutil
 import tempfile
 import zipfile
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 from pyproj import CRS
 
@@ -44,6 +43,11 @@ from onemap.standards.crs import (
 from onemap.store.formats.base import FileFormat, RawFeatures, format_for_path, get_format
 from onemap.store.formats.models import SourceInfo
 from onemap.store.formats.naming import named_source
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
+    import geopandas as gpd
 
 CHINA_LONLAT = (73.0, 3.0, 136.0, 54.0)  # generous bounds of China's territory, degrees
 
@@ -212,7 +216,8 @@ _OTHER_DATUMS = ("Xian 1980", "Beijing 1954", "Xian_1980", "Beijing_1954", "Xi'a
 _GRS80 = (6_378_137.0, 298.257222101)
 
 
-def identify_crs(crs: CRS, path: str = "") -> CRS:
+# PLR0911: one return per CRS rule, in order
+def identify_crs(crs: CRS, path: str = "") -> CRS:  # noqa: PLR0911
     """Return the EPSG CRS a file's CRS denotes (ESRI or hand-written .prj), refusing old datums.
 
     A Transverse Mercator on the CGCS2000/GRS80 ellipsoid with a central meridian on a

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pyarrow.parquet as pq
 
 from onemap.errors import ImportRejected
 from onemap.store.formats.base import FileFormat, RawFeatures
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class GeoParquetFormat(FileFormat):

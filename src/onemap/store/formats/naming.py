@@ -11,11 +11,14 @@ dropped from its sidecars (``.dbf``, ``.prj``) and unpacked members.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from onemap.errors import OnemapError
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
 
 
 def relabel(text: str, path: Path, name: str) -> str:

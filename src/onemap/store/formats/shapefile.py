@@ -17,9 +17,8 @@ from __future__ import annotations
 import codecs
 import struct
 from dataclasses import dataclass, field
-from pathlib import Path
+from typing import TYPE_CHECKING
 
-import geopandas as gpd
 import numpy as np
 import pandas as pd
 import pyogrio
@@ -27,6 +26,11 @@ import pyogrio
 from onemap.errors import ImportRejected, InvalidInput
 from onemap.store.formats.base import FileFormat, RawFeatures
 from onemap.store.formats.vector import count_ogr, read_ogr, write_ogr
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    import geopandas as gpd
 
 _LDID_CP936 = 0x4D
 _CPG_NAMES = {"936": "GBK", "cp936": "GBK", "gb2312": "GBK", "65001": "UTF-8", "utf8": "UTF-8"}

@@ -10,6 +10,7 @@
 from __future__ import annotations
 
 import io
+import math
 from pathlib import Path
 
 import geopandas as gpd
@@ -92,7 +93,7 @@ def _write_xlsx(frame: pd.DataFrame, path: Path, sheet: str) -> None:
 
 
 def _xlsx_value(value: object) -> object:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
+    if value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA:
         return None
     if isinstance(value, str) and len(value) > XLSX_CELL_LIMIT:
         raise InvalidInput(f"a cell holds {len(value):,} characters, more than XLSX allows "

@@ -3,13 +3,17 @@
 from __future__ import annotations
 
 import re
+from typing import TYPE_CHECKING
 
 import numpy as np
 import shapely
-from shapely.geometry.base import BaseGeometry
 
 from onemap.errors import CoordinateFileError
-from onemap.store.formats.models import TxtRing
+
+if TYPE_CHECKING:
+    from shapely.geometry.base import BaseGeometry
+
+    from onemap.store.formats.models import TxtRing
 
 _AT = re.compile(r"\[\s*([-+0-9.eE]+)\s+([-+0-9.eE]+)")
 
@@ -101,7 +105,8 @@ def _explain(geom: BaseGeometry) -> str:
     reason = str(shapely.is_valid_reason(geom))
     m = _AT.search(reason)
     if m:  # report in surveying order: X = northing, Y = easting
-        return f"{reason.split('[')[0]} at X={float(m.group(2)):.3f}, Y={float(m.group(1)):.3f}"
+        head = reason.split("[", maxsplit=1)[0]
+        return f"{head} at X={float(m.group(2)):.3f}, Y={float(m.group(1)):.3f}"
     return reason
 
 

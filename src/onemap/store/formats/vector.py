@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import shutil
 import warnings
-from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import geopandas as gpd
 import pyogrio
@@ -24,6 +23,9 @@ from pyogrio.errors import (
 
 from onemap.errors import ImportRejected, InvalidInput
 from onemap.store.formats.base import FileFormat, RawFeatures
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 _GDAL_ERRORS = (DataSourceError, DataLayerError, FeatureError, FieldError, GeometryError,
                 OSError)

@@ -8,16 +8,20 @@ every value that does not fit (not a number, a required field left empty).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 
 from onemap.errors import ImportRejected, InvalidInput
-from onemap.store.formats.features import LoadedFeatures
 from onemap.store.kinds import COUNTY_COLUMN, FieldSpec, LayerKind
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from onemap.store.formats.features import LoadedFeatures
 
 Reasons = dict[int, list[str]]  # position in the chunk → why the feature is rejected
 

@@ -6,10 +6,11 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from sqlalchemy import select
 
 from onemap.errors import ImportRejected, NotFound
-from onemap.store.access import Actor
 from onemap.store.formats.models import (
     ImportReport,
     ImportRequest,
@@ -29,7 +30,10 @@ from onemap.store.kinds import get_kind
 from onemap.store.policy import Action
 from onemap.store.schema import LayerRow
 from onemap.store.staging import sweep_stale
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 
 def import_file(ws: Workspace, request: ImportRequest, *, actor: Actor,

@@ -13,14 +13,18 @@ from __future__ import annotations
 import hashlib
 import itertools
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
+from typing import TYPE_CHECKING
 
 from onemap.store.formats.features import LoadedFeatures, iter_features
-from onemap.store.formats.models import ImportRequest, SourceInfo
 from onemap.store.formats.naming import named_source, relabel
 from onemap.store.formats.vector import list_layer_names
+
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+    from pathlib import Path
+
+    from onemap.store.formats.models import ImportRequest, SourceInfo
 
 # Feature-class names in national deliverables (三调 county databases, 三区三线 results).
 STANDARD_LAYERS: dict[str, tuple[str, ...]] = {

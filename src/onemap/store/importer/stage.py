@@ -11,16 +11,19 @@ from __future__ import annotations
 import contextlib
 import shutil
 from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
 
-from onemap.store.access import Actor
-from onemap.store.formats.models import ImportRequest, SourceInfo
 from onemap.store.kinds import COUNTY_COLUMN
-from onemap.store.models import LayerInfo
 from onemap.store.staging import new_staging_folder
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.access import Actor
+    from onemap.store.formats.models import ImportRequest, SourceInfo
+    from onemap.store.models import LayerInfo
+    from onemap.store.workspace import Workspace
 
 Progress = Callable[[int, int, str], None]
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import numpy as np
@@ -21,7 +22,6 @@ import shapely
 
 from onemap.errors import ScopeViolation
 from onemap.standards.landuse import land_classes
-from onemap.store.access import Actor
 from onemap.store.counties import (
     BOUNDARY_TOLERANCE_M,
     check_claims,
@@ -32,7 +32,10 @@ from onemap.store.formats.models import ImportRequest, RejectedFeature, Repaired
 from onemap.store.importer.normalise import NormalisedChunk, Reasons, add_reasons
 from onemap.store.kinds import COUNTY_COLUMN, LayerKind
 from onemap.store.policy import Action
-from onemap.store.workspace import Workspace
+
+if TYPE_CHECKING:
+    from onemap.store.access import Actor
+    from onemap.store.workspace import Workspace
 
 CODE_FIELDS = ("DLBM", "KCDLBM")  # land-use code fields checked against the 三调 classes
 ID_FIELDS = ("BSM", "DKBH", "PZWH", "GDBH", "XKZH", "ZHDBH", "JCBH", "XZQDM")
