@@ -127,12 +127,6 @@ class AuthenticationFailed(OnemapError):
     code = "authentication_failed"
 
 
-class TooManyAttempts(AuthenticationFailed):
-    """Logins from this client or for this name are paused for ``retry_after`` seconds (429)."""
-
-    code = "too_many_attempts"
-
-
 class CrossSiteRequest(OnemapError):
     """A state-changing request from a foreign origin or without the CSRF token (403)."""
 

@@ -17,9 +17,10 @@ from collections.abc import Callable
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from onemap.errors import AuthenticationFailed, TooManyAttempts
+from onemap.errors import AuthenticationFailed
 from onemap.store.access import Actor
 from onemap.store.workspace import Workspace
+from onemap.users.errors import TooManyAttempts
 from onemap.users.identity import ANONYMOUS, Identity
 from onemap.users.models import User
 from onemap.users.service import SESSION_DAYS, UserService

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from onemap import errors as e
+from onemap.users.errors import TooManyAttempts
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
@@ -19,7 +20,7 @@ STATUS: list[tuple[type[e.OnemapError], int]] = [
     (e.LoginRequired, 401),
     (e.ScopeViolation, 403),
     (e.CrossSiteRequest, 403),
-    (e.TooManyAttempts, 429),
+    (TooManyAttempts, 429),
     (e.AuthenticationFailed, 401),
     (e.MissingDependency, 501),
     (e.WorkspaceError, 500),

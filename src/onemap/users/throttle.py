@@ -30,7 +30,7 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from onemap.errors import TooManyAttempts
+from onemap.users.errors import TooManyAttempts
 
 if TYPE_CHECKING:
     from collections.abc import Callable
