@@ -11,11 +11,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
+from actors import bearer_headers
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
-from onemap.users.models import UserCreate
 from onemap.users.service import UserService
 
 from fastapi.testclient import TestClient
@@ -30,13 +30,9 @@ PASSWORD = "admin-scope-password"
 @pytest.fixture
 def env(tmp_path: Path) -> Iterator[tuple[Workspace, TestClient, dict[str, dict[str, str]]]]:
     ws = Workspace.create(tmp_path / "ws")
-    users = UserService(ws)
-    headers = {}
-    for name, role, regions in (("prov", Role.ADMIN, ["360000"]),
-                                ("admin111", Role.ADMIN, ["360111"]),
-                                ("ana111", Role.ANALYST, ["360111"])):
-        users.add_user(UserCreate(username=name, password=PASSWORD, role=role, regions=regions))
-        headers[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
+    headers = bearer_headers(ws, [("prov", Role.ADMIN, ["360000"]),
+                                  ("admin111", Role.ADMIN, ["360111"]),
+                                  ("ana111", Role.ANALYST, ["360111"])])
     yield ws, TestClient(create_app(ApiSettings(workspace=ws.root), ws)), headers
     ws.close()
 

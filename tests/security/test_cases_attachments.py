@@ -16,13 +16,12 @@ import pytest
 from PIL import Image
 from sqlalchemy import func, select
 
+from actors import bearer_headers
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.cases.schema import AttachmentRow, CaseEventRow
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
-from onemap.users.models import UserCreate
-from onemap.users.service import UserService
 
 from fastapi.testclient import TestClient
 
@@ -43,13 +42,8 @@ def _jpeg() -> bytes:
 def env(tmp_path_factory: pytest.TempPathFactory):
     ws = Workspace.create(tmp_path_factory.mktemp("sec-att") / "ws")
     write_world(ws)
-    users = UserService(ws)
-    headers = {}
-    for name, role, regions in [("prov", Role.ADMIN, ["360000"]),
-                                ("west", Role.ANALYST, ["360111"])]:
-        users.add_user(UserCreate(username=name, password="secret-password-1", role=role,
-                                  regions=regions))
-        headers[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
+    headers = bearer_headers(ws, [("prov", Role.ADMIN, ["360000"]),
+                                  ("west", Role.ANALYST, ["360111"])])
     client = TestClient(create_app(ApiSettings(workspace=ws.root), ws))
     batch = client.post("/change/batches", json={"from_year": 2019, "to_year": 2020},
                         headers=headers["prov"]).json()

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import shapely.geometry
 
-from actors import SYSTEM
+from actors import SYSTEM, bearer_headers
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.change import service
@@ -22,8 +22,6 @@ from onemap.change.models import BatchSummary, ChangePatch
 from onemap.change.scores import TruthItem, score_detection
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
-from onemap.users.models import UserCreate
-from onemap.users.service import UserService
 
 from fastapi.testclient import TestClient
 
@@ -42,12 +40,7 @@ def env(tmp_path_factory: pytest.TempPathFactory):
              for t in truth]
     batch = service.detect_changes(ws, SYSTEM, from_year=2019, to_year=2020, truth=items,
                                    truth_name="change_world").batch
-    users = UserService(ws)
-    headers = {}
-    for name, role, regions in USERS:
-        users.add_user(UserCreate(username=name, password="secret-password-1", role=role,
-                                  regions=regions))
-        headers[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
+    headers = bearer_headers(ws, USERS)
     client = TestClient(create_app(ApiSettings(workspace=ws.root), ws))
     yield client, headers, ws, batch, items
     ws.close()

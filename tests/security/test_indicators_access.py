@@ -20,7 +20,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlalchemy import func, select
 
-from actors import SYSTEM
+from actors import SYSTEM, bearer_headers
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.indicators import service
@@ -29,8 +29,6 @@ from onemap.indicators.schema import IndicatorQuotaRow, IndicatorRow, IndicatorV
 from onemap.standards.landuse import farmland_codes
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
-from onemap.users.models import UserCreate
-from onemap.users.service import UserService
 
 from fastapi.testclient import TestClient
 
@@ -54,12 +52,7 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def env(demo_root: Path, tmp_path: Path):
     ws = Workspace.open(copy_demo(demo_root, tmp_path / "ws"))
-    users = UserService(ws)
-    headers = {}
-    for name, role, regions in USERS:
-        users.add_user(UserCreate(username=name, password="secret-password-1", role=role,
-                                  regions=regions))
-        headers[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
+    headers = bearer_headers(ws, USERS)
     client = TestClient(create_app(ApiSettings(workspace=ws.root), ws))
     yield client, headers, ws
     ws.close()

@@ -14,14 +14,13 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from actors import bearer_headers
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.ledgers.models import PostResult
 from onemap.ledgers.schema import LedgerEntryRow
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
-from onemap.users.models import UserCreate
-from onemap.users.service import UserService
 
 from fastapi.testclient import TestClient
 
@@ -46,12 +45,7 @@ def env(tmp_path: Path):
     ws = Workspace.create(tmp_path / "ws")
     write_world(ws)
     _farmland_out_in_the_east(ws)
-    users = UserService(ws)
-    headers = {}
-    for name, role, regions in USERS:
-        users.add_user(UserCreate(username=name, password="secret-password-1", role=role,
-                                  regions=regions))
-        headers[name] = {"Authorization": f"Bearer {users.create_token(name).token}"}
+    headers = bearer_headers(ws, USERS)
     client = TestClient(create_app(ApiSettings(workspace=ws.root), ws))
     batch = client.post("/change/batches", json={"from_year": 2019, "to_year": 2020},
                         headers=headers["prov"]).json()

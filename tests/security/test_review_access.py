@@ -24,7 +24,7 @@ from onemap.cli.main import create_cli
 from onemap.errors import AuthenticationFailed, ScopeViolation
 from onemap.review.schema import ReviewRow
 from onemap.review.service import ReviewService
-from onemap.store.access import Role
+from onemap.store.access import Actor, Role
 from onemap.store.workspace import Workspace
 from onemap.users.identity import Identity
 from onemap.users.models import UserCreate
@@ -91,13 +91,17 @@ def test_read_only_users_read_reviews_but_record_none(
     assert client.get("/reviews", headers=auth).status_code == 200
 
 
+def _edge(ws: Workspace) -> tuple[Identity, ReviewService, Actor, gpd.GeoDataFrame]:
+    """The county user of 360121 and a site of theirs 50 m from 360111."""
+    identity = Identity(ws)
+    site = gpd.GeoDataFrame({"parcel_id": ["E"], "name": [""]}, geometry=[EDGE], crs=4490)
+    return identity, ReviewService(ws), identity.for_username("east"), site
+
+
 def test_a_county_review_reads_only_its_county(
         world: tuple[Workspace, TestClient, dict[str, str]]) -> None:
     ws, _, _ = world
-    identity = Identity(ws)
-    service = ReviewService(ws)
-    east = identity.for_username("east")
-    site = gpd.GeoDataFrame({"parcel_id": ["E"], "name": [""]}, geometry=[EDGE], crs=4490)
+    identity, service, east, site = _edge(ws)
     mine = service.review(site, east, record=False)
     assert {c for v in mine.vintages for c in v.counties} == {"360121"}
     assert list(mine.totals.counties) == ["360121"]
@@ -109,10 +113,7 @@ def test_a_county_review_reads_only_its_county(
 def test_the_report_map_of_an_edge_site_shows_no_neighbour_parcel(
         world: tuple[Workspace, TestClient, dict[str, str]]) -> None:
     ws, _, _ = world
-    identity = Identity(ws)
-    service = ReviewService(ws)
-    east = identity.for_username("east")
-    site = gpd.GeoDataFrame({"parcel_id": ["E"], "name": [""]}, geometry=[EDGE], crs=4490)
+    identity, service, east, site = _edge(ws)
     review = service.review(site, east)
     _, _, layers = service.report_inputs(review.review_id, east, "html")
     assert set(layers["dltb"]["county"]) == {"360121"}
