@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml
 
 web: src/onemap/api/static/dist/.built
 
-src/onemap/api/static/dist/.built: web/package.json $(wildcard web/src/*) $(wildcard web/*.mjs)
+src/onemap/api/static/dist/.built: web/package.json $(shell find web/src -type f) $(wildcard web/*.mjs)
 	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; fi
 	@mkdir -p src/onemap/api/static/dist && touch $@
 

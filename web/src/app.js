@@ -1,6 +1,7 @@
 // onemap web map: MapLibre GL JS over our own OGC vector tiles, offline (no basemap service).
 import { t, setLang, currentLang, applyText, nameOf } from "./i18n.js";
-import { getJSON, postJSON, ApiError } from "./api.js";
+import { getJSON, postJSON, request, hasRoute, ApiError } from "./api.js";
+import { PANELS } from "./capabilities.js";
 import { state, buildTree, showLayer, defaultLayers, fillLayerIds, buildLegend } from "./layers.js";
 import { Sketch, renderReview, reviewGeometry, reviewFiles } from "./tools.js";
 import { loadStats, loadCases, loadIndicators } from "./panels.js";
@@ -78,6 +79,32 @@ async function identify(e) {
     .addTo(map);
 }
 
+// The tabs of the capability panels whose routes the server offers (capabilities.js).
+async function addCapabilityTabs() {
+  for (const panel of PANELS) {
+    if (!(await hasRoute(panel.route))) continue;
+    const btn = document.createElement("button");
+    btn.dataset.tab = panel.tab;
+    btn.dataset.capability = "1";
+    btn.textContent = panel.label[currentLang()] || panel.label.zh;
+    $("tabs").appendChild(btn);
+    const section = document.createElement("section");
+    section.id = `panel-${panel.tab}`;
+    section.className = "panel";
+    section.hidden = true;
+    $("sidebar").appendChild(section);
+  }
+}
+
+function renderCapability(tab) {
+  const panel = PANELS.find((p) => p.tab === tab);
+  if (!panel) return;
+  const el = $(`panel-${tab}`);
+  el.innerHTML = t("loading");
+  panel.render(el, { map, lang: currentLang(), t, getJSON, request })
+    .catch((err) => { el.innerHTML = `<p class="error">${esc(err.message)}</p>`; });
+}
+
 function setupTabs() {
   for (const btn of document.querySelectorAll("#tabs button")) {
     btn.addEventListener("click", () => {
@@ -85,6 +112,7 @@ function setupTabs() {
       for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${btn.dataset.tab}`;
       if (btn.dataset.tab === "cases") loadCases($("cases-body"), map);
       if (btn.dataset.tab === "indicators") loadIndicators($("indicators-body"), currentLang());
+      if (btn.dataset.capability) renderCapability(btn.dataset.tab);
     });
   }
 }
@@ -152,7 +180,11 @@ $("lang-btn").onclick = async () => {
   await loadLayers(false);
   // re-render the open panel in the new language
   const tab = document.querySelector("#tabs button.active");
-  if (tab && ["cases", "indicators"].includes(tab.dataset.tab)) tab.click();
+  for (const b of document.querySelectorAll("#tabs button[data-capability]")) {
+    const panel = PANELS.find((p) => p.tab === b.dataset.tab);
+    if (panel) b.textContent = panel.label[currentLang()] || panel.label.zh;
+  }
+  if (tab && (["cases", "indicators"].includes(tab.dataset.tab) || tab.dataset.capability)) tab.click();
   if (tab && tab.dataset.tab === "stats" && $("stats-body").innerHTML) $("stats-load").click();
 };
 $("county-select").onchange = (ev) => {
@@ -163,6 +195,7 @@ $("county-select").onchange = (ev) => {
 
 map.on("load", async () => {
   applyText();
+  await addCapabilityTabs();
   setupTabs();
   setupTools();
   state.colors = await getJSON("/styles/landuse.json");
