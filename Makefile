@@ -30,7 +30,7 @@ python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,postgres,bench]'
+	$(PY) -m pip install -q -e '.[dev,postgres,bench,dask]'
 	touch $@
 
 web: src/onemap/api/static/dist/.built
