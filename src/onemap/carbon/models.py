@@ -96,6 +96,12 @@ class Uncertainty(BaseModel):
     mean_tc: float
 
 
+class StockSeries(BaseModel):
+    """Stocks of several vintages (the CLI's ``--json`` for more than one ``--vintage``)."""
+
+    results: list[StockResult]
+
+
 class ConversionRow(BaseModel):
     """Stock change of one conversion (转换类型) in one county, e.g. 林地→建设用地."""
 
@@ -195,3 +201,16 @@ class ProjectList(BaseModel):
 
 
 StockResult.model_rebuild()
+StockSeries.model_rebuild()
+
+
+class CarbonMap(BaseModel):
+    """County choropleth (GeoJSON FeatureCollection): t C/ha and change per county."""
+
+    type: Literal["FeatureCollection"] = "FeatureCollection"
+    vintage: int
+    from_year: int | None = None
+    table: TableStamp
+    features: list[dict[str, object]] = Field(
+        description="one Feature per county in scope: properties county, name, "
+                    "density_tc_per_ha, total_tc, change_tc, change_tc_per_ha")

@@ -10,6 +10,7 @@ Access follows the one policy: reading is ``READ`` in each county, downloads ``E
 
 from __future__ import annotations
 
+import json
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,6 +28,7 @@ from onemap.carbon import uncertainty
 from onemap.carbon.densities import default_density_table, parse_density_table, with_overrides
 from onemap.carbon.errors import CarbonInputMissing, DensityTableError
 from onemap.carbon.models import (
+    CarbonMap,
     ChangeResult,
     DensityTable,
     ProjectList,
@@ -324,3 +326,52 @@ def list_projects(ws: Workspace, actor: Actor, *, table: DensityTable | None = N
                        total_budget_wan=float(sum(p.budget_wan for p in ranked)),
                        expected_gain_tc=float(sum(p.expected_gain_tc for p in ranked)),
                        realised_gain_tc=float(sum(p.realised_gain_tc or 0.0 for p in ranked)))
+
+
+def export_projects(ws: Workspace, actor: Actor, **kw: object) -> ProjectList:
+    """:func:`list_projects` for a download (``EXPORT``, audited ``carbon.export``)."""
+    ws.authorize(actor, Action.EXPORT, what="restoration projects")
+    listing = list_projects(ws, actor, **kw)  # type: ignore[arg-type]
+    ws.audit(actor.username, "carbon.export", "projects",
+             {"projects": [p.id for p in listing.projects]})
+    return listing
+
+
+def carbon_map(ws: Workspace, actor: Actor, vintage: int, *, from_year: int | None = None,
+               table: DensityTable | None = None, tolerance_deg: float = 0.002) -> CarbonMap:
+    """County choropleth of the stock (t C/ha) and, with ``from_year``, its change.
+
+    Geometry comes from the admin_county layer, simplified by ``tolerance_deg``; only the
+    counties the actor may read are in it.
+    """
+    table = table or default_density_table()
+    stock = carbon_stock(ws, actor, vintage, table=table)
+    before = (carbon_stock(ws, actor, from_year, table=table,
+                           counties=[r.region for r in stock.counties])
+              if from_year is not None and from_year in ws.vintages("dltb") else None)
+    prior = {r.region: r.total_tc for r in before.counties} if before else {}
+    geoms: dict[str, object] = {}
+    if ws.has_layer("admin_county"):
+        frame = ws.read_layer("admin_county", columns=["XZQDM"])
+        simple = shapely.simplify(frame.geometry.to_numpy(), tolerance_deg,
+                                  preserve_topology=True)
+        geoms = {str(c)[:6]: json.loads(g)
+                 for c, g in zip(frame["XZQDM"], shapely.to_geojson(simple), strict=True)}
+    features = []
+    for r in stock.counties:
+        change = r.total_tc - prior[r.region] if r.region in prior else None
+        features.append({"type": "Feature", "id": r.region, "geometry": geoms.get(r.region),
+                         "properties": {
+                             "county": r.region, "name": r.name,
+                             "density_tc_per_ha": r.density_tc_per_ha, "total_tc": r.total_tc,
+                             "area_ha": r.area_ha, "change_tc": change,
+                             "change_tc_per_ha": change / r.area_ha
+                             if change is not None and r.area_ha else None}})
+    return CarbonMap(vintage=vintage, from_year=from_year if before else None,
+                     table=table.stamp, features=features)
+
+
+def density_table(ws: Workspace, actor: Actor) -> DensityTable:
+    """The packaged density table with the source of every number (``READ``)."""
+    ws.authorize(actor, Action.READ, what=WHAT)
+    return default_density_table()
