@@ -78,7 +78,7 @@ def conversions(patches: pd.DataFrame, table: DensityTable) -> pd.DataFrame:
 
 
 def conversion_rows(conv: pd.DataFrame) -> list[ConversionRow]:
-    """The from × to matrix (t C) as models."""
+    """Return the from × to matrix (t C) as models."""
     return [ConversionRow(
         county=r.county, from_code=r.from_code, to_code=r.to_code,
         from_group=class_group(r.from_code), to_group=class_group(r.to_code),

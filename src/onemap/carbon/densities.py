@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import csv
 import hashlib
-import io
 import math
 from importlib import resources
 
@@ -107,13 +106,13 @@ def _entry(row: dict[str, str], path: str, line: int) -> DensityEntry:
     if not source:
         raise DensityTableError("every number needs its source (文献出处)", path=path,
                                 line=line)
-    return DensityEntry(codes=codes, pool=pool, tc_per_ha=value, low=low, high=high,  # type: ignore[arg-type]
+    return DensityEntry(codes=codes, pool=pool, tc_per_ha=value, low=low, high=high,
                         source=source, scope=_scope(row.get("scope") or "", path, line),
                         line=line)
 
 
 def parse_density_table(text: str, *, path: str = "carbon-densities.csv") -> DensityTable:
-    """Parse and validate a density table; raise :class:`DensityTableError` with its line.
+    r"""Parse and validate a density table; raise :class:`DensityTableError` with its line.
 
     Examples
     --------

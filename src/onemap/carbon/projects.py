@@ -80,7 +80,8 @@ def project_outcomes(projects: pd.DataFrame, baseline: dict[str, dict[str, float
     ``realised`` holds only projects whose check vintage exists; ``mines`` the ids of the
     abandoned-mine register (None: the workspace has none).
     """
-    areas = ellipsoidal_area(projects.geometry.to_numpy()) if len(projects) else []
+    areas: list[float] = (list(ellipsoidal_area(projects.geometry.to_numpy()))
+                          if len(projects) else [])
     out = []
     for row, area in zip(projects.to_dict("records"), areas, strict=True):
         pid, county, expected = str(row["XMBH"]), str(row["county"]), str(row["YQDL"])

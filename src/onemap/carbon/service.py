@@ -118,7 +118,7 @@ def county_names(ws: Workspace) -> dict[str, str]:
 
 def stock_table(ws: Workspace, vintage: int, counties: list[str], table: DensityTable,
                 workers: int = 1) -> pd.DataFrame:
-    """The :func:`onemap.carbon.stock.pool_stocks` table of ``counties`` (already authorised)."""
+    """Return the :func:`~onemap.carbon.stock.pool_stocks` table of authorised ``counties``."""
     parts = ws.partitions("dltb", vintage, counties=counties)
     jobs = [CountyAreaJob(p.county, str(ws.root / p.path), table.forest_type_column)
             for p in parts]
@@ -291,7 +291,7 @@ def _compositions(ws: Workspace, county: str, projects: pd.DataFrame,
 def list_projects(ws: Workspace, actor: Actor, *, table: DensityTable | None = None,
                   rank_by: str = "gain_per_wan", min_share: float = 0.8,
                   county: str | None = None) -> ProjectList:
-    """The ranked restoration project library (生态保护修复项目储备库) of the actor's counties.
+    """List the ranked restoration project library (生态保护修复项目储备库) of the actor's counties.
 
     Each project's baseline is the DLTB vintage before its start year, its realised
     outcome the first vintage at or after its end year (overlay with ellipsoidal areas).
@@ -372,6 +372,6 @@ def carbon_map(ws: Workspace, actor: Actor, vintage: int, *, from_year: int | No
 
 
 def density_table(ws: Workspace, actor: Actor) -> DensityTable:
-    """The packaged density table with the source of every number (``READ``)."""
+    """Return the packaged density table with the source of every number (``READ``)."""
     ws.authorize(actor, Action.READ, what=WHAT)
     return default_density_table()

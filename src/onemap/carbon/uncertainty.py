@@ -24,7 +24,7 @@ DEFAULT_SEED = 2020
 
 def sample_densities(table: DensityTable, draws: int = DEFAULT_DRAWS,
                      seed: int = DEFAULT_SEED) -> npt.NDArray[np.float64]:
-    """Return an (entries, draws) array of densities (t C/ha), triangular on low..high.
+    r"""Return an (entries, draws) array of densities (t C/ha), triangular on low..high.
 
     Examples
     --------

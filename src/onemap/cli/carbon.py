@@ -134,7 +134,7 @@ def projects_cmd(directory: Dir,
                  densities: Densities = None, overrides: Overrides = None,
                  xlsx: Annotated[Path | None, typer.Option(help="write FILE.xlsx")] = None,
                  user: UserOpt = "", json_: JsonOpt = False) -> None:
-    """The ranked restoration project library with expected and realised outcomes."""
+    """List the ranked restoration project library with expected and realised outcomes."""
     from onemap.carbon import service
 
     ws = Workspace.open(directory)

@@ -65,7 +65,8 @@ def write_change_xlsx(path: str | Path, result: ChangeResult) -> Path:
         XlsxColumn("未归因(吨碳)", "residual_tc", TC)]
     group_cols = [XlsxColumn("原地类", "from_group", width=16),
                   XlsxColumn("现地类", "to_group", width=16),
-                  XlsxColumn("面积(公顷)", "area_ha", TC), XlsxColumn("变化(吨碳)", "change_tc", TC),
+                  XlsxColumn("面积(公顷)", "area_ha", TC),
+                  XlsxColumn("变化(吨碳)", "change_tc", TC),
                   XlsxColumn("变化(吨CO2e)", "change_tco2e", TC)]
     matrix_cols = [XlsxColumn("行政区代码", "county", width=12),
                    XlsxColumn("原地类编码", "from_code", width=10),

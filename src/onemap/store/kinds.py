@@ -146,7 +146,8 @@ KINDS: dict[str, LayerKind] = {
                               _f("XMMC", "str", "项目名称"), _f("XMLX", "str", "项目类型"),
                               _f("TZJE", "float", "投资金额 (万元)"), _f("KSNF", "int", "开始年份"),
                               _f("JSNF", "int", "完成年份"), _f("YQDL", "str", "预期地类"),
-                              _f("FQKSBH", "str", "废弃矿山编号"), _f("XZQDM", "str", "行政区代码")),
+                              _f("FQKSBH", "str", "废弃矿山编号"),
+                              _f("XZQDM", "str", "行政区代码")),
                   versioned=False),
         LayerKind("generic", "自定义图层", "User layer", "自定义", "polygon", ()),
     ]

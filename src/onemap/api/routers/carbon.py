@@ -31,7 +31,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/densities", response_model=DensityTable)
     def densities(actor: Me) -> DensityTable:
-        """The density table (t C/ha per class and pool) with the source of every number."""
+        """Return the density table (t C/ha per class and pool) with the source of every number."""
         return service.density_table(ws, actor)
 
     @router.get("/stock", response_model=StockResult)
@@ -41,7 +41,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/stock.xlsx", response_class=FileResponse)
     def stock_xlsx(actor: Me, tasks: BackgroundTasks, vintage: Year) -> FileResponse:
-        """The stock as XLSX (by county, by land class)."""
+        """Return the stock as XLSX (by county, by land class)."""
         from onemap.reports.carbon_tables import write_stock_xlsx
 
         result = service.export_stock(ws, actor, vintage)
@@ -57,7 +57,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/change.xlsx", response_class=FileResponse)
     def change_xlsx(actor: Me, tasks: BackgroundTasks, from_year: Year, to_year: Year,
                     batch_id: Batch = None) -> FileResponse:
-        """The change as XLSX: by county, by conversion type, from × to matrix (t C)."""
+        """Return the change as XLSX: by county, by conversion type, from × to matrix (t C)."""
         from onemap.reports.carbon_tables import write_change_xlsx
 
         result = service.export_change(ws, actor, from_year, to_year, batch_id=batch_id)
@@ -73,13 +73,13 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/projects", response_model=ProjectList)
     def projects(actor: Me, rank_by: RankBy = "gain_per_wan", county: County = None,
                  ) -> ProjectList:
-        """The ranked restoration project library (生态保护修复项目储备库) in scope."""
+        """List the ranked restoration project library (生态保护修复项目储备库) in scope."""
         return service.list_projects(ws, actor, rank_by=rank_by, county=county)
 
     @router.get("/projects.xlsx", response_class=FileResponse)
     def projects_xlsx(actor: Me, tasks: BackgroundTasks,
                       rank_by: RankBy = "gain_per_wan") -> FileResponse:
-        """The project library as XLSX."""
+        """Return the project library as XLSX."""
         from onemap.reports.carbon_tables import write_projects_xlsx
 
         listing = service.export_projects(ws, actor, rank_by=rank_by)
