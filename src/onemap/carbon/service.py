@@ -35,6 +35,7 @@ from onemap.carbon.models import (
     StockResult,
 )
 from onemap.change.service import get_batch, list_batches, read_patches
+from onemap.errors import InvalidInput
 from onemap.geometry.area import ellipsoidal_area
 from onemap.store.policy import Action
 
@@ -298,7 +299,7 @@ def list_projects(ws: Workspace, actor: Actor, *, table: DensityTable | None = N
     """
     ws.authorize(actor, Action.READ, what="restoration projects")
     if rank_by not in project_ops.RANKINGS:
-        raise DensityTableError(f"rank_by must be one of {', '.join(project_ops.RANKINGS)}")
+        raise InvalidInput(f"rank_by must be one of {', '.join(project_ops.RANKINGS)}")
     table = table or default_density_table()
     items = []
     if ws.has_layer(PROJECTS):
