@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 import json
 from importlib import resources
 
@@ -166,3 +167,47 @@ def test_cli_stock_xlsx_indicators_and_projects(demo, tmp_path, capsys):
     rows = list(load_workbook(tmp_path / "p.xlsx", read_only=True).active.iter_rows(
         values_only=True))
     assert len(rows) == len(listing.projects) + 2
+
+
+def test_api_routes_and_the_projects_collection(demo):
+    from actors import bearer_headers
+    from onemap.api.app import create_app
+    from onemap.api.deps import ApiSettings
+    from onemap.carbon.models import CarbonMap
+
+    from fastapi.testclient import TestClient
+
+    if not change_service.list_batches(demo, SYSTEM):
+        change_service.detect_changes(demo, SYSTEM, from_year=2019, to_year=2020)
+    write_demo_projects(demo)
+    client = TestClient(create_app(ApiSettings(workspace=demo.root), demo))
+    h = bearer_headers(demo, [("cprov", Role.ADMIN, ["360000"]),
+                              ("c2", Role.READONLY, [COUNTIES[1]])])
+    assert client.get("/carbon/stock?vintage=2020").status_code == 401  # anonymous
+    stock = StockResult.model_validate(
+        client.get("/carbon/stock?vintage=2020&draws=100", headers=h["cprov"]).json())
+    assert [r.region for r in stock.counties] == COUNTIES and stock.uncertainty is not None
+    mine = StockResult.model_validate(
+        client.get("/carbon/stock?vintage=2020", headers=h["c2"]).json())
+    assert [r.region for r in mine.counties] == [COUNTIES[1]]
+    change = ChangeResult.model_validate(client.get(
+        "/carbon/change?from_year=2019&to_year=2020", headers=h["cprov"]).json())
+    fc = CarbonMap.model_validate(client.get("/carbon/map?vintage=2020&from_year=2019",
+                                             headers=h["cprov"]).json())
+    by = {f["properties"]["county"]: f["properties"] for f in fc.features}
+    for row in change.counties:
+        assert by[row.region]["change_tc"] == pytest.approx(row.net_tc, rel=1e-9)
+        assert fc.features[0]["geometry"]["type"] in ("Polygon", "MultiPolygon")
+    r = client.get("/carbon/change.xlsx?from_year=2019&to_year=2020", headers=h["c2"])
+    assert r.status_code == 200
+    sheets = load_workbook(io.BytesIO(r.content), read_only=True)
+    assert {"分县变化", "转换类型", "转移矩阵"} <= set(sheets.sheetnames)
+    assert any(a.action == "carbon.export" for a in demo.audit_log(20))
+    listing = ProjectList.model_validate(client.get("/carbon/projects",
+                                                    headers=h["c2"]).json())
+    assert listing.projects and {p.county for p in listing.projects} == {COUNTIES[1]}
+    cols = [c["id"] for c in client.get("/collections", headers=h["cprov"]).json()
+            ["collections"]]
+    assert "restoration_project" in cols
+    items = client.get("/collections/restoration_project/items", headers=h["c2"]).json()
+    assert {f["properties"]["county"] for f in items["features"]} == {COUNTIES[1]}
