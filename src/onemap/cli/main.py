@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "onemap.cli.change",
     "onemap.cli.cases",
     "onemap.cli.ledgers",
+    "onemap.cli.mining",
     "onemap.cli.audit",
 ]
 

@@ -27,6 +27,7 @@ from onemap.mining.models import (
     GreenMine,
     GreenMineIn,
     ImportSummary,
+    MiningSummary,
     RestorationCheck,
     RestorationProgress,
 )
@@ -235,4 +236,28 @@ def list_green(ws: Workspace, actor: Actor, as_of: date) -> list[GreenMine]:
         out.append(GreenMine(id=g.id, right_no=g.right_no, level=g.level,  # type: ignore[arg-type]
                              year=g.year, review=g.review, note=g.note,  # type: ignore[arg-type]
                              county=g.county, name=r.name if r else "", right_valid=valid))
+    return out
+
+
+def annual_summary(ws: Workspace, actor: Actor, year: int, *,
+                   as_of: date | None = None) -> MiningSummary:
+    """Every figure of the annual mining supervision report (``EXPORT``, audited)."""
+    from datetime import date as _date
+
+    from onemap.mining.quota_service import balance_report
+    from onemap.mining.service import rights_frame, right_status_counts, run_check
+
+    ws.authorize(actor, Action.EXPORT, what="the mining supervision report")
+    as_of = as_of or _date(year, 12, 31)
+    rights = rights_frame(ws, actor)
+    check = run_check(ws, actor, as_of=as_of)
+    mines = _abandoned_rows(ws, actor)
+    progress = restoration_progress(ws, actor)
+    out = MiningSummary(
+        year=year, as_of=as_of, rights=right_status_counts(rights, as_of),
+        rights_area_ha=float(rights["area_m2"].sum()) / 10_000 if len(rights) else 0.0,
+        check=check, quota=balance_report(ws, actor, year), abandoned=len(mines),
+        restored=sum(p.restored for p in progress if p.year <= year), progress=progress,
+        restoration_checks=restoration_checks(ws, actor), green=list_green(ws, actor, as_of))
+    ws.audit(actor.username, "mining.export", f"annual/{year}", {"rights": len(rights)})
     return out

@@ -308,7 +308,7 @@ def _merge(rows: list[ConflictRow], rights: gpd.GeoDataFrame,
 
 
 def run_check(ws: Workspace, actor: Actor, *, as_of: date | None = None,
-              open_cases: bool = False, workers: int = 1,
+              open_cases: bool = False, workers: int = 1, county: str | None = None,
               now: datetime | None = None) -> CheckReport:
     """Check every right in scope against the control layers, the register and the survey.
 
@@ -316,14 +316,21 @@ def run_check(ws: Workspace, actor: Actor, *, as_of: date | None = None,
     active rights, rights overlapping each other, and 0602 polygons of the newest DLTB
     vintage outside every right in force. Counties run through an :mod:`onemap.compute`
     executor (``workers`` processes). With ``open_cases`` each suspected patch opens a
-    case (``ENFORCE`` in its county; once per patch).
+    case (``ENFORCE`` in its county; once per patch). With ``county`` only that county's
+    rights, patches and cases.
     """
     t0 = time.perf_counter()
     as_of = as_of or (now or _now()).date()
     rules = load_rules(ws)
+    if county:
+        ws.authorize(actor, Action.ENFORCE if open_cases else Action.READ, county, what=WHAT)
     rights = rights_frame(ws, actor)
+    if county:
+        rights = rights[rights["county"] == county].reset_index(drop=True)
     dltb_vintage = ws.latest_vintage("dltb")
     jobs = _jobs(ws, actor, rights, as_of, rules, dltb_vintage)
+    if county:
+        jobs = [j for j in jobs if j.county == county]
     results = _map(jobs, workers)
     conflicts = _merge([c for r in results for c in r[0]], rights, rules.min_overlap_m2)
     suspected = sorted((p for r in results for p in r[1]), key=lambda p: (p.county, p.bsm))
@@ -451,11 +458,13 @@ def publish_layers(ws: Workspace, actor: Actor, kinds: Iterable[str] = PUBLISHED
     """
     ws.authorize(actor, Action.EDIT, what="mining layers")
     frames = _layer_frames(ws)
+    kinds = list(kinds)
+    for kind in kinds:  # every county of every layer before anything is written
+        for county in sorted(set(frames[kind]["county"])) if len(frames[kind]) else []:
+            ws.authorize(actor, Action.EDIT, county, what=f"layer {kind}")
     out = {}
     for kind in kinds:
         gdf = frames[kind]
-        for county in sorted(set(gdf["county"])) if len(gdf) else []:
-            ws.authorize(actor, Action.EDIT, county, what=f"layer {kind}")
         if len(gdf) == 0:
             out[kind] = 0
             continue
