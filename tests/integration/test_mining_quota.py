@@ -108,7 +108,7 @@ def test_region_quota_refusal_reversal_and_append_only(tmp_path) -> None:
         quota_service.allocate(ws, SYSTEM, QuotaIn(mineral=MINERAL, year=YEAR, level="mine",
                                                    holder="C2", amount=1000.0))
     analyst = Actor(username="a", role=Role.ANALYST, regions=["360111"])
-    with pytest.raises(Exception, match="scope|region"):
+    with pytest.raises(Exception, match=r"scope|region"):
         quota_service.report_production(ws, analyst, ReportIn(
             right_no="C1", mineral=MINERAL, year=YEAR, month=3, amount=1.0))
     with ws.engine.begin() as con:

@@ -6,12 +6,11 @@ import json
 from typing import TYPE_CHECKING
 
 import shapely
+from route_probes import OTHER, SITE, json_has, pdf_has, probe, xlsx_has
 
 from onemap.mining import quota_service, restoration_service, service
 from onemap.mining.models import AbandonedMineIn, GreenMineIn, QuotaIn, ReportIn, RightIn
 from onemap.users.identity import Identity
-
-from route_probes import OTHER, SITE, json_has, pdf_has, probe, xlsx_has
 
 if TYPE_CHECKING:
     from route_probes import World

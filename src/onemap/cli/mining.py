@@ -240,7 +240,7 @@ def restoration_cmd(directory: Dir,
 @app.command("green")
 def green_cmd(directory: Dir, as_of: AsOf = "", user: UserOpt = "",
               json_: JsonOpt = False) -> None:
-    """The green mine list (绿色矿山名录) with each right's validity."""
+    """List the green mines (绿色矿山名录) with each right's validity."""
     from onemap.mining import restoration_service as rs
 
     ws = Workspace.open(directory)
@@ -273,7 +273,7 @@ def annual_cmd(directory: Dir, year: Annotated[int, typer.Option()],
                out: Annotated[Path, typer.Option(help="FILE.pdf, FILE.html or FILE.xlsx")],
                lang: Annotated[str, typer.Option(help="zh or en")] = "zh",
                user: UserOpt = "", json_: JsonOpt = False) -> None:
-    """The annual mining supervision report (矿产资源监管年度报告), PDF/HTML or XLSX."""
+    """Write the annual mining supervision report (矿产资源监管年度报告), PDF/HTML or XLSX."""
     from onemap.mining import restoration_service as rs
     from onemap.reports.mining import write_annual
 

@@ -50,7 +50,8 @@ GEOD = Geod(ellps="GRS80")  # CGCS2000's ellipsoid (same a, f to 1e-12)
 M_PER_DEG = 111_320.0
 SPECIAL = {"3607": ["稀土", "钨矿"], "361181": ["铜矿"], "3609": ["锂云母"]}
 TUNGSTEN, REO = "钨精矿", "稀土氧化物"
-HOLDERS = ["赣南{}矿业有限公司", "江西{}矿业有限责任公司", "{}资源开发有限公司", "{}稀有金属有限公司"]
+HOLDERS = ["赣南{}矿业有限公司", "江西{}矿业有限责任公司", "{}资源开发有限公司",
+           "{}稀有金属有限公司"]
 CONTROLS = ("eco_redline", "nature_reserve", "pbf", "udb", "hazard_zone")
 MIN_OVERLAP, ILLEGAL_MIN = 1.0, 100.0
 
@@ -121,15 +122,15 @@ class _Builder:
         end = end or int(rng.integers(2031, 2041))
         underground = any(m in ("钨矿", "铜矿", "金矿", "锂云母") for m in minerals)
         r = RightIn(
-            right_no=no, right_type=right_type, county=county, minerals=minerals,  # type: ignore[arg-type]
+            right_no=no, right_type=right_type, county=county, minerals=minerals,
             name=name or f"{county}{minerals[0]}{'勘查' if right_type != 'mining' else '矿'}",
             holder=str(rng.choice(HOLDERS)).format(minerals[0][:2]),
             holder_code=f"91360{county[2:]}{int(rng.integers(10**7, 10**8))}X",
             method="" if right_type != "mining" else ("underground" if underground
-                                                       else "open_pit"),  # type: ignore[arg-type]
-            scale=str(rng.choice(["large", "medium", "small"], p=[0.15, 0.35, 0.5])),  # type: ignore[arg-type]
+                                                       else "open_pit"),
+            scale=str(rng.choice(["large", "medium", "small"], p=[0.15, 0.35, 0.5])),
             capacity=round(float(rng.uniform(3, 120)), 1), valid_from=date(start, 1, 1),
-            valid_to=date(end, 12, 31), status=status,  # type: ignore[arg-type]
+            valid_to=date(end, 12, 31), status=status,
             depth_top=float(rng.integers(150, 600)), depth_bottom=float(rng.integers(-300, 100)),
             geometry=_geojson(geom))
         self.rights.append(r)
@@ -190,7 +191,7 @@ class _Builder:
             self._planted(county, k, minerals[0])
 
     def _edge_box(self, poly: shapely.Geometry, side_m: float) -> shapely.Geometry | None:
-        """A box centred on a vertex of ``poly`` (part inside, part outside), off mining land."""
+        """Return a box centred on a vertex of ``poly`` (part in, part out), off mining land."""
         coords = np.asarray(shapely.get_exterior_ring(shapely.get_parts(poly)[0]).coords)
         for _ in range(20):
             x, y = coords[int(self.rng.integers(len(coords)))]
@@ -297,8 +298,8 @@ def _quotas(ws: Workspace, actor: Actor, rights: list[RightIn], rng: np.random.G
     by_mineral = {TUNGSTEN: [r for r in rights if "钨矿" in r.minerals],
                   REO: [r for r in rights if "稀土" in r.minerals]}
     truth: dict[str, Any] = {"mines": {}, "refused": [], "reversed": [], "reports": 0}
-    for mineral, mines in by_mineral.items():
-        mines = [r for r in mines if r.right_type == "mining" and r.status == "active"
+    for mineral, candidates in by_mineral.items():
+        mines = [r for r in candidates if r.right_type == "mining" and r.status == "active"
                  and r.valid_to and r.valid_to >= AS_OF]
         if not mines:
             continue
@@ -364,7 +365,8 @@ def _abandoned(dltb: gpd.GeoDataFrame, rng: np.random.Generator
         green = d[d.DLBM.str[:2].isin(["01", "03", "04"])].geometry
         bare = d[d.DLBM.isin(["1207", "0602", "1206"])].geometry
         mean = 1840 / 100 / 5 * float(rng.uniform(0.6, 1.3))
-        plan = [(y, "restored", True) for y in (2021, 2022, 2023)
+        plan: list[tuple[int | None, str, bool]] = [
+            (y, "restored", True) for y in (2021, 2022, 2023)
                 for _ in range(int(rng.poisson(mean)))]
         plan += [(2019, "restored", True), (2019, "false", True), (2022, "restored", False)]
         plan += [(None, str(rng.choice(["none", "in_progress"])), True)
@@ -381,9 +383,9 @@ def _abandoned(dltb: gpd.GeoDataFrame, rng: np.random.Generator
                 open_pit=open_pit, damaged_area_m2=round(geod_area(g) * 1.1, 1),
                 ownership="owned" if owned else "ownerless",
                 responsible="某矿业公司（已注销）" if owned else "",
-                restoration="restored" if state in ("restored", "false") else state,  # type: ignore[arg-type]
+                restoration="restored" if state in ("restored", "false") else state,
                 restored_year=year, restored_area_m2=round(geod_area(g), 1) if year else 0.0,
-                target_class=str(rng.choice(["林地", "耕地", "草地"])) if year else "",  # type: ignore[arg-type]
+                target_class=str(rng.choice(["林地", "耕地", "草地"])) if year else "",
                 geometry=_geojson(g)))
             if year == 2019:
                 checks[mid] = "restored" if state == "restored" else "not_restored"
@@ -401,10 +403,10 @@ def _green(rights: list[RightIn], rng: np.random.Generator, expired: list[str]
     out = []
     for r in {p.right_no: p for p in picked}.values():
         out.append(GreenMineIn(right_no=r.right_no,
-                               level="national" if rng.uniform() < 0.3 else "provincial",  # type: ignore[arg-type]
+                               level="national" if rng.uniform() < 0.3 else "provincial",
                                year=int(rng.integers(2019, 2024)),
                                review=str(rng.choice(["listed", "listed", "under_review",
-                                                      "rectify"]))))  # type: ignore[arg-type]
+                                                      "rectify"]))))
     invalid = sorted(g.right_no for g in out if g.right_no in expired)
     return out, invalid
 

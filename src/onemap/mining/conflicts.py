@@ -63,8 +63,8 @@ def _row(right: dict[str, object], rule: ConflictRule, overlap: float) -> Confli
     area = float(right["area_m2"])  # type: ignore[arg-type]
     action = rule.new if right["status"] == "application" else rule.existing
     return ConflictRow(
-        right_no=str(right["right_no"]), right_type=right["right_type"],  # type: ignore[arg-type]
-        county=str(right["county"]), status=right["status"],  # type: ignore[arg-type]
+        right_no=str(right["right_no"]), right_type=right["right_type"],
+        county=str(right["county"]), status=right["status"],
         layer=rule.layer, zone=rule.zone, title=rule.title, overlap_m2=overlap,
         overlap_ha=overlap / M2_PER_HA, overlap_mu=overlap / M2_PER_MU,
         share=overlap / area if area > 0 else 0.0, action=action,

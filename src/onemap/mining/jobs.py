@@ -8,14 +8,17 @@ The kernel reads its county's partitions, then runs the pure modules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
-import pandas as pd
 import shapely
 
 from onemap.mining.conflicts import find_conflicts
 from onemap.mining.illegal import suspected_patches
 from onemap.mining.models import ConflictRow, MiningRules, SuspectedPatch
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 CRS = "EPSG:4490"
 CONTROL_KINDS = ("eco_redline", "nature_reserve", "pbf", "udb", "hazard_zone")

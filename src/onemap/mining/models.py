@@ -1,4 +1,7 @@
-"""Typed registers, checks and quota entries of mining supervision (矿产资源监管), the only schemas."""
+"""Typed registers, checks and quota entries of mining supervision (矿产资源监管).
+
+The only schemas of the capability.
+"""
 
 from __future__ import annotations
 

@@ -5,18 +5,17 @@ Pure module: a frame of rights and the check date in, findings out.
 
 from __future__ import annotations
 
+from datetime import date
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
 
 from onemap.geometry.overlay import intersect_pairs
 from onemap.mining.models import RegisterIssue
 
-from datetime import date
-
 if TYPE_CHECKING:
     import geopandas as gpd
+    import pandas as pd
 
 VALID_STATUS = ("active", "suspended")
 

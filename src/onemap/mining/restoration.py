@@ -42,7 +42,7 @@ def check_restoration(mines: gpd.GeoDataFrame, dltb: gpd.GeoDataFrame | None,
     area = ellipsoidal_area(geoms) if len(mines) else np.zeros(0)
     for i, m in enumerate(mines.itertuples(index=False)):
         year = None if m.restored_year is None or m.restored_year != m.restored_year \
-            else int(m.restored_year)  # noqa: PLR0124 (NaN)
+            else int(m.restored_year)
         share = float(sums[i, :3].sum() / area[i]) if area[i] > 0 else 0.0
         verdict = ("no_vintage" if dltb is None else
                    "restored" if share >= min_share else "not_restored")

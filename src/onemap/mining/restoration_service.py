@@ -98,9 +98,9 @@ def _abandoned(row: AbandonedMineRow) -> AbandonedMine:
     return AbandonedMine(
         id=row.id, mine_id=row.mine_id, county=row.county, name=row.name,
         mineral=row.mineral, open_pit=row.open_pit, damaged_area_m2=row.damaged_area_m2,
-        ownership=row.ownership, responsible=row.responsible,  # type: ignore[arg-type]
-        restoration=row.restoration, restored_year=row.restored_year,  # type: ignore[arg-type]
-        restored_area_m2=row.restored_area_m2, target_class=row.target_class,  # type: ignore[arg-type]
+        ownership=row.ownership, responsible=row.responsible,
+        restoration=row.restoration, restored_year=row.restored_year,
+        restored_area_m2=row.restored_area_m2, target_class=row.target_class,
         area_m2=row.area_m2, geometry=geom)
 
 
@@ -127,12 +127,12 @@ def restoration_checks(ws: Workspace, actor: Actor) -> list[RestorationCheck]:
     out: list[RestorationCheck] = []
     for (vintage, county), group in frame.groupby(
             [frame["vintage"].fillna(-1).astype(int), "county"], sort=True):
-        group = group.reset_index(drop=True)
+        mines = group.reset_index(drop=True)
         dltb = None
         if vintage >= 0:
             dltb = ws.read_layer("dltb", int(vintage), counties=[str(county)],
-                                 bbox=tuple(group.total_bounds), columns=["DLBM"])
-        out += check_restoration(group, dltb, int(vintage) if vintage >= 0 else None,
+                                 bbox=tuple(mines.total_bounds), columns=["DLBM"])
+        out += check_restoration(mines, dltb, int(vintage) if vintage >= 0 else None,
                                  min_share=min_share)
     return sorted(out, key=lambda c: c.mine_id)
 
@@ -233,8 +233,8 @@ def list_green(ws: Workspace, actor: Actor, as_of: date) -> list[GreenMine]:
         valid = bool(r is not None and valid_mask(pd.DataFrame([{
             "status": r.status, "valid_from": r.valid_from, "valid_to": r.valid_to}]),
             as_of)[0])
-        out.append(GreenMine(id=g.id, right_no=g.right_no, level=g.level,  # type: ignore[arg-type]
-                             year=g.year, review=g.review, note=g.note,  # type: ignore[arg-type]
+        out.append(GreenMine(id=g.id, right_no=g.right_no, level=g.level,
+                             year=g.year, review=g.review, note=g.note,
                              county=g.county, name=r.name if r else "", right_valid=valid))
     return out
 
@@ -245,7 +245,7 @@ def annual_summary(ws: Workspace, actor: Actor, year: int, *,
     from datetime import date as _date
 
     from onemap.mining.quota_service import balance_report
-    from onemap.mining.service import rights_frame, right_status_counts, run_check
+    from onemap.mining.service import right_status_counts, rights_frame, run_check
 
     ws.authorize(actor, Action.EXPORT, what="the mining supervision report")
     as_of = as_of or _date(year, 12, 31)

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import date
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
@@ -46,7 +45,7 @@ from onemap.store.policy import Action
 
 if TYPE_CHECKING:
     from collections.abc import Iterable
-    from datetime import datetime
+    from datetime import date, datetime
 
     from onemap.store.access import Actor
     from onemap.store.workspace import Workspace
@@ -56,12 +55,12 @@ CASE_SOURCE = "mining_check"
 
 
 def require_internal(ws: Workspace, actor: Actor) -> None:
-    """The registers are internal: public (anonymous) users see none of it (401)."""
+    """Refuse public (anonymous) users: the registers are internal (401)."""
     ws.authorize(actor, Action.READ, what=WHAT)
 
 
 def load_rules(ws: Workspace) -> MiningRules:
-    """The rule file: the workspace's ``mining_rules.toml`` or the built-in one."""
+    """Return the rule file: the workspace's ``mining_rules.toml`` or the built-in one."""
     path = ws.root / RULES_FILE
     if path.is_file():
         return parse_rules(path.read_text(encoding="utf-8"), path=str(path))
@@ -71,7 +70,7 @@ def load_rules(ws: Workspace) -> MiningRules:
 
 # -- geometry and rows --------------------------------------------------------------------
 def polygon_from_geojson(value: dict[str, Any], label: str) -> shapely.Geometry:
-    """A valid, non-empty (Multi)Polygon from GeoJSON or a clear error naming ``label``."""
+    """Return a valid, non-empty (Multi)Polygon from GeoJSON, or raise naming ``label``."""
     try:
         geom = shapely.from_geojson(json.dumps(value))
     except (shapely.errors.GEOSException, ValueError, TypeError) as exc:
@@ -93,11 +92,11 @@ def to_right(row: MiningRightRow) -> Right:
     """Convert a catalog row into the :class:`Right` model."""
     geom = shapely.from_wkb(row.geometry)
     return Right(
-        id=row.id, right_no=row.right_no, right_type=row.right_type,  # type: ignore[arg-type]
+        id=row.id, right_no=row.right_no, right_type=row.right_type,
         name=row.name, holder=row.holder, holder_code=row.holder_code,
-        minerals=list(row.minerals), method=row.method, scale=row.scale,  # type: ignore[arg-type]
+        minerals=list(row.minerals), method=row.method, scale=row.scale,
         capacity=row.capacity, valid_from=row.valid_from, valid_to=row.valid_to,
-        status=row.status, county=row.county, depth_top=row.depth_top,  # type: ignore[arg-type]
+        status=row.status, county=row.county, depth_top=row.depth_top,
         depth_bottom=row.depth_bottom, geometry=json.loads(shapely.to_geojson(geom)),
         area_m2=row.area_m2, area_ha=row.area_m2 / M2_PER_HA, area_mu=row.area_m2 / M2_PER_MU,
         blocks=row.blocks, source=row.source, updated_at=row.updated_at)
@@ -254,8 +253,8 @@ def _part_path(ws: Workspace, kind: str, county: str, vintage: int | None = None
     v = vintage if vintage is not None else ws.latest_vintage(kind)
     if v is None:
         return None
-    parts = ws.partitions(kind, v, counties=[county])
-    return str(ws.root / parts[0].path) if parts else None
+    found = ws.partitions(kind, v, counties=[county])
+    return str(ws.root / found[0].path) if found else None
 
 
 def _jobs(ws: Workspace, actor: Actor, rights: gpd.GeoDataFrame, as_of: date,
@@ -267,8 +266,8 @@ def _jobs(ws: Workspace, actor: Actor, rights: gpd.GeoDataFrame, as_of: date,
     cols = ["right_no", "right_type", "county", "status", "area_m2", "valid", "wkb"]
     by_county = _county_of_rights(ws, rights)
     if dltb_vintage is not None:  # counties with mining land but no right
-        for p in ws.partitions("dltb", dltb_vintage):
-            by_county.setdefault(p.county, [])
+        for part in ws.partitions("dltb", dltb_vintage):
+            by_county.setdefault(part.county, [])
     job_rules = rules.model_copy(update={"min_overlap_m2": 0.0})
     jobs = []
     for county in sorted(by_county):
@@ -396,7 +395,7 @@ def export_check(ws: Workspace, actor: Actor, *, as_of: date | None = None,
 
 
 def right_status_counts(rights: gpd.GeoDataFrame, as_of: date) -> dict[str, int]:
-    """Counts by ``<type>.<status>`` plus ``<type>.expired_active`` (for reports)."""
+    """Count rights by ``<type>.<status>``, plus ``valid`` (in force on ``as_of``)."""
     out: dict[str, int] = {}
     for t, st in zip(rights["right_type"], rights["status"], strict=True):
         out[f"{t}.{st}"] = out.get(f"{t}.{st}", 0) + 1

@@ -19,11 +19,13 @@ if TYPE_CHECKING:
     from onemap.mining.models import CheckReport, MiningSummary
 
 _ZH = {
-    "title": "矿产资源监管年度报告", "year": "报告年度", "as_of": "核查基准日", "generated": "生成时间",
+    "title": "矿产资源监管年度报告", "year": "报告年度", "as_of": "核查基准日",
+    "generated": "生成时间",
     "s1": "一、矿业权总体情况", "s2": "二、矿业权与管控区冲突", "s3": "三、矿业权登记核查",
     "s4": "四、疑似无证开采与越界开采", "s5": "五、开采总量控制执行情况",
     "s6": "六、历史遗留废弃矿山治理", "s7": "七、绿色矿山动态监管", "item": "项目", "count": "数量",
-    "licence": "许可证号", "status": "状态", "layer": "管控区", "ha": "面积（公顷）", "mu": "面积（亩）",
+    "licence": "许可证号", "status": "状态", "layer": "管控区", "ha": "面积（公顷）",
+    "mu": "面积（亩）",
     "share": "占矿业权面积", "action": "处置", "rule": "依据", "none": "无。", "kind": "类型",
     "county": "县（市、区）", "detail": "说明", "expired": "有效期届满仍为有效",
     "overlap": "矿业权范围重叠", "bsm": "图斑标识码", "beyond": "疑似越界开采",
@@ -34,7 +36,8 @@ _ZH = {
     "restored_year": "治理年度", "vintage": "核查年度", "restored_share": "耕地/林地/草地占比",
     "verdict": "核查结论", "name": "矿山名称", "review": "复核状态", "valid": "采矿权有效",
     "yes": "是", "no": "否（采矿权已失效）",
-    "footer": "本报告由 onemap 国土空间一张图根据矿业权登记、管控图层、年度变更调查与开采报表自动生成。",
+    "footer": "本报告由 onemap 国土空间一张图根据矿业权登记、管控图层、年度变更调查与开采报表"
+              "自动生成。",
 }
 _EN = {
     "title": "Annual mining supervision report", "year": "Year", "as_of": "Checked on",
@@ -61,7 +64,7 @@ GREEN_LEVELS = {"national": "国家级", "provincial": "省级"}
 REVIEWS = {"listed": "在册", "under_review": "复核中", "rectify": "限期整改", "removed": "移出"}
 
 
-def _overview(s: MiningSummary, zh: bool) -> list[tuple[str, int | str]]:
+def _overview(s: MiningSummary, zh: bool) -> list[tuple[str, object]]:
     r = s.rights
     n = {k: v for k, v in r.items() if "." in k}
     mining = sum(v for k, v in n.items() if k.startswith("mining."))
@@ -123,11 +126,13 @@ def _check_sheets(r: CheckReport) -> list[XlsxSheet]:
                           XlsxColumn("占比", "share", "0.0%"), XlsxColumn("处置", "action_zh"),
                           XlsxColumn("依据", "rule", width=40)],
                   [c.model_dump() for c in r.conflicts], caption=f"核查基准日 {r.as_of}"),
-        XlsxSheet("登记核查", [XlsxColumn("类型", "kind"), XlsxColumn("许可证号", "right_no", width=22),
+        XlsxSheet("登记核查", [XlsxColumn("类型", "kind"),
+                           XlsxColumn("许可证号", "right_no", width=22),
                             XlsxColumn("重叠矿业权", "other", width=22), XlsxColumn("县", "county"),
                             XlsxColumn("说明", "text", width=40)],
                   [i.model_dump() for i in r.issues]),
-        XlsxSheet("疑似违法开采", [XlsxColumn("图斑标识码", "bsm", width=20), XlsxColumn("县", "county"),
+        XlsxSheet("疑似违法开采", [XlsxColumn("图斑标识码", "bsm", width=20),
+                               XlsxColumn("县", "county"),
                               XlsxColumn("类型", "kind"), XlsxColumn("原因代码", "reason_code"),
                               XlsxColumn("面积（平方米）", "area_m2", "#,##0.00"),
                               XlsxColumn("面积（公顷）", "area_ha", "#,##0.0000"),

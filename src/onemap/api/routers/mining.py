@@ -7,6 +7,8 @@ from datetime import date
 from pathlib import Path as FsPath
 from typing import Annotated, Any
 
+from pydantic import BaseModel
+
 from onemap.api.deps import AppContext, current_actor
 from onemap.mining import quota_service, restoration_service, service
 from onemap.mining.models import (
@@ -27,7 +29,6 @@ from onemap.store.access import Actor
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, Path, Query
 from fastapi.responses import FileResponse
-from pydantic import BaseModel
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 Me = Annotated[Actor, Depends(current_actor)]
@@ -58,7 +59,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     def rights(actor: Me, county: County = None,
                right_type: Annotated[str | None, Query(alias="type")] = None,
                status: str | None = None) -> list[Right]:
-        """The rights register (采矿权/探矿权) in scope, with GeoJSON areas."""
+        """List the rights register (采矿权/探矿权) in scope, with GeoJSON areas."""
         return service.list_rights(ws, actor, county=county, right_type=right_type,
                                    status=status)
 
@@ -79,7 +80,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/check.xlsx", response_class=FileResponse)
     def check_xlsx(actor: Me, tasks: BackgroundTasks, as_of: AsOf = None) -> FileResponse:
-        """The check as XLSX."""
+        """Download the check as XLSX."""
         from onemap.reports.mining import write_check_xlsx
 
         report = service.export_check(ws, actor, as_of=as_of)
@@ -129,7 +130,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/abandoned", response_model=list[AbandonedMine])
     def abandoned(actor: Me, county: County = None) -> list[AbandonedMine]:
-        """The abandoned-mine register (历史遗留矿山)."""
+        """List the abandoned-mine register (历史遗留矿山)."""
         return restoration_service.list_abandoned(ws, actor, county=county)
 
     @router.get("/restoration", response_model=Restoration)
@@ -140,18 +141,18 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/green", response_model=list[GreenMine])
     def green(actor: Me, as_of: AsOf = None) -> list[GreenMine]:
-        """The green mine list with each right's validity."""
+        """List the green mines with each right's validity."""
         return restoration_service.list_green(ws, actor, as_of or date.today())
 
     @router.get("/annual.pdf", response_class=FileResponse)
     def annual_pdf(actor: Me, tasks: BackgroundTasks, year: Year,
                    lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh") -> FileResponse:
-        """The annual mining supervision report (PDF, Chinese by default)."""
+        """Download the annual mining supervision report (PDF, Chinese by default)."""
         return _annual(actor, tasks, year, "pdf", lang)
 
     @router.get("/annual.xlsx", response_class=FileResponse)
     def annual_xlsx(actor: Me, tasks: BackgroundTasks, year: Year) -> FileResponse:
-        """The annual report's tables as XLSX."""
+        """Download the annual report's tables as XLSX."""
         return _annual(actor, tasks, year, "xlsx", "zh")
 
     def _annual(actor: Actor, tasks: BackgroundTasks, year: int, fmt: str,

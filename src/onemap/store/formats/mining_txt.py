@@ -135,7 +135,7 @@ def parse_mining_right_txt(text: str, *, path: str = "") -> MiningRightFile:
     doc = parse_coordinate_txt(rest, path=path)
     blocks = []
     for p in doc.parcels:
-        top, bottom = by_block.get(p.index, whole or (None, None))  # type: ignore[arg-type]
+        top, bottom = by_block.get(p.index, whole or (None, None))
         blocks.append(MiningBlock(index=p.index, line=p.line, number=p.number, name=p.name,
                                   area_ha=p.area_ha, depth_top=top, depth_bottom=bottom,
                                   geometry=p.geometry))
