@@ -13,11 +13,11 @@ import shapely
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
-from actors import SYSTEM  # noqa: E402
 from api_helpers import PASSWORD, live_server  # noqa: E402
 from browser_helpers import wait_js  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, _ensure_built  # noqa: E402
 
+from actors import SYSTEM  # noqa: E402
 from change_world import write_world  # noqa: E402
 from onemap.mining import quota_service, service  # noqa: E402
 from onemap.mining.models import QuotaIn, ReportIn, RightIn  # noqa: E402

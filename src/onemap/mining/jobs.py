@@ -8,6 +8,7 @@ The kernel reads its county's partitions, then runs the pure modules.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 import geopandas as gpd
@@ -16,6 +17,7 @@ import shapely
 from onemap.mining.conflicts import find_conflicts
 from onemap.mining.illegal import suspected_patches
 from onemap.mining.models import ConflictRow, MiningRules, SuspectedPatch
+from onemap.store.partitions import read_partition
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -35,8 +37,16 @@ class CountyCheck:
     rules: MiningRules | None = None
 
 
-def _read(path: str, columns: list[str] | None = None) -> gpd.GeoDataFrame:
-    frame = gpd.read_parquet(path, columns=[*columns, "geometry"] if columns else None)
+def _read(path: str, columns: list[str] | None = None, *,
+          bbox: tuple[float, float, float, float] | None = None) -> gpd.GeoDataFrame:
+    """Read a partition: only the rows whose bbox meets ``bbox`` (GeoParquet covering)."""
+    return read_partition(Path(path), bbox=bbox, columns=columns or [])
+
+
+def _read_mining_land(path: str) -> gpd.GeoDataFrame:
+    """Read the 0602 rows of a DLTB partition (filtered before any geometry is decoded)."""
+    frame = gpd.read_parquet(path, columns=["BSM", "DLBM", "geometry"],
+                             filters=[("DLBM", "==", "0602")])
     return frame.drop(columns="bbox") if "bbox" in frame.columns else frame
 
 
@@ -49,15 +59,18 @@ def check_county(job: CountyCheck) -> tuple[list[ConflictRow], list[SuspectedPat
     """Kernel: conflicts of the county's rights and its suspected 0602 patches."""
     rules = job.rules or MiningRules(conflict=[])
     rights = _rights_frame(job.rights)
-    controls = {}
-    for kind, path in job.control_paths.items():
-        controls[kind] = _read(path, ["ZONE"] if kind == "nature_reserve" else None)
-    conflicts = find_conflicts(rights, controls, rules)
+    conflicts: list[ConflictRow] = []
+    if len(rights):
+        bbox = tuple(float(v) for v in rights.total_bounds)
+        controls = {kind: _read(path, ["ZONE"] if kind == "nature_reserve" else None,
+                                bbox=bbox)  # type: ignore[arg-type]
+                    for kind, path in job.control_paths.items()}
+        conflicts = find_conflicts(rights, controls, rules)
     suspected: list[SuspectedPatch] = []
     if job.dltb_path:
-        dltb = _read(job.dltb_path, ["BSM", "DLBM"])
-        dltb = dltb[dltb["DLBM"] == "0602"].copy()
+        dltb = _read_mining_land(job.dltb_path)
         dltb["county"] = job.county
-        valid = rights[rights["valid"] & (rights["right_type"] == "mining")]
+        valid = rights[rights["valid"] & (rights["right_type"] == "mining")] if len(rights) \
+            else rights
         suspected = suspected_patches(dltb, valid, min_area_m2=rules.illegal_min_m2)
     return conflicts, suspected

@@ -249,12 +249,12 @@ def _county_of_rights(ws: Workspace, rights: gpd.GeoDataFrame) -> dict[str, list
     return out
 
 
-def _part_path(ws: Workspace, kind: str, county: str, vintage: int | None = None) -> str | None:
+def _part_paths(ws: Workspace, kind: str, vintage: int | None = None) -> dict[str, str]:
+    """County → partition file of a layer's newest (or given) vintage."""
     v = vintage if vintage is not None else ws.latest_vintage(kind)
     if v is None:
-        return None
-    found = ws.partitions(kind, v, counties=[county])
-    return str(ws.root / found[0].path) if found else None
+        return {}
+    return {p.county: str(ws.root / p.path) for p in ws.partitions(kind, v)}
 
 
 def _jobs(ws: Workspace, actor: Actor, rights: gpd.GeoDataFrame, as_of: date,
@@ -269,16 +269,16 @@ def _jobs(ws: Workspace, actor: Actor, rights: gpd.GeoDataFrame, as_of: date,
         for part in ws.partitions("dltb", dltb_vintage):
             by_county.setdefault(part.county, [])
     job_rules = rules.model_copy(update={"min_overlap_m2": 0.0})
+    layers = {k: _part_paths(ws, k) for k in CONTROL_KINDS}
+    dltb = _part_paths(ws, "dltb", dltb_vintage) if dltb_vintage is not None else {}
     jobs = []
     for county in sorted(by_county):
         if not ws.allows(actor, Action.READ, county):
             continue
-        paths = {k: p for k in CONTROL_KINDS if (p := _part_path(ws, k, county))}
+        paths = {k: layers[k][county] for k in CONTROL_KINDS if county in layers[k]}
         jobs.append(CountyCheck(
             county=county, rights=base.iloc[by_county[county]][cols].reset_index(drop=True),
-            control_paths=paths, rules=job_rules,
-            dltb_path=_part_path(ws, "dltb", county, dltb_vintage)
-            if dltb_vintage is not None else None))
+            control_paths=paths, rules=job_rules, dltb_path=dltb.get(county)))
     return jobs
 
 
