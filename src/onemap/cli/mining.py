@@ -95,7 +95,8 @@ def check_cmd(directory: Dir, as_of: AsOf = "",
     if xlsx is not None:
         from onemap.reports.mining import write_check_xlsx
 
-        report = service.export_check(ws, actor, as_of=_date(as_of))
+        report = service.export_check(ws, actor, as_of=_date(as_of), open_cases=open_cases,
+                                      workers=workers)
         write_check_xlsx(xlsx, report)
         stderr.print(f"已写出 written {xlsx}")
     else:

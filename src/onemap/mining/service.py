@@ -385,10 +385,10 @@ def _open_cases(ws: Workspace, actor: Actor, suspected: list[SuspectedPatch],
 
 
 def export_check(ws: Workspace, actor: Actor, *, as_of: date | None = None,
-                 fmt: str = "xlsx") -> CheckReport:
+                 fmt: str = "xlsx", open_cases: bool = False, workers: int = 1) -> CheckReport:
     """Return the check for a download (``EXPORT``, audited as ``mining.export``)."""
     ws.authorize(actor, Action.EXPORT, what=WHAT)
-    report = run_check(ws, actor, as_of=as_of)
+    report = run_check(ws, actor, as_of=as_of, open_cases=open_cases, workers=workers)
     ws.audit(actor.username, "mining.export", "check", {"format": fmt,
                                                         "rights": report.rights})
     return report
