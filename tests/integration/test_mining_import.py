@@ -18,7 +18,7 @@ from onemap.mining.import_service import import_rights_file
 from onemap.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit"))
-from test_mining_txt import BLOCK1, BLOCK2, HEAD  # noqa: E402
+from test_mining_txt import BLOCK1, BLOCK2, HEAD
 
 GEOD = Geod(ellps="GRS80")
 
@@ -68,7 +68,7 @@ def test_geojson_rights_and_clear_errors(ws: Workspace, tmp_path) -> None:
     bad["YXQZ"] = ["2035-12-31", "明年"]
     bad_path = tmp_path / "bad.geojson"
     bad.to_file(bad_path, driver="GeoJSON")
-    with pytest.raises(ImportRejected, match="T1.*明年") as err:
+    with pytest.raises(ImportRejected, match=r"T1.*明年") as err:
         import_rights_file(ws, SYSTEM, bad_path)
     assert err.value.path == str(bad_path)
     broken = tmp_path / "broken.txt"
