@@ -17,7 +17,7 @@ from actors import SYSTEM, bearer_headers
 from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.cases.service import list_cases
-from onemap.cli.main import create_cli
+from onemap.cli.main import create_cli, main
 from onemap.demo.mining import AS_OF, load_demo_mining, load_truth
 from onemap.demo.models import DemoOptions
 from onemap.demo.service import build_demo
@@ -159,7 +159,7 @@ def test_layers_published_and_desensitised_for_the_public(ws: Workspace) -> None
     assert "矿产资源监管年度报告" in text and "360722" in text and "361181" not in text
 
 
-def test_cli_json_and_reports(ws: Workspace, tmp_path) -> None:
+def test_cli_json_and_reports(ws: Workspace, tmp_path, capsys) -> None:
     app = create_cli()
     out = runner.invoke(app, ["mining", "check", str(ws.root), "--as-of", str(AS_OF),
                               "--json"])
@@ -174,7 +174,14 @@ def test_cli_json_and_reports(ws: Workspace, tmp_path) -> None:
     assert book.sheetnames[:3] == ["冲突", "登记核查", "疑似违法开采"]
     conflicts = list(book["冲突"].iter_rows(values_only=True))
     assert len(conflicts) - 2 == len(report.conflicts)
-    out = runner.invoke(app, ["mining", "report", str(ws.root), "--licence",
-                              report.conflicts[0].right_no, "--mineral", "钨精矿",
-                              "--year", "2023", "--month", "9", "--amount", "5"])
-    assert out.exit_code != 0
+    refused = load_truth(ws.root)["quota"]["refused"][0]
+    capsys.readouterr()
+    with pytest.raises(SystemExit) as stop:
+        main(["mining", "report", str(ws.root), "--licence", refused["right_no"], "--mineral",
+              refused["mineral"], "--year", "2023", "--month", "9", "--amount", "100000",
+              "--json"])
+    assert stop.value.code == 10  # Conflict
+    captured = capsys.readouterr()
+    error = json.loads(captured.out)["error"]
+    assert error["code"] == "mining_quota_exceeded" and error["shortfall"] > 99_000
+    assert error["quota"]["holder"] == refused["right_no"] and "超指标" in captured.err
