@@ -136,3 +136,23 @@ def test_concurrent_reports_postgres(tmp_path, postgres_url: str) -> None:
             con.execute(text("UPDATE mining_production SET amount = 0"))
     finally:
         ws.close()
+
+
+def test_workspace_rule_file_turns_refusals_into_warnings(tmp_path) -> None:
+    from importlib import resources
+
+    ws = Workspace.create(tmp_path / "ws")
+    _seed(ws)
+    text = resources.files("onemap.mining").joinpath("rules.toml").read_text("utf-8")
+    (ws.root / "mining_rules.toml").write_text(text.replace('mine = "refuse"', 'mine = "warn"'),
+                                               encoding="utf-8")
+    over = quota_service.report_production(ws, SYSTEM, ReportIn(
+        right_no="C1", mineral=MINERAL, year=YEAR, month=1, amount=130.0))
+    assert "超出" in over.warning and "C1" in over.warning  # recorded, flagged
+    (row,) = [r for r in quota_service.balance_report(ws, SYSTEM, YEAR).rows
+              if r.holder == "C1"]
+    assert row.over and row.remaining == pytest.approx(-30.0)
+    (ws.root / "mining_rules.toml").write_text("min_overlap_m2 = -1\n", encoding="utf-8")
+    with pytest.raises(InvalidInput, match="mining_rules.toml"):
+        quota_service.report_production(ws, SYSTEM, ReportIn(
+            right_no="C1", mineral=MINERAL, year=YEAR, month=2, amount=1.0))

@@ -114,7 +114,11 @@ def _frame(rows: Iterable[MiningRightRow]) -> gpd.GeoDataFrame:
 # -- registering --------------------------------------------------------------------------
 def _refusals(ws: Workspace, right: RightIn, geom: shapely.Geometry,
               rules: MiningRules) -> list[ConflictRow]:
-    """Conflicts of a new right that the rules refuse (read from its counties' layers)."""
+    """Conflicts of a new right that the rules refuse (read from its counties' layers).
+
+    The control layers are read whole near the right, whatever the actor may see: the
+    refusal is the rule's, and it discloses only the overlap with the right's own area.
+    """
     one = gpd.GeoDataFrame({"right_no": [right.right_no], "right_type": [right.right_type],
                             "county": [right.county], "status": [right.status],
                             "area_m2": [float(ellipsoidal_area([geom])[0])]},
