@@ -153,6 +153,6 @@ def test_workspace_rule_file_turns_refusals_into_warnings(tmp_path) -> None:
               if r.holder == "C1"]
     assert row.over and row.remaining == pytest.approx(-30.0)
     (ws.root / "mining_rules.toml").write_text("min_overlap_m2 = -1\n", encoding="utf-8")
-    with pytest.raises(InvalidInput, match="mining_rules.toml"):
+    with pytest.raises(InvalidInput, match=r"mining_rules\.toml"):
         quota_service.report_production(ws, SYSTEM, ReportIn(
             right_no="C1", mineral=MINERAL, year=YEAR, month=2, amount=1.0))
