@@ -163,7 +163,7 @@ class _Builder:
 
     def _spot(self, county: str, side_m: float) -> shapely.Geometry | None:
         forest = self.dltb[(self.dltb.county == county) & self.dltb.DLBM.str.startswith("03")]
-        for _ in range(30):
+        for _ in range(30 if len(forest) else 0):  # a city district may hold no forest
             g = forest.geometry.iloc[int(self.rng.integers(len(forest)))]
             p = g.representative_point()
             box = _box(p.x, p.y, side_m)

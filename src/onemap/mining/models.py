@@ -318,6 +318,16 @@ class GreenMine(GreenMineIn):
     right_valid: bool = Field(description="the right is active and within its validity")
 
 
+class MineralRow(BaseModel):
+    """Rights of one mineral in one county (矿业权按矿种、行政区统计, e.g. 砂石土 by region)."""
+
+    county: str
+    mineral: str
+    mining: int = Field(description="采矿权 count")
+    exploration: int = Field(description="探矿权 count")
+    area_ha: float
+
+
 class MiningSummary(BaseModel):
     """Figures of the annual mining supervision report (矿产资源监管年度报告)."""
 
@@ -325,6 +335,7 @@ class MiningSummary(BaseModel):
     as_of: date
     rights: dict[str, int] = Field(description="count by right type and status")
     rights_area_ha: float
+    by_mineral: list[MineralRow] = Field(default_factory=list)
     check: CheckReport
     quota: QuotaReport
     abandoned: int

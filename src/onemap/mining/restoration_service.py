@@ -245,7 +245,7 @@ def annual_summary(ws: Workspace, actor: Actor, year: int, *,
     from datetime import date as _date
 
     from onemap.mining.quota_service import balance_report
-    from onemap.mining.service import right_status_counts, rights_frame, run_check
+    from onemap.mining.service import mineral_rows, right_status_counts, rights_frame, run_check
 
     ws.authorize(actor, Action.EXPORT, what="the mining supervision report")
     as_of = as_of or _date(year, 12, 31)
@@ -256,6 +256,7 @@ def annual_summary(ws: Workspace, actor: Actor, year: int, *,
     out = MiningSummary(
         year=year, as_of=as_of, rights=right_status_counts(rights, as_of),
         rights_area_ha=float(rights["area_m2"].sum()) / 10_000 if len(rights) else 0.0,
+        by_mineral=mineral_rows(rights),
         check=check, quota=balance_report(ws, actor, year), abandoned=len(mines),
         restored=sum(p.restored for p in progress if p.year <= year), progress=progress,
         restoration_checks=restoration_checks(ws, actor), green=list_green(ws, actor, as_of))

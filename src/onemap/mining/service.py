@@ -31,6 +31,7 @@ from onemap.mining.models import (
     CheckReport,
     ConflictRow,
     ImportSummary,
+    MineralRow,
     MiningRules,
     Right,
     RightIn,
@@ -396,6 +397,19 @@ def export_check(ws: Workspace, actor: Actor, *, as_of: date | None = None,
     ws.audit(actor.username, "mining.export", "check", {"format": fmt,
                                                         "rights": report.rights})
     return report
+
+
+def mineral_rows(rights: gpd.GeoDataFrame) -> list[MineralRow]:
+    """Rights (not 注销) by county and mineral, with their area in 公顷."""
+    cells: dict[tuple[str, str], list[float]] = {}
+    live = rights[rights["status"] != "closed"] if len(rights) else rights
+    for r in live.itertuples(index=False):
+        for mineral in r.minerals or ["未注明"]:
+            cell = cells.setdefault((r.county, mineral), [0, 0, 0.0])
+            cell[0 if r.right_type == "mining" else 1] += 1
+            cell[2] += float(r.area_m2) / M2_PER_HA
+    return [MineralRow(county=c, mineral=m, mining=int(v[0]), exploration=int(v[1]),
+                       area_ha=v[2]) for (c, m), v in sorted(cells.items())]
 
 
 def right_status_counts(rights: gpd.GeoDataFrame, as_of: date) -> dict[str, int]:
