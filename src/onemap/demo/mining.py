@@ -138,6 +138,8 @@ class _Builder:
 
     def from_layer(self) -> None:
         """Register the layer's licences, leaving some out and letting some expire."""
+        if not len(self.layer) or "county" not in self.layer.columns:
+            return  # no county of the workspace has mapped mining land
         touches = set()
         for g in self.mines.geometry:  # rights a carved 2020 mine piece touches
             for j in shapely.STRtree(self.layer.geometry.to_numpy()).query(
