@@ -59,6 +59,9 @@ demo-build: python
 	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites/site-2-redline.txt --pdf $(OUT)/review-site-2.pdf
 	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.pdf
 	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.xlsx
+	$(ONEMAP) mining check $(DEMO_DIR) --as-of 2023-12-31 --open-cases --xlsx $(OUT)/mining-check.xlsx
+	$(ONEMAP) mining annual $(DEMO_DIR) --year 2023 --out $(OUT)/mining-2023.pdf
+	$(ONEMAP) mining annual $(DEMO_DIR) --year 2023 --out $(OUT)/mining-2023.xlsx
 	@echo; echo "演示输出 demo outputs in $(OUT):"; ls -1 $(OUT) | sed 's/^/  /'
 
 serve: python

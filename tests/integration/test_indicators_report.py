@@ -16,6 +16,7 @@ from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.cli.main import create_cli, main
 from onemap.demo.indicator_inputs import load_demo_statistics
+from onemap.demo.mining import load_demo_mining
 from onemap.indicators.models import Evaluation, IndicatorValue
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
@@ -35,6 +36,7 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = build_indicator_demo(tmp_path_factory.mktemp("indr") / "demo")
     ws = Workspace.open(root)
     load_demo_statistics(ws, seed=2019, actor=SYSTEM)
+    load_demo_mining(ws, seed=2019, actor=SYSTEM)  # abandoned_open_pit_mines_restored
     ws.close()
     return root
 

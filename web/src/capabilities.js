@@ -4,7 +4,9 @@
 //     render: async (el, ctx) => {...} }  // ctx: { map, lang, t, getJSON, request }
 // and one import plus one entry below. The tab appears after the built-in tabs.
 import { carbonPanel } from "./panels/carbon.js";
+import { panel as mining } from "./panels/mining.js";
 
 export const PANELS = [
   carbonPanel,
+  mining,
 ];

@@ -8,6 +8,7 @@ from pydantic import BaseModel, Field
 
 from onemap.demo.carbon import write_demo_projects
 from onemap.demo.indicator_inputs import load_demo_statistics
+from onemap.demo.mining import load_demo_mining
 from onemap.demo.sites import write_sample_sites
 from onemap.store.workspace import Workspace
 from onemap.users.identity import local_operator
@@ -28,6 +29,7 @@ def prepare_main_job(directory: str | Path, seed: int) -> MainJobInputs:
     ws = Workspace.open(directory)
     try:
         stats = load_demo_statistics(ws, seed, actor=local_operator(ws))
+        load_demo_mining(ws, seed, actor=local_operator(ws))  # registers, quotas, restoration
         sites = write_sample_sites(ws, ws.root / "outputs" / "sites")
         write_demo_projects(ws)  # the restoration project library (onemap carbon projects)
     finally:

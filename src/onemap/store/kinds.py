@@ -129,7 +129,23 @@ KINDS: dict[str, LayerKind] = {
         LayerKind("mining_right", "采矿权", "Mining rights", "矿产资源", "polygon", (
             _f("XKZH", "str", "许可证号", required=True), _f("KQMC", "str", "矿区名称"),
             _f("KZ", "str", "开采矿种"), _f("YXQQ", "str", "有效期起"),
-            _f("YXQZ", "str", "有效期止"), _f("XZQDM", "str", "行政区代码"))),
+            _f("YXQZ", "str", "有效期止"), _f("XZQDM", "str", "行政区代码"),
+            _f("CKQR", "str", "采矿权人", sensitive=True),
+            _f("KCFS", "str", "开采方式"), _f("ZT", "str", "状态"))),
+        LayerKind("exploration_right", "探矿权", "Exploration rights", "矿产资源", "polygon", (
+            _f("XKZH", "str", "许可证号", required=True), _f("XMMC", "str", "勘查项目名称"),
+            _f("KZ", "str", "勘查矿种"), _f("YXQQ", "str", "有效期起"),
+            _f("YXQZ", "str", "有效期止"), _f("TKQR", "str", "探矿权人", sensitive=True),
+            _f("ZT", "str", "状态"), _f("XZQDM", "str", "行政区代码")), versioned=False),
+        LayerKind("abandoned_mine", "历史遗留矿山", "Abandoned mines", "矿产资源", "polygon", (
+            _f("KSBH", "str", "矿山编号", required=True), _f("KZ", "str", "原开采矿种"),
+            _f("SHMJ", "float", "损毁面积"), _f("ZRZT", "str", "有主/无主"),
+            _f("ZRDW", "str", "责任主体", sensitive=True), _f("ZLZT", "str", "治理状态"),
+            _f("ZLND", "int", "治理年度"), _f("XZQDM", "str", "行政区代码")), versioned=False),
+        LayerKind("green_mine", "绿色矿山", "Green mines", "矿产资源", "polygon", (
+            _f("XKZH", "str", "许可证号", required=True), _f("KSMC", "str", "矿山名称"),
+            _f("JB", "str", "级别 (国家级/省级)"), _f("RXND", "int", "入选年度"),
+            _f("FHZT", "str", "复核状态"), _f("XZQDM", "str", "行政区代码")), versioned=False),
         LayerKind("hazard_point", "地质灾害隐患点", "Geohazard points", "地质灾害", "point", (
             _f("ZHDBH", "str", "灾害点编号"),
             _f("ZHLX", "str", "灾害类型 (landslide 滑坡 / collapse 崩塌 / debris_flow 泥石流)"),
