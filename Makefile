@@ -54,6 +54,10 @@ demo-build: python
 	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites/site-2-redline.txt --pdf $(OUT)/review-site-2.pdf
 	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.pdf
 	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.xlsx
+	$(ONEMAP) quota project add $(DEMO_DIR) $(OUT)/quota/projects.geojson
+	$(ONEMAP) quota debit $(DEMO_DIR) --approvals-file $(OUT)/quota/debits.txt
+	$(ONEMAP) quota balance $(DEMO_DIR) --xlsx $(OUT)/farmland-quota-balance.xlsx
+	$(ONEMAP) supply status $(DEMO_DIR) --year 2020 --xlsx $(OUT)/land-supply-2020.xlsx
 	@echo; echo "演示输出 demo outputs in $(OUT):"; ls -1 $(OUT) | sed 's/^/  /'
 
 serve: python

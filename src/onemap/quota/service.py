@@ -279,6 +279,16 @@ def approval_debit(ws: Workspace, actor: Actor, pzwh: str, *,
     raise NotFound(f"no approval {pzwh} in scope", user_message=f"未找到批准文号 {pzwh}")
 
 
+def review_debit(ws: Workspace, actor: Actor, review_id: str, county: str,
+                 value_date: date) -> DebitIn:
+    """Build the debit of a recorded site review (its parcels) for ``county``."""
+    from onemap.review.service import ReviewService
+
+    site = ReviewService(ws).site_of(review_id, actor)
+    return DebitIn(ref=f"review:{review_id}", county=county, value_date=value_date,
+                   source="review", geometry=mapping(shapely.union_all(site.geometry.to_numpy())))
+
+
 # -- transfers and reversals -------------------------------------------------------------
 
 def transfer(ws: Workspace, actor: Actor, t: TransferIn, *,
