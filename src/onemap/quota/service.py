@@ -272,11 +272,21 @@ def approval_debit(ws: Workspace, actor: Actor, pzwh: str, *,
         if len(hit):
             row = hit.iloc[0]
             geom = shapely.union_all(hit.geometry.to_numpy())
-            return DebitIn(ref=pzwh, county=str(row["county"]),
-                           value_date=date.fromisoformat(str(row["PZRQ"])[:10]),
+            try:
+                when = date.fromisoformat(str(row.get("PZRQ", ""))[:10])
+            except ValueError:
+                raise InvalidInput(f"approval {pzwh} has no readable 批准日期 PZRQ",
+                                   feature_id=pzwh) from None
+            return DebitIn(ref=pzwh, county=str(row["county"]), value_date=when,
                            source="approval", name=str(row.get("YDLX", "")),
                            geometry=mapping(geom))
     raise NotFound(f"no approval {pzwh} in scope", user_message=f"未找到批准文号 {pzwh}")
+
+
+def debit_approval(ws: Workspace, actor: Actor, pzwh: str, *,
+                   reader: WorkspaceReader | None = None) -> DebitResult:
+    """Debit the approval ``pzwh`` of the approval layer."""
+    return debit(ws, actor, approval_debit(ws, actor, pzwh, reader=reader), reader=reader)
 
 
 def review_debit(ws: Workspace, actor: Actor, review_id: str, county: str,
