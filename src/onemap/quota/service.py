@@ -466,6 +466,16 @@ def remaining_quota(ws: Workspace, actor: Actor, counties: list[str]) -> list[Re
                            by_grade=grades.get(c, {})) for c, v in sorted(values.items())]
 
 
+def review_lookup(ws: Workspace) -> Callable[[Actor, list[str]], list[dict[str, Any]]]:
+    """The quota lookup a :class:`~onemap.review.service.ReviewService` is given (the seam:
+    review shows the remaining quota next to its 占补平衡 need without importing quota)."""
+
+    def lookup(actor: Actor, counties: list[str]) -> list[dict[str, Any]]:
+        return [q.model_dump() for q in remaining_quota(ws, actor, counties)]
+
+    return lookup
+
+
 def projects(ws: Workspace, actor: Actor) -> list[Project]:
     """Credited projects in scope."""
     ws.authorize(actor, Action.READ, what=WHAT)
