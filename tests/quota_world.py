@@ -8,12 +8,15 @@ cells of 0.002° (≈ 196 m × 222 m). Columns 0–3 of each county are paddy 01
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import geopandas as gpd
 import shapely
 from pyproj import Geod
 from shapely.geometry import mapping
 
-from onemap.store.workspace import Workspace
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 GEOD = Geod(a=6_378_137.0, f=1 / 298.257222101)
 CELL = 0.002

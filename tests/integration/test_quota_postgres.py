@@ -13,8 +13,9 @@ from onemap.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from quota_world import write_world
 from test_quota_ledger import run_concurrent_debits
+
+from quota_world import write_world
 
 pytestmark = pytest.mark.postgres
 

@@ -5,11 +5,11 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-import shapely
 from route_probes import MINE, OTHER, json_has, ok, probe, xlsx_has
 from shapely.geometry import mapping
 
 if TYPE_CHECKING:
+    import shapely
     from route_probes import World
 
 

@@ -51,7 +51,7 @@ def project_add(directory: Dir,
 
 @project_app.command("list")
 def project_list(directory: Dir, user: UserOpt = "", json_: JsonOpt = False) -> None:
-    """Credited projects in your scope."""
+    """List credited projects in your scope."""
     from onemap.quota import service
 
     ws = Workspace.open(directory)
@@ -179,7 +179,7 @@ def balance_cmd(directory: Dir,
 def history_cmd(directory: Dir,
                 county: Annotated[str | None, typer.Option(help="one county")] = None,
                 user: UserOpt = "", json_: JsonOpt = False) -> None:
-    """Postings (credits, debits, transfers, reversals) in your scope, oldest first."""
+    """List postings (credits, debits, transfers, reversals) in your scope, oldest first."""
     from onemap.quota import service
 
     ws = Workspace.open(directory)

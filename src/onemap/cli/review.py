@@ -10,8 +10,8 @@ from rich.table import Table
 
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
-from onemap.review.models import ProjectInfo, SiteReview
 from onemap.quota.service import review_lookup
+from onemap.review.models import ProjectInfo, SiteReview
 from onemap.review.service import ReviewService, read_site
 from onemap.store.workspace import Workspace
 

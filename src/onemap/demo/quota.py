@@ -177,7 +177,7 @@ def _place(c: _County, farm: gpd.GeoDataFrame, built: gpd.GeoDataFrame,
 def _supply_truth(c: _County, approvals: gpd.GeoDataFrame, supply: gpd.GeoDataFrame) -> None:
     """批而未供 of every approval of the county (existing + placed), by construction."""
     as_of = date(YEAR, 12, 31)
-    s_wkb = {}
+    s_wkb: dict[bytes, list[str]] = {}
     for g, gd in zip(supply.geometry, supply.GDRQ.astype(str), strict=True):
         s_wkb.setdefault(shapely.to_wkb(g), []).append(gd[:10])
     by_age = {"<2": 0.0, "2-5": 0.0, ">5": 0.0}

@@ -27,7 +27,7 @@ _EPS = 1e-6
 
 
 def capacity_per_m2(grade: int | None) -> float:
-    """Standard grain capacity (标准粮产能) of farmland of a national grade, kg/yr per m².
+    """Return the standard grain capacity (标准粮产能) of a national grade, kg/yr per m².
 
     GB/T 28407 bands the national 等别 by standard grain output in steps of 1500 kg/ha
     (grade 1 ≥ 21000 kg/ha, grade 15 < 1500); the band's midpoint is used. Ungraded land
@@ -43,13 +43,13 @@ def capacity_per_m2(grade: int | None) -> float:
 
 
 def capacity_of(by_grade: dict[str, float], ungraded_m2: float = 0.0) -> float:
-    """Grain capacity (kg/yr) of farmland given as 等别 → m²."""
+    """Return the grain capacity (kg/yr) of farmland given as 等别 → m²."""
     total = sum(capacity_per_m2(int(g)) * a for g, a in by_grade.items() if g)
     return total + capacity_per_m2(None) * ungraded_m2
 
 
 def account_keys(county: str) -> dict[str, AccountKey]:
-    """The three quota accounts of a county (quantity, paddy, capacity)."""
+    """Return the three quota accounts of a county (quantity, paddy, capacity)."""
     from onemap.quota.models import QUOTA_KINDS, UNITS
 
     return {k: AccountKey(BOOK, county, k, UNITS[k]) for k in QUOTA_KINDS}
@@ -119,7 +119,7 @@ def _draw_plain(plan: DebitPlan, state: AccountState, need: float, when: date,
     for lot, part in _take(now, need, {}):
         plan.legs.append(Leg(state.key, -part, when, grade=lot.grade, lot=lot.entry_id,
                              memo=memo))
-        plan.draws.append(Draw(kind=kind, lot=lot.entry_id, grade=lot.grade,  # type: ignore[arg-type]
+        plan.draws.append(Draw(kind=kind, lot=lot.entry_id, grade=lot.grade,
                                amount=part))
 
 

@@ -88,7 +88,7 @@ def _geom(obj: dict[str, Any], what: str) -> shapely.Geometry:
 
 def _dltb(ws: Workspace, actor: Actor, geom: shapely.Geometry, county: str, year: int,
           *, before: bool, reader: WorkspaceReader | None) -> tuple[gpd.GeoDataFrame, int]:
-    """DLTB near ``geom`` in ``county``: vintage ``year`` (credits) or the last before it."""
+    """Read DLTB near ``geom`` in ``county``: vintage ``year`` (credits) or the last before it."""
     vintages = ws.vintages("dltb")
     usable = [v for v in vintages if (v < year if before else v <= year)]
     if not usable and before:
@@ -108,7 +108,7 @@ def _dltb(ws: Workspace, actor: Actor, geom: shapely.Geometry, county: str, year
 
 def measure(ws: Workspace, actor: Actor, geom: shapely.Geometry, county: str, year: int, *,
             before: bool, ref: str = "", reader: WorkspaceReader | None = None) -> Measured:
-    """Farmland of ``geom`` in ``county`` per DLTB (of ``year``, or before it for debits)."""
+    """Measure the farmland of ``geom`` in ``county`` (DLTB of ``year``, or before it)."""
     frame, vintage = _dltb(ws, actor, geom, county, year, before=before, reader=reader)
     return measure_farmland(geom, frame, vintage, ref)
 
@@ -376,7 +376,7 @@ def _postings(ws: Workspace, actor: Actor, *, county: str | None = None,
 
 def history(ws: Workspace, actor: Actor, *, county: str | None = None,
             limit: int = 500) -> list[Posting]:
-    """Postings in the actor's scope (of one county), oldest first."""
+    """List postings in the actor's scope (of one county), oldest first."""
     ws.authorize(actor, Action.READ, county, what=WHAT)
     return _postings(ws, actor, county=county, limit=limit)
 
@@ -394,7 +394,7 @@ def _row(county: str, name: str, values: dict[str, float], by_grade: dict[str, f
 
 
 def _grades(ws: Workspace) -> tuple[dict[str, dict[str, float]], dict[str, tuple[float, float]]]:
-    """Remaining quantity per county and lot grade; credited and debited m² per county."""
+    """Return remaining quantity per county and lot grade; credited and debited m² per county."""
     q = (select(AccountRow.owner, AccountEntryRow)
          .join(AccountEntryRow, AccountEntryRow.account_id == AccountRow.id)
          .where(AccountRow.book == BOOK, AccountRow.kind == "quantity"))
@@ -420,7 +420,7 @@ def _grades(ws: Workspace) -> tuple[dict[str, dict[str, float]], dict[str, tuple
 
 def balances(ws: Workspace, actor: Actor, *, names: dict[str, str] | None = None
              ) -> QuotaReport:
-    """Remaining quota per county in the actor's scope and their total."""
+    """Return the remaining quota per county in the actor's scope and their total."""
     ws.authorize(actor, Action.READ, what=WHAT)
     values: dict[str, dict[str, float]] = {}
     for acc in account_balances(ws, BOOK):
@@ -444,7 +444,7 @@ def balances(ws: Workspace, actor: Actor, *, names: dict[str, str] | None = None
 
 
 def export_balances(ws: Workspace, actor: Actor, fmt: str = "xlsx") -> QuotaReport:
-    """Balances for a download (``EXPORT``, audited as ``quota.export``)."""
+    """Return the balances for a download (``EXPORT``, audited as ``quota.export``)."""
     ws.authorize(actor, Action.EXPORT, what=WHAT)
     report = balances(ws, actor)
     ws.audit(actor.username, "quota.export", BOOK, {"format": fmt, "rows": len(report.rows)})
@@ -452,7 +452,7 @@ def export_balances(ws: Workspace, actor: Actor, fmt: str = "xlsx") -> QuotaRepo
 
 
 def remaining_quota(ws: Workspace, actor: Actor, counties: list[str]) -> list[RemainingQuota]:
-    """Remaining quota of the counties a site touches, for the site review (readable only)."""
+    """Return the remaining quota of the counties a site touches (those readable)."""
     wanted = {c for c in counties if ws.allows(actor, Action.READ, c)}
     if not wanted:
         return []
@@ -467,8 +467,11 @@ def remaining_quota(ws: Workspace, actor: Actor, counties: list[str]) -> list[Re
 
 
 def review_lookup(ws: Workspace) -> Callable[[Actor, list[str]], list[dict[str, Any]]]:
-    """The quota lookup a :class:`~onemap.review.service.ReviewService` is given (the seam:
-    review shows the remaining quota next to its 占补平衡 need without importing quota)."""
+    """Return the quota lookup a :class:`~onemap.review.service.ReviewService` is given.
+
+    The seam: site review shows the remaining quota next to its 占补平衡 need without
+    importing the quota capability.
+    """
 
     def lookup(actor: Actor, counties: list[str]) -> list[dict[str, Any]]:
         return [q.model_dump() for q in remaining_quota(ws, actor, counties)]
@@ -477,7 +480,7 @@ def review_lookup(ws: Workspace) -> Callable[[Actor, list[str]], list[dict[str, 
 
 
 def projects(ws: Workspace, actor: Actor) -> list[Project]:
-    """Credited projects in scope."""
+    """List credited projects in scope."""
     ws.authorize(actor, Action.READ, what=WHAT)
     with ws.session() as s:
         rows = list(s.scalars(select(QuotaProjectRow).order_by(QuotaProjectRow.id)))
@@ -485,7 +488,7 @@ def projects(ws: Workspace, actor: Actor) -> list[Project]:
 
 
 def debits(ws: Workspace, actor: Actor) -> list[DebitResult]:
-    """Posted debits in scope."""
+    """List posted debits in scope."""
     ws.authorize(actor, Action.READ, what=WHAT)
     with ws.session() as s:
         rows = list(s.scalars(select(QuotaDebitRow).order_by(QuotaDebitRow.id)))

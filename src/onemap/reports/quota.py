@@ -78,11 +78,11 @@ def write_supply_status(path: str | Path, status: SupplyStatus) -> Path:
                    XlsxColumn("面积 (公顷)", "ha", AREA), XlsxColumn("面积 (亩)", "mu", AREA),
                    XlsxColumn("建设占比", "share", "0.00%"),
                    XlsxColumn("闲置费基数 (万元)", "fee", "#,##0.00")]
-    zh = {"idle": "闲置", "suspected_idle": "疑似闲置"}
+    status_zh: dict[str, str] = {"idle": "闲置", "suspected_idle": "疑似闲置"}
     parcels = [{"county": p.county, "gdbh": p.gdbh, "agreed": str(p.agreed_start or ""),
-                "status": zh[p.status], "ha": p.area.ha, "mu": p.area.mu,
+                "status": status_zh[p.status], "ha": p.area.ha, "mu": p.area.mu,
                 "share": p.built_share, "fee": p.idle_fee_basis_wan}
-               for p in status.parcels if p.status in zh]
+               for p in status.parcels if p.status in status_zh]
     return write_xlsx(path, [
         XlsxSheet(f"批供用 {status.year}", cols, rows,
                   caption=f"{status.year} 年批而未供、闲置土地与增存挂钩（截至 {status.as_of}）"),

@@ -170,8 +170,11 @@ class ReviewService:
 
     def __init__(self, ws: Workspace, reader: WorkspaceReader | None = None, *,
                  quota_lookup: QuotaLookup | None = None) -> None:
-        """``quota_lookup(actor, counties)`` — injected by the adapters — returns the
-        remaining 占补平衡 quota of the counties a site touches (``CountyQuota`` fields)."""
+        """Bind the service to ``ws``.
+
+        ``quota_lookup(actor, counties)``, injected by the adapters, returns the remaining
+        占补平衡 quota of the counties a site touches (``CountyQuota`` fields).
+        """
         self.ws = ws
         self.quota_lookup = quota_lookup
         self.reader = reader or WorkspaceReader(ws)
@@ -314,7 +317,7 @@ class ReviewService:
         return result
 
     def _balance(self, totals: ParcelFigures, actor: Actor) -> FarmlandBalance:
-        """The 占补平衡 need, with the counties' remaining quota beside it when a ledger is kept."""
+        """Return the 占补平衡 need, with the counties' remaining quota when a ledger is kept."""
         need = farmland_balance(totals)
         if self.quota_lookup is None or not need.required:
             return need

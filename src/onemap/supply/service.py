@@ -11,7 +11,6 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-import geopandas as gpd
 from shapely.geometry import shape
 
 from onemap.errors import InvalidInput, NotFound
@@ -22,6 +21,8 @@ from onemap.supply.status import CountyInputs, county_supply, roll_up
 
 if TYPE_CHECKING:
     from collections.abc import Callable
+
+    import geopandas as gpd
 
     from onemap.cases.models import Case
     from onemap.store.access import Actor
@@ -60,7 +61,7 @@ def _names(ws: Workspace) -> dict[str, str]:
 
 def _gdp_decline(ws: Workspace, year: int) -> dict[str, float]:
     """单位GDP建设用地使用面积下降率 per region and ``year`` as the indicators hold it."""
-    from onemap.indicators.service import current_map
+    from onemap.indicators.records import current_map
 
     return {region: float(v.value) for (ind, region, y), v in current_map(ws).items()
             if ind == GDP_INDICATOR and y == year and v.value is not None}
@@ -111,7 +112,7 @@ def supply_status(ws: Workspace, actor: Actor, year: int, *,
 
 def export_status(ws: Workspace, actor: Actor, year: int, *,
                   link_ratio: float = DEFAULT_LINK_RATIO, fmt: str = "xlsx") -> SupplyStatus:
-    """The status for a download (``EXPORT``, audited as ``supply.export``)."""
+    """Return the status for a download (``EXPORT``, audited as ``supply.export``)."""
     ws.authorize(actor, Action.EXPORT, what=WHAT)
     status = supply_status(ws, actor, year, link_ratio=link_ratio, with_geometry=False)
     ws.audit(actor.username, "supply.export", f"status/{year}",
@@ -120,7 +121,7 @@ def export_status(ws: Workspace, actor: Actor, year: int, *,
 
 
 def idle_parcels(ws: Workspace, actor: Actor, year: int) -> list[SupplyParcel]:
-    """Suspected idle and idle parcels of ``year`` (with geometry, for the map layer)."""
+    """List the suspected idle and idle parcels of ``year`` (with geometry, for the map layer)."""
     status = supply_status(ws, actor, year)
     return [p for p in status.parcels if p.status in ("idle", "suspected_idle")]
 

@@ -96,7 +96,8 @@ def covered_m2(left: np.ndarray, right: np.ndarray, left_area: np.ndarray) -> np
         pieces = pairs.geometry[sel]
         out[i] = (pairs.area[sel][0] if len(pieces) == 1
                   else float(ellipsoidal_area(shapely.union_all(pieces))[0]))
-    return np.minimum(out, left_area)
+    clipped: np.ndarray = np.minimum(out, left_area)
+    return clipped
 
 
 def built_share(parcels: np.ndarray, area: np.ndarray, dltb: gpd.GeoDataFrame) -> np.ndarray:
@@ -151,7 +152,7 @@ def unsupplied_approvals(inp: CountyInputs, as_of: date
         totals[bucket] += rest
         rows.append(UnsuppliedApproval(
             county=inp.county, pzwh=pzwh, approved_on=d, age_years=round(years, 3),
-            age=bucket, approved=Area.of(float(ar)), supplied=Area.of(float(cv)),  # type: ignore[arg-type]
+            age=bucket, approved=Area.of(float(ar)), supplied=Area.of(float(cv)),
             unsupplied=Area.of(rest)))
     return rows, totals
 
@@ -186,7 +187,7 @@ def supply_parcels(inp: CountyInputs, as_of: date, *, with_geometry: bool = True
         out.append(SupplyParcel(
             county=inp.county, gdbh=gdbh, supplied_on=gd, agreed_start=agreed,
             area=Area.of(float(area[k])), built_share=round(float(share[k]), 6),
-            status=status,  # type: ignore[arg-type]
+            status=status,
             price_wan=price,
             idle_fee_basis_wan=(round(price * IDLE_FEE_RATE, 4)
                                 if status == "idle" and price is not None else None),
@@ -222,7 +223,7 @@ def disposed_idle_m2(inp: CountyInputs, year: int, parcels: list[SupplyParcel]) 
 def county_supply(inp: CountyInputs, year: int, link_ratio: float, *,
                   with_geometry: bool = True,
                   ) -> tuple[CountySupply, list[UnsuppliedApproval], list[SupplyParcel]]:
-    """The 批供用 figures of one county for ``year`` (status at 31 December)."""
+    """Compute the 批供用 figures of one county for ``year`` (status at 31 December)."""
     as_of = date(year, 12, 31)
     unsupplied, totals = unsupplied_approvals(inp, as_of)
     parcels = supply_parcels(inp, as_of, with_geometry=with_geometry)

@@ -52,7 +52,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/balance.xlsx", response_class=FileResponse)
     def balance_xlsx(actor: Me, tasks: BackgroundTasks) -> FileResponse:
-        """The balances as XLSX (公顷 and 亩)."""
+        """Return the balances as XLSX (公顷 and 亩)."""
         from onemap.reports.quota import write_quota_balance
 
         report = service.export_balances(ws, actor)
@@ -64,12 +64,12 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/history", response_model=list[Posting])
     def history(actor: Me, county: Annotated[str | None, Query(pattern=r"^\d{6}$")] = None,
                 ) -> list[Posting]:
-        """Postings in scope, oldest first (append-only)."""
+        """List postings in scope, oldest first (append-only)."""
         return service.history(ws, actor, county=county)
 
     @router.get("/projects", response_model=list[Project])
     def projects(actor: Me) -> list[Project]:
-        """Credited supplementary-farmland projects in scope."""
+        """List credited supplementary-farmland projects in scope."""
         return service.projects(ws, actor)
 
     @router.post("/projects", response_model=list[Project], status_code=201)
@@ -79,13 +79,16 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/debits", response_model=list[DebitResult])
     def debits(actor: Me) -> list[DebitResult]:
-        """Posted debits in scope."""
+        """List posted debits in scope."""
         return service.debits(ws, actor)
 
     @router.post("/debits", response_model=DebitResult, status_code=201)
     def debit(body: DebitIn, actor: Me) -> DebitResult:
-        """Debit the farmland a geometry occupies (409 ``account_overdrawn`` names the
-        account and the shortfall; ``value_date_violation`` for 先补后占)."""
+        """Debit the farmland a geometry occupies.
+
+        409 ``account_overdrawn`` names the account and the shortfall;
+        ``value_date_violation`` refuses a debit dated before its quota (先补后占).
+        """
         return service.debit(ws, actor, body, reader=ctx.reader)
 
     @router.post("/debits/approval", response_model=DebitResult, status_code=201)

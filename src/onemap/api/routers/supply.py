@@ -44,7 +44,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/status.xlsx", response_class=FileResponse)
     def status_xlsx(actor: Me, tasks: BackgroundTasks, year: Year,
                     ratio: Ratio = service.DEFAULT_LINK_RATIO) -> FileResponse:
-        """The status as XLSX (counties, unsupplied batches, idle parcels)."""
+        """Return the status as XLSX (counties, unsupplied batches, idle parcels)."""
         from onemap.reports.quota import write_supply_status
 
         st = service.export_status(ws, actor, year, link_ratio=ratio)
