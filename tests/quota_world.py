@@ -69,3 +69,31 @@ def gj(geom: shapely.Geometry) -> dict:
 def farmland_of(geom: shapely.Geometry) -> float:
     """Farmland (net of 田坎) of a geometry lying inside farmland cells, by pyproj Geod."""
     return geod_area(geom) * (1 - RIDGE)
+
+
+IDLE_GDBH = "360111-GD-IDLE"
+
+
+def write_supply(ws: Workspace) -> None:
+    """Counties, approvals and supply parcels of 360111 (vintage 2020).
+
+    * approval A1 (2015) on orchard cell (6, 0): not supplied (批而未供, > 5 yr);
+    * approval A2 (2016) on orchard cell (6, 1), supplied 2016, agreed start 2017-03-01,
+      still orchard in DLTB 2020: idle (闲置), price 1000 万元;
+    * approval A3 (2016) on housing cell (8, 0), supplied 2016, agreed 2017: developed.
+    """
+    counties = gpd.GeoDataFrame(
+        {"XZQDM": list(COUNTIES), "XZQMC": ["青山湖区", "南昌县"]},
+        geometry=[shapely.box(X0 + k * NX * CELL, Y0, X0 + (k + 1) * NX * CELL, Y0 + NY * CELL)
+                  for k in range(2)], crs="EPSG:4490")
+    ws.write_layer("admin_county", None, counties)
+    a = "360111"
+    ws.write_layer("approval", 2020, gpd.GeoDataFrame(
+        {"PZWH": ["A1", "A2", "A3"], "PZRQ": ["2015-03-01", "2016-01-10", "2016-01-10"],
+         "XZQDM": [a] * 3, "county": [a] * 3},
+        geometry=[cell(a, 6, 0), cell(a, 6, 1), cell(a, 8, 0)], crs="EPSG:4490"))
+    ws.write_layer("land_supply", 2020, gpd.GeoDataFrame(
+        {"GDBH": [IDLE_GDBH, "360111-GD-DEV"], "GDRQ": ["2016-06-01", "2016-06-01"],
+         "YDDGRQ": ["2017-03-01", "2017-03-01"], "CJJG": [1000.0, 500.0],
+         "XZQDM": [a] * 2, "county": [a] * 2},
+        geometry=[cell(a, 6, 1), cell(a, 8, 0)], crs="EPSG:4490"))
