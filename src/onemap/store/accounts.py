@@ -193,11 +193,12 @@ def _create_missing(s: Session, keys: Sequence[AccountKey]) -> None:
     A savepoint absorbs a concurrent creation of the same account (unique key); a
     refused posting rolls the new accounts back with everything else.
     """
+    held = {(b, o, k) for b, o, k in s.execute(
+        select(AccountRow.book, AccountRow.owner, AccountRow.kind).where(
+            AccountRow.owner.in_({k.owner for k in keys}),
+            AccountRow.book.in_({k.book for k in keys})))}
     for key in keys:
-        found = s.scalar(select(AccountRow.id).where(
-            AccountRow.book == key.book, AccountRow.owner == key.owner,
-            AccountRow.kind == key.kind))
-        if found is not None:
+        if (key.book, key.owner, key.kind) in held:
             continue
         try:
             with s.begin_nested():
@@ -301,8 +302,10 @@ def post(ws: Workspace, keys: Sequence[AccountKey], plan: Plan, *, book: str, ki
             s.add(txn)
             s.flush()
             ids = _write_legs(s, states, legs, txn.id)
-            posted = Posted(txn.id, ids, {str(k): _balance(s, st.id)
-                                          for k, st in states.items()})
+            after = {str(k): st.balance for k, st in states.items()}
+            for leg in legs:
+                after[str(leg.account)] += leg.amount
+            posted = Posted(txn.id, ids, after)
             if on_posted is not None:
                 on_posted(s, posted)
     except IntegrityError as exc:
@@ -315,7 +318,7 @@ def post(ws: Workspace, keys: Sequence[AccountKey], plan: Plan, *, book: str, ki
 
 def _write_legs(s: Session, states: dict[AccountKey, AccountState], legs: Sequence[Leg],
                 txn_id: int) -> list[int]:
-    ids: list[int] = []
+    rows: list[AccountEntryRow] = []
     for leg in legs:
         acc = states[leg.account].id
         res = s.execute(update(AccountRow).where(
@@ -324,17 +327,12 @@ def _write_legs(s: Session, states: dict[AccountKey, AccountState], legs: Sequen
         if res.rowcount != 1:  # type: ignore[attr-defined]  # the lock makes this unreachable
             raise AccountOverdrawn(f"account {leg.account} would go below zero",
                                    account=str(leg.account))
-        entry = AccountEntryRow(txn_id=txn_id, account_id=acc, amount=leg.amount,
-                                value_date=leg.value_date, grade=leg.grade, lot_id=leg.lot,
-                                memo=leg.memo)
-        s.add(entry)
-        s.flush()
-        ids.append(entry.id)
-    return ids
-
-
-def _balance(s: Session, account_id: int) -> float:
-    return float(s.scalar(select(AccountRow.balance).where(AccountRow.id == account_id)) or 0)
+        rows.append(AccountEntryRow(txn_id=txn_id, account_id=acc, amount=leg.amount,
+                                    value_date=leg.value_date, grade=leg.grade,
+                                    lot_id=leg.lot, memo=leg.memo))
+    s.add_all(rows)
+    s.flush()
+    return [r.id for r in rows]
 
 
 def reversal_legs(ws: Workspace, txn_id: int, book: str, value_date: date
