@@ -14,7 +14,6 @@ sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
 from browser_helpers import wait_js  # noqa: E402
-from quota_world import cell, farmland_of, gj, write_supply, write_world  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built, _not_blank  # noqa: E402
 
 from onemap.quota import service  # noqa: E402
@@ -23,6 +22,7 @@ from onemap.store.access import Actor, Role  # noqa: E402
 from onemap.store.workspace import Workspace  # noqa: E402
 from onemap.users.models import UserCreate  # noqa: E402
 from onemap.users.service import UserService  # noqa: E402
+from quota_world import cell, farmland_of, gj, write_supply, write_world  # noqa: E402
 
 pytestmark = pytest.mark.e2e
 ADMIN = Actor(username="system", role=Role.ADMIN, regions=["360000"], origin="local")

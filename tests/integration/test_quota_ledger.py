@@ -212,3 +212,37 @@ def run_concurrent_debits(ws: Workspace, n: int = 200) -> None:
 
 def test_200_concurrent_debits_never_overdraw_sqlite(ws):
     run_concurrent_debits(ws)
+
+
+def test_cli_refuses_a_bad_project_file_naming_the_feature(ws, tmp_path):
+    import json as _json
+
+    import subprocess
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([sys.executable, "-m", "onemap.cli.main", *args],
+                              capture_output=True, text=True)
+
+    good = {"type": "Feature", "properties": {
+        "XMBH": "F1", "county": A, "YSRQ": "2020-03-01", "XZGDMJ": 100.0, "GDDB": 5},
+        "geometry": gj(cell(A, 0, 0))}
+    bad = {"type": "Feature", "properties": {
+        "XMBH": "F2", "county": A, "YSRQ": "03/01/2020", "XZGDMJ": 100.0, "GDDB": 5},
+        "geometry": gj(cell(A, 0, 1))}
+    path = tmp_path / "p.geojson"
+    path.write_text(_json.dumps({"type": "FeatureCollection", "features": [good, bad]}))
+    before = state(ws)
+    res = run("quota", "project", "add", str(ws.root), str(path))
+    assert res.returncode != 0
+    assert "feature 2" in res.stderr and "F2" in res.stderr
+    assert state(ws) == before
+    orchard = dict(good, properties=dict(good["properties"], XMBH="F3"),
+                   geometry=gj(cell(A, 6, 0)))
+    path.write_text(_json.dumps({"type": "FeatureCollection", "features": [good, orchard]}))
+    res = run("quota", "project", "add", str(ws.root), str(path))
+    assert res.returncode != 0 and "F3" in res.stderr and "地类图斑" in res.stderr
+    assert state(ws) == before
+    path.write_text(_json.dumps({"type": "FeatureCollection", "features": [good]}))
+    res = run("quota", "project", "add", str(ws.root), str(path), "--json")
+    assert res.returncode == 0, res.stderr
+    assert _json.loads(res.stdout)[0]["project_no"] == "F1"

@@ -52,7 +52,7 @@ def projects_from_file(path: str | Path) -> list[ProjectIn]:
                 geometry=dict(mapping(row["geometry"])) if row["geometry"] is not None else {}))
         except (ValidationError, ValueError, TypeError) as exc:
             reason = exc.errors()[0]["msg"] if isinstance(exc, ValidationError) else str(exc)
-            raise ImportRejected(f"feature {k} ({row.get('XMBH')}): {reason}", path=str(path),
+            raise ImportRejected(f"project {row.get('XMBH')}: {reason}", path=str(path),
                                  feature_id=k) from None
     if not out:
         raise ImportRejected("the file holds no project", path=str(path))
