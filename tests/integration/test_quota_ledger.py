@@ -216,7 +216,6 @@ def test_200_concurrent_debits_never_overdraw_sqlite(ws):
 
 def test_cli_refuses_a_bad_project_file_naming_the_feature(ws, tmp_path):
     import json as _json
-
     import subprocess
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:

@@ -56,13 +56,13 @@ from onemap.store.policy import Action
 from onemap.store.reader import WorkspaceReader
 
 if TYPE_CHECKING:
-    from collections.abc import Callable, Mapping
+    from collections.abc import Callable, Mapping, Sequence
 
     from onemap.store.access import Actor
     from onemap.store.workspace import Workspace
 
     # remaining 占补平衡 quota of counties, injected by the adapters (onemap.quota)
-    QuotaLookup = Callable[[Actor, list[str]], list[Mapping[str, Any]]]
+    QuotaLookup = Callable[[Actor, list[str]], Sequence[Mapping[str, Any]]]
 
 _log = logging.getLogger(__name__)
 
