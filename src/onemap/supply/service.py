@@ -43,13 +43,18 @@ def _vintage(ws: Workspace, kind: str, year: int, *, before: bool = False) -> in
 
 
 def _read(ws: Workspace, kind: str, vintage: int | None, county: str,
-          columns: list[str] | None = None) -> gpd.GeoDataFrame:
-    if vintage is None:
+          columns: list[str] | None = None,
+          near: gpd.GeoDataFrame | None = None) -> gpd.GeoDataFrame:
+    """One county of a layer; with ``near`` only the features within its bbox (DLTB)."""
+    if vintage is None or (near is not None and len(near) == 0):
         return ws._empty_frame(kind, columns)
     parts = ws.partitions(kind, vintage, counties=[county])
     if not parts:
         return ws._empty_frame(kind, columns)
-    return ws.read_partition(parts[0], columns=columns)
+    if near is None:
+        return ws.read_partition(parts[0], columns=columns)
+    bbox = tuple(float(v) for v in near.total_bounds)
+    return ws.read_partition(parts[0], columns=columns, bbox=bbox)
 
 
 def _names(ws: Workspace) -> dict[str, str]:
@@ -89,10 +94,10 @@ def supply_status(ws: Workspace, actor: Actor, year: int, *,
     gdp = _gdp_decline(ws, year)
     rows, unsupplied, parcels = [], [], []
     for i, county in enumerate(counties):
-        inp = CountyInputs(county, _read(ws, "approval", a_v, county),
-                           _read(ws, "land_supply", s_v, county),
-                           _read(ws, "dltb", dltb_v, county, DLTB_COLUMNS),
-                           _read(ws, "dltb", prev_v, county, DLTB_COLUMNS)
+        supply = _read(ws, "land_supply", s_v, county)
+        inp = CountyInputs(county, _read(ws, "approval", a_v, county), supply,
+                           _read(ws, "dltb", dltb_v, county, DLTB_COLUMNS, near=supply),
+                           _read(ws, "dltb", prev_v, county, DLTB_COLUMNS, near=supply)
                            if prev_v is not None else None)
         row, u, p = county_supply(inp, year, link_ratio, with_geometry=with_geometry)
         row.name = names.get(county, "")
