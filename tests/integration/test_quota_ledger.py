@@ -245,3 +245,16 @@ def test_cli_refuses_a_bad_project_file_naming_the_feature(ws, tmp_path):
     res = run("quota", "project", "add", str(ws.root), str(path), "--json")
     assert res.returncode == 0, res.stderr
     assert _json.loads(res.stdout)[0]["project_no"] == "F1"
+
+
+def test_a_transfer_shows_a_county_user_only_its_own_side(ws):
+    service.add_projects(ws, SYSTEM, [project("P1", A, [(0, 0)], date(2019, 6, 1))])
+    service.transfer(ws, SYSTEM, TransferIn(ref="T1", from_county=A, to_county=B,
+                                            value_date=date(2020, 3, 1), quantity_m2=100.0,
+                                            paddy_m2=10.0))
+    east = Actor(username="e", role=Role.ANALYST, regions=[B], origin="local")
+    hist = service.history(ws, east)
+    assert [h.kind for h in hist] == ["transfer"]
+    assert set(hist[0].counties) == {B}
+    assert all(k.startswith(B) for k in hist[0].amounts)
+    assert "counties" not in hist[0].detail

@@ -368,9 +368,16 @@ def _postings(ws: Workspace, actor: Actor, *, county: str | None = None,
                 p.counties.append(owner)
             key = f"{owner}/{kind}"
             p.amounts[key] = p.amounts.get(key, 0.0) + float(amount)
-    rows = [p for p in out.values()
-            if all(ws.allows(actor, Action.READ, c) for c in p.counties)
-            and (county is None or county in p.counties)]
+    rows = []
+    for p in out.values():  # a transfer shows only the sides the actor may read
+        mine = [c for c in p.counties if ws.allows(actor, Action.READ, c)]
+        if not mine or (county is not None and county not in mine):
+            continue
+        p.counties = mine
+        p.amounts = {k: v for k, v in p.amounts.items() if k.split("/", 1)[0] in mine}
+        if set(p.detail.get("counties", [])) - set(mine):
+            p.detail = {k: v for k, v in p.detail.items() if k != "counties"}
+        rows.append(p)
     return rows[-limit:]
 
 
