@@ -62,6 +62,10 @@ demo-build: python
 	$(ONEMAP) mining check $(DEMO_DIR) --as-of 2023-12-31 --open-cases --xlsx $(OUT)/mining-check.xlsx
 	$(ONEMAP) mining annual $(DEMO_DIR) --year 2023 --out $(OUT)/mining-2023.pdf
 	$(ONEMAP) mining annual $(DEMO_DIR) --year 2023 --out $(OUT)/mining-2023.xlsx
+	$(ONEMAP) quota project add $(DEMO_DIR) $(OUT)/quota/projects.geojson
+	$(ONEMAP) quota debit $(DEMO_DIR) --approvals-file $(OUT)/quota/debits.txt
+	$(ONEMAP) quota balance $(DEMO_DIR) --xlsx $(OUT)/farmland-quota-balance.xlsx
+	$(ONEMAP) supply status $(DEMO_DIR) --year 2020 --xlsx $(OUT)/land-supply-2020.xlsx
 	@echo; echo "演示输出 demo outputs in $(OUT):"; ls -1 $(OUT) | sed 's/^/  /'
 
 serve: python

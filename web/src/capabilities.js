@@ -5,8 +5,10 @@
 // and one import plus one entry below. The tab appears after the built-in tabs.
 import { carbonPanel } from "./panels/carbon.js";
 import { panel as mining } from "./panels/mining.js";
+import { quotaPanel } from "./panels/quota.js";
 
 export const PANELS = [
   carbonPanel,
   mining,
+  quotaPanel,
 ];

@@ -30,6 +30,8 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.ledgers",
     "onemap.api.routers.carbon",
     "onemap.api.routers.mining",
+    "onemap.api.routers.quota",
+    "onemap.api.routers.supply",
     "onemap.api.routers.pages",
 ]
 

@@ -26,6 +26,8 @@ COMMAND_MODULES = [
     "onemap.cli.ledgers",
     "onemap.cli.carbon",
     "onemap.cli.mining",
+    "onemap.cli.quota",
+    "onemap.cli.supply",
     "onemap.cli.audit",
 ]
 

@@ -10,6 +10,7 @@ from rich.table import Table
 
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
+from onemap.quota.service import review_lookup
 from onemap.review.models import ProjectInfo, SiteReview
 from onemap.review.service import ReviewService, read_site
 from onemap.store.workspace import Workspace
@@ -54,7 +55,7 @@ def review(
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
     ws = Workspace.open(directory)
-    service = ReviewService(ws)
+    service = ReviewService(ws, quota_lookup=review_lookup(ws))
     info = ProjectInfo(name=project, national_key=national_key)
     actor = actor_for(ws, user)
     if batch:

@@ -123,6 +123,7 @@ KINDS: dict[str, LayerKind] = {
         LayerKind("land_supply", "土地供应", "Land supply", "用地审批", "polygon", (
             _f("GDBH", "str", "供地编号", required=True), _f("GDRQ", "str", "供地日期"),
             _f("GDMJ", "float", "供地面积"), _f("YT", "str", "用途"),
+            _f("YDDGRQ", "str", "约定动工日期"), _f("CJJG", "float", "成交价款 (万元)"),
             _f("XZQDM", "str", "行政区代码"))),
         LayerKind("facility_agri", "设施农业用地备案", "Facility agriculture records", "用地审批",
                   "polygon", (_f("BABH", "str", "备案编号"), _f("XZQDM", "str", "行政区代码"))),
