@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from onemap.demo.indicator_inputs import load_demo_statistics
+from onemap.demo.registry import build_demo_registry
 from onemap.demo.sites import write_sample_sites
 from onemap.store.workspace import Workspace
 from onemap.users.identity import local_operator
@@ -28,6 +29,7 @@ def prepare_main_job(directory: str | Path, seed: int) -> MainJobInputs:
     try:
         stats = load_demo_statistics(ws, seed, actor=local_operator(ws))
         sites = write_sample_sites(ws, ws.root / "outputs" / "sites")
+        build_demo_registry(ws, seed, actor=local_operator(ws))  # 确权登记 units
     finally:
         ws.close()
     return MainJobInputs(sites=[str(p) for p in sites], statistics=repr(stats)[:500])

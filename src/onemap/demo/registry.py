@@ -132,6 +132,9 @@ def build_demo_registry(ws: Workspace, seed: int, *, actor: Actor) -> Path:
     path = out / "registration-units.gpkg"
     frame.to_file(path, driver="GPKG", layer="ZRZYDJDY")
     service.import_units(ws, actor, ImportRequest(path=path, kind="registration_unit"))
+    park = frame.loc[frame["DJDYLX"] == "11", "DJDYH"]
+    (out / "showcase-unit.txt").write_text(str(park.iloc[0] if len(park) else
+                                               frame["DJDYH"].iloc[0]) + "\n", encoding="utf-8")
     truth_path = ws.root / "outputs" / "registry-truth.json"
     truth_path.write_text(json.dumps(truth, ensure_ascii=False, indent=1), encoding="utf-8")
     service.compute_registers(ws, actor, vintage=VINTAGE, record=True)

@@ -41,6 +41,7 @@ if TYPE_CHECKING:
 CONTROL_KINDS = {"pbf": "永久基本农田", "eco_redline": "生态保护红线", "udb": "城镇开发边界",
                  "nature_reserve": "自然保护地"}
 STATE, COLLECTIVE, OTHER = "state", "collective", "other"
+MIN_CONTROL_M2 = 0.01  # a control line only touching the unit is no public control
 _SEP = "|"
 
 
@@ -159,7 +160,8 @@ def assemble_register(unit: Unit, vintage: int, natural: pd.DataFrame,
                                                                              str(r["class"])),
                        **_row_areas(float(r["area_m2"])),
                        share=float(r["area_m2"]) / unit.area_m2 if unit.area_m2 else 0.0)
-            for r in controls.sort_values("class").to_dict("records")]
+            for r in controls.sort_values("class").to_dict("records")
+            if float(r["area_m2"]) >= MIN_CONTROL_M2]
     links = [MiningLink(licence=str(lic), name=names.get(str(lic), ""), area_m2=float(a))
              for lic, a in mining.groupby("licence")["area_m2"].sum().items()]
     return Register(unit=unit, vintage=vintage, natural_status=rows, controls=ctrl,
