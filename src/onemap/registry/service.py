@@ -333,7 +333,8 @@ def _dltb_parts(ws: Workspace, actor: Actor, vintage: int, bbox: tuple[float, ..
 
 
 def compute_registers(ws: Workspace, actor: Actor, *, vintage: int | None = None,
-                      numbers: list[str] | None = None, record: bool = False) -> RegisterBatch:
+                      numbers: list[str] | None = None, county: str | None = None,
+                      record: bool = False) -> RegisterBatch:
     """Compute the registers of the units in scope from a DLTB vintage (latest by default).
 
     One overlay call per DLTB county partition (:func:`county_register`) with every
@@ -343,7 +344,9 @@ def compute_registers(ws: Workspace, actor: Actor, *, vintage: int | None = None
     year = vintage if vintage is not None else ws.latest_vintage("dltb")
     if year is None:
         raise NotFound("no dltb layer in the workspace (无地类图斑数据)")
-    frame = read_units(ws, actor)
+    if county:
+        ws.authorize(actor, Action.EDIT if record else Action.READ, county, what=WHAT)
+    frame = read_units(ws, actor, counties=[county] if county else None)
     if numbers is not None:
         unknown = sorted(set(numbers) - set(frame["DJDYH"].astype(str)))
         for n in unknown:

@@ -78,9 +78,9 @@ def build_router(ctx: AppContext) -> APIRouter:
             "Content-Disposition": f'attachment; filename="register-{number}.pdf"'})
 
     @router.post("/registers", response_model=RegisterBatch, status_code=201)
-    def record(actor: Me, vintage: Vintage = None) -> RegisterBatch:
-        """Compute and record the registers of every unit in the caller's counties."""
-        return service.compute_registers(ws, actor, vintage=vintage, record=True)
+    def record(actor: Me, vintage: Vintage = None, county: County = None) -> RegisterBatch:
+        """Compute and record the registers of the units in the caller's counties (or one)."""
+        return service.compute_registers(ws, actor, vintage=vintage, county=county, record=True)
 
     @router.get("/registers.xlsx", response_class=FileResponse)
     def registers_xlsx(actor: Me, tasks: BackgroundTasks, vintage: Vintage = None
