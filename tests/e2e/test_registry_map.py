@@ -12,7 +12,7 @@ sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
 from browser_helpers import wait_js  # noqa: E402
-from registry_world import A, FOREST_A, RIVER_B, standard_units, write_world  # noqa: E402
+from registry_world import FOREST_A, RIVER_B, A, standard_units, write_world  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built, _not_blank  # noqa: E402
 
 from onemap.registry import service  # noqa: E402

@@ -27,17 +27,16 @@ from onemap.store.formats.models import ImportRequest
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from actors import bearer_headers
 from registry_world import (
-    A,
-    B,
-    D,
     FOREST_A,
     RIVER_B,
     UNIT_A_BOX,
     UNIT_B_BOX,
     X0,
     Y0,
+    A,
+    B,
+    D,
     box_area,
     cells,
     hand_status,
@@ -45,6 +44,8 @@ from registry_world import (
     unit_file,
     write_world,
 )
+
+from actors import bearer_headers
 
 PROVINCE = Actor(username="prov", role=Role.ADMIN, regions=["360000"])
 EAST = Actor(username="east", role=Role.ANALYST, regions=[A])

@@ -13,8 +13,12 @@ from pyproj import Geod
 from onemap.registry.coverage import county_coverage, gap_geometry, stage_unions
 from onemap.registry.models import NaturalStatusRow, Register, Unit
 from onemap.registry.qc import check_units
-from onemap.registry.register import CountyInputs, assemble_register, county_register, \
-    status_changes
+from onemap.registry.register import (
+    CountyInputs,
+    assemble_register,
+    county_register,
+    status_changes,
+)
 from onemap.registry.unit_number import number_problems, parse_unit_number
 from onemap.standards.registration import resource_type_of, unit_types
 
@@ -147,7 +151,7 @@ def test_qc_reports_each_problem_with_the_unit_and_the_overlap_area():
 
 def test_coverage_nests_stages_and_gaps_are_the_rest():
     u1, u2 = cell(0, 0), cell(1, 1)
-    geoms, keys = stage_unions([u1, u2], ["登簿", "审核"])
+    _geoms, keys = stage_unions([u1, u2], ["登簿", "审核"])
     assert keys == ["预划", "地籍调查", "审核", "公告", "登簿"]
     t = county_coverage(CELLS, DLBM, [u1, u2], ["登簿", "审核"])
     a = t.groupby(["resource", "stage"])["area_m2"].sum()

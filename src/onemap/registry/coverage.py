@@ -72,7 +72,7 @@ def county_coverage(dltb: npt.ArrayLike, dlbm: npt.ArrayLike, units: npt.ArrayLi
 
 
 def gap_geometry(county: object, units: npt.ArrayLike) -> object:
-    """The part of the county no unit covers (a polygon, possibly empty).
+    """Return the part of the county no unit covers (a polygon, possibly empty).
 
     Examples
     --------

@@ -50,7 +50,7 @@ def check_units(units: gpd.GeoDataFrame, *, root_region: str) -> list[QcFinding]
                                                    strict=True)):
         for kind, reason in number_problems(num, type_code=typ, county=county or None,
                                             root_region=root_region):
-            findings.append(QcFinding(kind=kind, unit=num, feature=i, reason=reason))  # type: ignore[arg-type]
+            findings.append(QcFinding(kind=kind, unit=num, feature=i, reason=reason))
         if own and own not in OWNERSHIP:
             findings.append(QcFinding(kind="invalid_ownership", unit=num, feature=i,
                                       reason=f"所有权性质 {own!r} is not {' / '.join(OWNERSHIP)}"))

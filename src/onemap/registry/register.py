@@ -69,7 +69,8 @@ def resource_classes(dlbm: npt.ArrayLike) -> npt.NDArray[np.object_]:
     """
     codes = pd.Series(np.asarray(dlbm, dtype=object)).astype(str)
     lookup = {c: resource_type_of(c) for c in codes.unique()}
-    return codes.map(lookup).to_numpy(dtype=object)
+    out: npt.NDArray[np.object_] = codes.map(lookup).to_numpy(dtype=object)
+    return out
 
 
 @dataclass(frozen=True)

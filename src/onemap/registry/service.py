@@ -73,7 +73,7 @@ def _unit_layer(ws: Workspace) -> LayerInfo | None:
 
 def read_units(ws: Workspace, actor: Actor, *, counties: list[str] | None = None
                ) -> gpd.GeoDataFrame:
-    """The stored units of the counties ``actor`` may read (EPSG:4490)."""
+    """Read the stored units of the counties ``actor`` may read (EPSG:4490)."""
     ws.authorize(actor, Action.READ, what=WHAT)
     info = _unit_layer(ws)
     if info is None:
@@ -111,7 +111,7 @@ def _units(frame: gpd.GeoDataFrame, stages: dict[str, RegistryStageRow]) -> list
                         type_code=str(row.get("DJDYLX", "")),
                         type_name=t.name_zh if t else "", ownership=str(row.get("SYQXZ") or ""),
                         body=str(row.get("DXZT") or ""), county=str(row[COUNTY_COLUMN]),
-                        stage=ev.stage if ev else "预划",  # type: ignore[arg-type]
+                        stage=ev.stage if ev else "预划",
                         stage_date=ev.stage_date if ev else None, area_m2=float(area),
                         area_ha=convert_area(float(area), "ha"),
                         area_mu=convert_area(float(area), "mu")))
@@ -168,7 +168,7 @@ def get_unit(ws: Workspace, actor: Actor, number: str) -> Unit:
 
 
 def unit_geometry(ws: Workspace, actor: Actor, number: str) -> object:
-    """The outline of one unit (for the 登记簿 map)."""
+    """Return the outline of one unit (for the 登记簿 map)."""
     return _find(ws, actor, number)[1].geometry.iloc[0]
 
 
@@ -244,7 +244,8 @@ def _date(value: object) -> date | None:
     text = str(value or "").strip()
     if not text or text in ("nan", "None", "<NA>"):
         return None
-    return pd.Timestamp(text).date()
+    found: date = pd.Timestamp(text).date()
+    return found
 
 
 def qc_stored(ws: Workspace, actor: Actor) -> QcReport:
@@ -354,8 +355,8 @@ def compute_registers(ws: Workspace, actor: Actor, *, vintage: int | None = None
         frame = frame[frame["DJDYH"].astype(str).isin(numbers)].reset_index(drop=True)
     units = _units(frame, current_stages(ws))
     if record:
-        for county in sorted({u.county for u in units}):
-            ws.authorize(actor, Action.EDIT, county, what=WHAT)
+        for code in sorted({u.county for u in units}):
+            ws.authorize(actor, Action.EDIT, code, what=WHAT)
     if not units:
         return RegisterBatch(vintage=year, registers=[])
     geoms = frame.geometry.to_numpy()
@@ -415,7 +416,7 @@ def _record(ws: Workspace, actor: Actor, registers: list[Register]) -> int:
 
 def get_register(ws: Workspace, actor: Actor, number: str, *, vintage: int | None = None
                  ) -> Register:
-    """The latest recorded register of a unit (of ``vintage``), else computed now."""
+    """Return the latest recorded register of a unit (of ``vintage``), else compute it."""
     get_unit(ws, actor, number)
     stored = _snapshots(ws, number, vintage)
     if stored:
@@ -425,7 +426,7 @@ def get_register(ws: Workspace, actor: Actor, number: str, *, vintage: int | Non
 
 def register_for_export(ws: Workspace, actor: Actor, number: str, *,
                         vintage: int | None = None, fmt: str = "pdf") -> Register:
-    """The register of one unit for a download (``EXPORT``, audited ``registry.export``)."""
+    """Return one unit's register for a download (``EXPORT``, audited)."""
     ws.authorize(actor, Action.EXPORT, what=WHAT)
     reg = get_register(ws, actor, number, vintage=vintage)
     ws.audit(actor.username, "registry.export", number, {"format": fmt, "vintage": reg.vintage})
@@ -501,9 +502,9 @@ def compute_coverage(ws: Workspace, actor: Actor, *, vintage: int | None = None,
         t["region"] = part.county
         tables.append(t)
         if write_gaps and admin is not None:
-            county = admin[admin["XZQDM"].astype(str) == part.county]
-            if len(county):
-                gap = cov.gap_geometry(county.geometry.iloc[0], sel.geometry.to_numpy())
+            outline = admin[admin["XZQDM"].astype(str) == part.county]
+            if len(outline):
+                gap = cov.gap_geometry(outline.geometry.iloc[0], sel.geometry.to_numpy())
                 gaps.append((part.county, gap))
     rows = _coverage_rows(ws, actor, tables)
     report = CoverageReport(vintage=year_v, rows=rows)

@@ -51,7 +51,7 @@ CONTROL_EN = {"pbf": "Permanent basic farmland", "eco_redline": "Ecological red 
 
 
 def unit_map_png(ws: Workspace, register: Register, outline: Any, *, dpi: int = 120) -> bytes:
-    """The unit outline over the DLTB of the register's vintage."""
+    """Draw the unit outline over the DLTB of the register's vintage (PNG bytes)."""
     import matplotlib
 
     matplotlib.use("Agg", force=False)

@@ -43,7 +43,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/units.geojson")
     def units_geojson(actor: Me, county: County = None) -> dict[str, Any]:
-        """Unit outlines with number, name, type and stage (for the web map)."""
+        """Return unit outlines with number, name, type and stage (for the web map)."""
         return service.units_feature_collection(ws, actor, county=county)
 
     @router.get("/units/{number}", response_model=Unit)
@@ -63,13 +63,13 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/units/{number}/register", response_model=Register)
     def register(number: Number, actor: Me, vintage: Vintage = None) -> Register:
-        """The unit's register: recorded snapshot of the vintage, else computed now."""
+        """Return the unit's register: the recorded snapshot of the vintage, else computed."""
         return service.get_register(ws, actor, number, vintage=vintage)
 
     @router.get("/units/{number}/register.pdf", response_class=Response)
     def register_pdf(number: Number, actor: Me, vintage: Vintage = None,
                      lang: Annotated[str, Query(pattern="^(zh|en)$")] = "zh") -> Response:
-        """The 登记簿 of one unit as PDF (export right, audited)."""
+        """Return the 登记簿 of one unit as PDF (export right, audited)."""
         from onemap.reports.registry import render_register_pdf
 
         reg = service.register_for_export(ws, actor, number, vintage=vintage)
