@@ -1,7 +1,7 @@
 """登记全覆盖 (registration coverage): territory inside units by stage and resource type.
 
-One :func:`onemap.geometry.overlay.area_by_class` call per county: DLTB (by resource
-type) × the nested unions of the units at each stage or beyond, so "covered at stage
+One overlay-kernel call per county (:func:`~onemap.registry.register.overlay_by_class`):
+DLTB (by resource type) × the nested unions of the units at each stage or beyond, so "covered at stage
 ≥ 公告" is one right-hand polygon. The gap (未登记区域) is the county minus every unit.
 Pure module.
 """
@@ -14,8 +14,7 @@ import pandas as pd
 import shapely
 
 from onemap.geometry.area import ellipsoidal_area
-from onemap.geometry.overlay import area_by_class
-from onemap.registry.register import resource_classes
+from onemap.registry.register import overlay_by_class, resource_classes
 from onemap.standards.registration import STAGES
 
 TOTAL = "合计"
@@ -65,7 +64,7 @@ def county_coverage(dltb: npt.ArrayLike, dlbm: npt.ArrayLike, units: npt.ArrayLi
     unions, keys = stage_unions(units, stages)
     if not unions:
         return territory[["resource", "stage", "area_m2"]]
-    covered = area_by_class(geoms, resource, np.asarray(unions, dtype=object), keys)
+    covered = overlay_by_class(geoms, resource, np.asarray(unions, dtype=object), keys)
     covered = covered.rename(columns={"class": "resource", "key": "stage"})
     return pd.concat([territory[["resource", "stage", "area_m2"]],
                       covered[["resource", "stage", "area_m2"]]], ignore_index=True)

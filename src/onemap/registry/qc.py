@@ -66,7 +66,7 @@ def _overlaps(units: gpd.GeoDataFrame, numbers: list[str], types: list[str]) -> 
     """Same-type overlaps of the forbidden kinds, with the overlap area (m²)."""
     known = unit_types()
     geoms = units.geometry.to_numpy()
-    pairs = intersect_pairs(geoms, geoms, assume_valid=False)
+    pairs = intersect_pairs(geoms, geoms, assume_valid=False, with_geometry=True)
     typ = np.asarray(types, dtype=object)
     keep = ((pairs.left < pairs.right) & (typ[pairs.left] == typ[pairs.right])
             & (pairs.area >= MIN_OVERLAP_M2))

@@ -305,19 +305,26 @@ def _snapshots(ws: Workspace, number: str, vintage: int | None = None) -> list[R
                 for r in s.scalars(q.order_by(RegistryRegisterRow.id))]
 
 
-def _control_geoms(ws: Workspace, kind: str, county: str) -> np.ndarray:
-    if not ws.has_layer(kind):
+def _partition_index(ws: Workspace, kinds: list[str]) -> dict[str, dict[str, PartitionInfo]]:
+    """Latest-vintage partitions of each held kind by county (one catalog read per kind)."""
+    return {k: {p.county: p for p in ws.partitions(k)} for k in kinds if ws.has_layer(k)}
+
+
+def _read_geoms(ws: Workspace, index: dict[str, dict[str, PartitionInfo]], kind: str,
+                county: str) -> np.ndarray:
+    part = index.get(kind, {}).get(county)
+    if part is None:
         return np.zeros(0, dtype=object)
-    parts = ws.partitions(kind, counties=[county])
-    frames = [ws.read_partition(p, columns=["geometry"]) for p in parts]
-    return (np.concatenate([f.geometry.to_numpy() for f in frames]) if frames
-            else np.zeros(0, dtype=object))
+    out: np.ndarray = ws.read_partition(part, columns=["geometry"]).geometry.to_numpy()
+    return out
 
 
-def _mining(ws: Workspace, county: str) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
-    if not ws.has_layer("mining_right"):
+def _mining(ws: Workspace, index: dict[str, dict[str, PartitionInfo]], county: str
+            ) -> tuple[np.ndarray, np.ndarray, dict[str, str]]:
+    part = index.get("mining_right", {}).get(county)
+    if part is None:
         return np.zeros(0, dtype=object), np.zeros(0, dtype=object), {}
-    frame = ws.read_layer("mining_right", counties=[county])
+    frame = ws.read_partition(part)
     names = dict(zip(frame["XKZH"].astype(str), frame.get("KQMC", frame["XKZH"]).astype(str),
                      strict=True)) if len(frame) else {}
     return frame.geometry.to_numpy(), frame["XKZH"].astype(str).to_numpy(dtype=object), names
@@ -364,18 +371,19 @@ def compute_registers(ws: Workspace, actor: Actor, *, vintage: int | None = None
     readable, hidden = _dltb_parts(ws, actor, year, tuple(frame.total_bounds))
     nat, ctl, mines, names = [], [], [], {}
     boxes = np.array([g.bounds for g in geoms])
+    index = _partition_index(ws, [*CONTROL_KINDS, "mining_right"])
     for part in readable:
         near = _meets(boxes, part.bbox)
         if not near.any():
             continue
         dltb = ws.read_partition(part, columns=["DLBM", "QSXZ", "geometry"])
-        m_geoms, m_lic, m_names = _mining(ws, part.county)
+        m_geoms, m_lic, m_names = _mining(ws, index, part.county)
         names.update(m_names)
         tables = county_register(CountyInputs(
             dltb=dltb.geometry.to_numpy(), dlbm=dltb["DLBM"].to_numpy(),
             qsxz=dltb["QSXZ"].to_numpy() if "QSXZ" in dltb else np.full(len(dltb), ""),
             units=geoms[near], numbers=numbers_arr[near],
-            controls={k: _control_geoms(ws, k, part.county) for k in CONTROL_KINDS},
+            controls={k: _read_geoms(ws, index, k, part.county) for k in CONTROL_KINDS},
             mining=m_geoms, licences=m_lic))
         nat.append(tables.natural)
         ctl.append(tables.controls)
@@ -385,12 +393,17 @@ def compute_registers(ws: Workspace, actor: Actor, *, vintage: int | None = None
               else pd.DataFrame({"unit": [], "licence": [], "area_m2": []}))
     now = datetime.now(UTC).replace(microsecond=0)
     out = []
+    by_unit = dict(natural.groupby("key"))
+    ctl_by_unit = dict(controls.groupby("key"))
+    mine_by_unit = dict(mining.groupby("unit"))
+    empty_nat, empty_mine = natural.iloc[:0], mining.iloc[:0]
     for i, unit in enumerate(units):
         missing = sorted(p.county for p in hidden if _meets(boxes[i:i + 1], p.bbox)[0])
         out.append(assemble_register(
-            unit, year, natural[natural["key"] == unit.number],
-            controls[controls["key"] == unit.number], mining[mining["unit"] == unit.number],
-            names, computed_at=now, missing=missing))
+            unit, year, by_unit.get(unit.number, empty_nat),
+            ctl_by_unit.get(unit.number, controls.iloc[:0]),
+            mine_by_unit.get(unit.number, empty_mine), names, computed_at=now,
+            missing=missing))
     recorded = _record(ws, actor, out) if record else 0
     return RegisterBatch(vintage=year, registers=out, recorded=recorded)
 
