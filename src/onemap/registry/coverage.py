@@ -1,8 +1,8 @@
 """登记全覆盖 (registration coverage): territory inside units by stage and resource type.
 
 One overlay-kernel call per county (:func:`~onemap.registry.register.overlay_by_class`):
-DLTB (by resource type) × the nested unions of the units at each stage or beyond, so "covered at stage
-≥ 公告" is one right-hand polygon. The gap (未登记区域) is the county minus every unit.
+DLTB (by resource type) × the nested unions of the units at each stage or beyond, so
+"covered at stage ≥ 公告" is one right-hand polygon. The gap (未登记区域) is the county minus every unit.
 Pure module.
 """
 
