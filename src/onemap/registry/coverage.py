@@ -2,8 +2,8 @@
 
 One overlay-kernel call per county (:func:`~onemap.registry.register.overlay_by_class`):
 DLTB (by resource type) × the nested unions of the units at each stage or beyond, so
-"covered at stage ≥ 公告" is one right-hand polygon. The gap (未登记区域) is the county minus every unit.
-Pure module.
+"covered at stage ≥ 公告" is one right-hand polygon. The gap (未登记区域) is the county
+minus every unit. Pure module.
 """
 
 from __future__ import annotations
