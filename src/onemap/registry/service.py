@@ -393,9 +393,10 @@ def compute_registers(ws: Workspace, actor: Actor, *, vintage: int | None = None
               else pd.DataFrame({"unit": [], "licence": [], "area_m2": []}))
     now = datetime.now(UTC).replace(microsecond=0)
     out = []
-    by_unit = dict(natural.groupby("key"))
-    ctl_by_unit = dict(controls.groupby("key"))
-    mine_by_unit = dict(mining.groupby("unit"))
+    # a GroupBy is no mapping: dict() would call its ``keys`` attribute (a string)
+    by_unit = {k: g for k, g in natural.groupby("key")}  # noqa: C416
+    ctl_by_unit = {k: g for k, g in controls.groupby("key")}  # noqa: C416
+    mine_by_unit = {k: g for k, g in mining.groupby("unit")}  # noqa: C416
     empty_nat, empty_mine = natural.iloc[:0], mining.iloc[:0]
     for i, unit in enumerate(units):
         missing = sorted(p.county for p in hidden if _meets(boxes[i:i + 1], p.bbox)[0])

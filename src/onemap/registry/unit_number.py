@@ -80,7 +80,7 @@ def number_problems(text: object, *, type_code: str, county: str | None,
     elif county and not county.startswith(region_prefix(region)):
         out.append(("invalid_number", f"region {region} of the number is neither county "
                                       f"{county} nor its city or province"))
-    if parsed.serial == "000000":
+    if int(parsed.serial) == 0:
         out.append(("invalid_number", "serial 000000 is not allowed (顺序号从 000001 起)"))
     if parsed.type_code != type_code and type_code in types:
         out.append(("type_mismatch", f"type code {parsed.type_code} in the number differs "
