@@ -78,3 +78,15 @@ def test_demo_records_registers_coverage_gaps_and_the_indicator(demo):
     values = read_values(ws, ["registration_coverage"], None, VINTAGE)
     assert {v.region for v in values} >= {*COUNTIES, "360000"}
     assert all(0.0 <= v.value <= 100.0 for v in values)
+
+
+def test_demo_units_over_converted_forest_are_listed_for_reregistration(demo):
+    ws, truth = demo
+    report = service.reregistration(ws, local_operator(ws), to_vintage=VINTAGE, from_vintage=2019)
+    changed = {i.unit for i in report.items}
+    assert changed and all("变更林区" in i.name for i in report.items)
+    for item in report.items:  # the 2020 side of each change is the generator's truth
+        assert sum(c.change_m2 for c in item.changes) == pytest.approx(0.0, abs=0.05)
+        after = {c.resource: c.after_m2 for c in item.changes}
+        for res, area in after.items():
+            assert area == pytest.approx(truth[item.unit].get(res, 0.0), abs=0.05)

@@ -74,6 +74,29 @@ def _reserve_cells(ws: Workspace, county: str, cells: gpd.GeoDataFrame) -> np.nd
     return np.flatnonzero(shapely.contains(biggest, pts))
 
 
+def _changed_forest(ws: Workspace, county: str, cells: gpd.GeoDataFrame,
+                    plan: list[tuple[str, str, np.ndarray]]) -> np.ndarray:
+    """Cells of the county's forest turned to other uses in 2020, with the forest around.
+
+    A unit over them changes its natural status between DLTB 2019 and 2020, so the
+    demo lists it for re-registration. Cells already in another forest unit are left
+    out (同类登记单元不得重叠).
+    """
+    path = ws.root / "truth" / "changes.parquet"
+    if not path.exists() or "BSM" not in cells.columns:
+        return np.zeros(0, dtype=np.intp)
+    truth = gpd.read_parquet(path)
+    mine = truth[(truth["county"] == county) & truth["from_code"].astype(str).str.startswith("03")]
+    hit = np.flatnonzero(cells["BSM"].isin(mine["bsm_2020"]).to_numpy())
+    if not len(hit):
+        return np.zeros(0, dtype=np.intp)
+    used = np.concatenate([r for t, _, r in plan if t == "23"] or [np.zeros(0, dtype=np.intp)])
+    geoms = cells.geometry.to_numpy()
+    around = shapely.STRtree(geoms).query(geoms[hit[:3]], predicate="intersects")[1]
+    rows = np.union1d(hit[:3], around)
+    return np.setdiff1d(rows, used)
+
+
 def _unit(county: str, type_code: str, serial: int, name: str, cells: gpd.GeoDataFrame,
           rows: np.ndarray, stage: str) -> tuple[dict[str, Any], Any, dict[str, float]]:
     geoms = cells.geometry.to_numpy()[rows]
@@ -91,7 +114,7 @@ def make_units(ws: Workspace, seed: int) -> tuple[gpd.GeoDataFrame, dict[str, di
     records, geoms, truth = [], [], {}
     for part in ws.partitions("dltb", VINTAGE):
         county = part.county
-        cells = ws.read_partition(part, columns=["DLBM", "ZLDWMC", "geometry"])
+        cells = ws.read_partition(part, columns=["BSM", "DLBM", "geometry"])
         codes = cells["DLBM"].astype(str).to_numpy()
         plan: list[tuple[str, str, np.ndarray]] = []
         reserve = _reserve_cells(ws, county, cells)
@@ -100,6 +123,9 @@ def make_units(ws: Workspace, seed: int) -> tuple[gpd.GeoDataFrame, dict[str, di
         for type_code, label, wanted, n in PLAN:
             for i, rows in enumerate(_parts(cells, np.isin(codes, wanted), n)):
                 plan.append((type_code, f"{label}{i + 1}号", rows))
+        changed = _changed_forest(ws, county, cells, plan)
+        if len(changed) >= 2 and not any(lab.startswith("变更") for _, lab, _ in plan):
+            plan.append(("23", "变更林区", changed))
         serials: dict[str, int] = {}
         for type_code, label, rows in plan:
             serials[type_code] = serials.get(type_code, 0) + 1
