@@ -225,3 +225,18 @@ def test_county_user_sees_only_their_units_through_cli_api_ogc_and_tiles(world, 
     assert len(full["registration_unit"]["features"]) == 1
     hidden = mapbox_vector_tile.decode(c.get(url, headers=east).content)
     assert hidden.get("registration_unit", {}).get("features", []) == []
+
+
+def test_cli_import_reports_the_bad_unit_and_changes_nothing(world, tmp_path, capsys):
+    bad = unit_file(tmp_path / "bad.geojson", [("36010223000009", "77", A, UNIT_A_BOX)])
+    before = service.list_units(world, PROVINCE)
+    with pytest.raises(SystemExit) as exit_:
+        cli_main(["registry", "import", str(world.root), str(bad), "--json"])
+    assert exit_.value.code != 0
+    error = json.loads(capsys.readouterr().out)["error"]
+    assert error["code"] == "registry_units_rejected"
+    assert error["findings"][0]["unit"] == "36010223000009"
+    assert error["findings"][0]["kind"] == "unknown_type"
+    assert service.list_units(world, PROVINCE) == before
+    cli_main(["registry", "import", str(world.root), str(bad), "--check", "--json"])
+    assert json.loads(capsys.readouterr().out)["findings"][0]["unit"] == "36010223000009"
