@@ -211,6 +211,11 @@ def test_county_user_sees_only_their_units_through_cli_api_ogc_and_tiles(world, 
     mine = c.get(f"/registry/units/{FOREST_A}/register", headers=east)
     assert Register.model_validate(mine.json()).unit.number == FOREST_A
     assert c.get(f"/registry/units/{FOREST_A}/register").status_code == 401
+    cov = c.get("/registry/coverage?vintage=2020", headers=east).json()["rows"]
+    assert {r["region"] for r in cov} == {A}
+    (total,) = [r for r in cov if r["resource"] == "合计"]
+    assert total["territory_m2"] == pytest.approx(sum(box_area(*g.bounds) for g in cells(0)),
+                                                  abs=0.01)
     feats = c.get("/registry/units.geojson", headers=east).json()["features"]
     assert [f["properties"]["number"] for f in feats] == [FOREST_A]
     # OGC Features

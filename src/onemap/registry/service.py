@@ -537,9 +537,11 @@ def _coverage_rows(ws: Workspace, actor: Actor, tables: list[pd.DataFrame]
     root = ws.root_region
     region = root if ws.allows(actor, Action.READ, root) else (
         actor.regions[0] if actor.regions else root)
-    total = t.copy()
-    total["region"] = region
-    both = pd.concat([t, total], ignore_index=True)
+    both = t
+    if region not in set(t["region"]):  # a county user's roll-up is their county's row
+        total = t.copy()
+        total["region"] = region
+        both = pd.concat([t, total], ignore_index=True)
     every = both.copy()
     every["resource"] = cov.TOTAL
     both = pd.concat([both, every], ignore_index=True)
