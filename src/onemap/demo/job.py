@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from onemap.demo.carbon import write_demo_projects
 from onemap.demo.indicator_inputs import load_demo_statistics
 from onemap.demo.registry import build_demo_registry
 from onemap.demo.sites import write_sample_sites
@@ -29,6 +30,7 @@ def prepare_main_job(directory: str | Path, seed: int) -> MainJobInputs:
     try:
         stats = load_demo_statistics(ws, seed, actor=local_operator(ws))
         sites = write_sample_sites(ws, ws.root / "outputs" / "sites")
+        write_demo_projects(ws)  # the restoration project library (onemap carbon projects)
         build_demo_registry(ws, seed, actor=local_operator(ws))  # 确权登记 units
     finally:
         ws.close()
