@@ -245,3 +245,23 @@ def test_cli_import_reports_the_bad_unit_and_changes_nothing(world, tmp_path, ca
     assert service.list_units(world, PROVINCE) == before
     cli_main(["registry", "import", str(world.root), str(bad), "--check", "--json"])
     assert json.loads(capsys.readouterr().out)["findings"][0]["unit"] == "36010223000009"
+
+
+def test_api_upload_imports_units_or_reports_the_findings(world, tmp_path):
+    headers = bearer_headers(world, [("east", Role.ANALYST, [A])])["east"]
+    c = TestClient(create_app(ApiSettings(workspace=world.root), world))
+    bad = unit_file(tmp_path / "bad.geojson", [("3601022300001", "23", A, UNIT_A_BOX)])
+    r = c.post("/registry/import", headers=headers,
+               files={"file": ("bad.geojson", bad.read_bytes(), "application/geo+json")})
+    assert r.status_code == 422 and r.json()["findings"][0]["unit"] == "3601022300001"
+    other = unit_file(tmp_path / "other.geojson", [(RIVER_B, "21", B, UNIT_B_BOX)])
+    r = c.post("/registry/import", headers=headers,
+               files={"file": ("other.geojson", other.read_bytes(), "application/geo+json")})
+    assert r.status_code == 403
+    good = unit_file(tmp_path / "good.geojson", [(FOREST_A, "23", A, UNIT_A_BOX),
+                                                  ("36010222000001", "22", A, UNIT_A_BOX)])
+    r = c.post("/registry/import", headers=headers,
+               files={"file": ("good.geojson", good.read_bytes(), "application/geo+json")})
+    assert r.status_code == 201, r.text
+    assert {u.number for u in service.list_units(world, PROVINCE)} == {
+        FOREST_A, RIVER_B, "36010222000001"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -39,7 +40,13 @@ def seed(world: World) -> None:
 
 
 UNIT = "/registry/units/{unit}"
+UPLOAD = json.dumps({"type": "FeatureCollection", "features": [{
+    "type": "Feature", "properties": {"DJDYH": f"{OTHER}23000002", "DJDYLX": "23",
+                                      "SYQXZ": "全民所有", "XZQDM": OTHER},
+    "geometry": json.loads(shapely.to_geojson(shapely.box(115.975, 28.605, 115.98, 28.61)))}]})
 PROBES = dict([
+    probe("POST", "/registry/import", "write",
+          files={"file": ("units.geojson", UPLOAD.encode(), "application/geo+json")}),
     probe("GET", "/registry/units", "list", leak=json_has(OTHER_UNIT)),
     probe("GET", "/registry/units.geojson", "list", leak=json_has(OTHER_UNIT)),
     probe("GET", UNIT, "read", template="/registry/units/{number}"),

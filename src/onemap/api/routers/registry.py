@@ -7,9 +7,11 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any
 
 from onemap.api.deps import AppContext, current_actor
+from onemap.api.uploads import save_upload
 from onemap.registry import service
 from onemap.registry.models import (
     CoverageReport,
+    ImportResult,
     QcReport,
     Register,
     RegisterBatch,
@@ -19,8 +21,10 @@ from onemap.registry.models import (
     Unit,
 )
 from onemap.store.access import Actor
+from onemap.store.formats.models import ImportRequest
 
-from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query
+from fastapi import APIRouter, BackgroundTasks, Depends, Path, Query, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, Response
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -28,6 +32,12 @@ Me = Annotated[Actor, Depends(current_actor)]
 Vintage = Annotated[int | None, Query(ge=1990, le=2100)]
 Number = Annotated[str, Path(pattern=r"^[0-9A-Za-z]{1,32}$", description="登记单元号")]
 County = Annotated[str | None, Query(pattern=r"^\d{6}$")]
+MAX_UPLOAD = 200 * 1024 * 1024
+_SUFFIXES = (".shp", ".zip", ".gpkg", ".geojson", ".json", ".fgb")
+_UPLOAD_DOC: dict[str, Any] = {"requestBody": {"required": True, "content": {
+    "multipart/form-data": {"schema": {"type": "object", "properties": {
+        "file": {"type": "array", "items": {"type": "string", "format": "binary"},
+                 "description": "one file, a .zip, or a Shapefile's parts"}}}}}}}
 
 
 def build_router(ctx: AppContext) -> APIRouter:
@@ -40,6 +50,20 @@ def build_router(ctx: AppContext) -> APIRouter:
               stage: Annotated[str | None, Query(max_length=8)] = None) -> list[Unit]:
         """Registration units in the caller's counties with their current stage."""
         return service.list_units(ws, actor, county=county, stage=stage)
+
+    @router.post("/import", response_model=ImportResult, status_code=201,
+                 openapi_extra=_UPLOAD_DOC)
+    async def import_units(request: Request, actor: Me,
+                           layer: Annotated[str | None, Query(max_length=128)] = None,
+                           ) -> ImportResult:
+        """Import uploaded registration units after QC (422 with the findings; nothing kept)."""
+        with tempfile.TemporaryDirectory(prefix="onemap-registry-import-") as tmp:
+            path = await save_upload(request, FsPath(tmp), max_bytes=MAX_UPLOAD,
+                                     main_suffixes=_SUFFIXES,
+                                     what="unit file (" + " ".join(_SUFFIXES) + ")")
+            job = ImportRequest(path=path, source_name=path.name, kind="registration_unit",
+                                layer=layer)
+            return await run_in_threadpool(service.import_units, ws, actor, job)
 
     @router.get("/units.geojson")
     def units_geojson(actor: Me, county: County = None) -> dict[str, Any]:
