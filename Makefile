@@ -66,6 +66,11 @@ demo-build: python
 	$(ONEMAP) quota debit $(DEMO_DIR) --approvals-file $(OUT)/quota/debits.txt
 	$(ONEMAP) quota balance $(DEMO_DIR) --xlsx $(OUT)/farmland-quota-balance.xlsx
 	$(ONEMAP) supply status $(DEMO_DIR) --year 2020 --xlsx $(OUT)/land-supply-2020.xlsx
+	$(ONEMAP) registry register $(DEMO_DIR) --vintage 2020 --xlsx $(OUT)/registry-registers-2020.xlsx
+	$(ONEMAP) registry register $(DEMO_DIR) $$(cat $(OUT)/registry/showcase-unit.txt) --vintage 2020 \
+	  --pdf $(OUT)/registry-national-park.pdf
+	$(ONEMAP) registry coverage $(DEMO_DIR) --vintage 2020 --xlsx $(OUT)/registry-coverage-2020.xlsx
+	$(ONEMAP) registry reregister $(DEMO_DIR) --from 2019 --to 2020 --json > $(OUT)/registry-reregistration.json
 	@echo; echo "演示输出 demo outputs in $(OUT):"; ls -1 $(OUT) | sed 's/^/  /'
 
 serve: python

@@ -177,7 +177,7 @@ def test_api_scope_and_corrections(ws_root: Path):
     r = client.get("/indicators/values", params={"indicator": "gdp"}, headers=hdr("ro"))
     assert {x["region"] for x in r.json()} == {"360121"}
     cat = client.get("/indicators", headers=hdr("ro")).json()
-    assert len(cat) == 14
+    assert len(cat) == 15  # + registration_coverage (registry)
     assert client.get("/indicators/nope", headers=hdr("ro")).status_code == 404
     r = client.get("/indicators/report.html", params={"year": 2023}, headers=hdr("nc"))
     assert r.status_code == 200 and "体检" in r.text

@@ -6,9 +6,11 @@
 import { carbonPanel } from "./panels/carbon.js";
 import { panel as mining } from "./panels/mining.js";
 import { quotaPanel } from "./panels/quota.js";
+import { registryPanel } from "./panels/registry.js";
 
 export const PANELS = [
   carbonPanel,
   mining,
   quotaPanel,
+  registryPanel,
 ];

@@ -32,6 +32,7 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.mining",
     "onemap.api.routers.quota",
     "onemap.api.routers.supply",
+    "onemap.api.routers.registry",
     "onemap.api.routers.pages",
 ]
 

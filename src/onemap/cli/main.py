@@ -29,6 +29,7 @@ COMMAND_MODULES = [
     "onemap.cli.quota",
     "onemap.cli.supply",
     "onemap.cli.audit",
+    "onemap.cli.registry",
 ]
 
 

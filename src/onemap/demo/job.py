@@ -10,6 +10,7 @@ from onemap.demo.carbon import write_demo_projects
 from onemap.demo.indicator_inputs import load_demo_statistics
 from onemap.demo.mining import load_demo_mining
 from onemap.demo.quota import write_quota_demo
+from onemap.demo.registry import build_demo_registry
 from onemap.demo.sites import write_sample_sites
 from onemap.store.workspace import Workspace
 from onemap.users.identity import local_operator
@@ -34,6 +35,7 @@ def prepare_main_job(directory: str | Path, seed: int) -> MainJobInputs:
         sites = write_sample_sites(ws, ws.root / "outputs" / "sites")
         write_demo_projects(ws)  # the restoration project library (onemap carbon projects)
         write_quota_demo(ws, seed, ws.root / "outputs" / "sites")  # 占补平衡 and 批供用 data
+        build_demo_registry(ws, seed, actor=local_operator(ws))  # 确权登记 units
     finally:
         ws.close()
     return MainJobInputs(sites=[str(p) for p in sites], statistics=repr(stats)[:500])

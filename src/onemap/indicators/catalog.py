@@ -59,6 +59,7 @@ def default_computations() -> dict[str, Computation]:
         "regional_geology_1to50k": cumulative,
         "water_saving_counties_share": share,
         "rural_construction_quota_share": share,
+        "registration_coverage": share,  # posted by onemap.registry (登簿 share of territory)
     }
 
 

@@ -166,6 +166,18 @@ KINDS: dict[str, LayerKind] = {
                               _f("FQKSBH", "str", "废弃矿山编号"),
                               _f("XZQDM", "str", "行政区代码")),
                   versioned=False),
+        LayerKind("registration_unit", "自然资源登记单元", "Natural-resource registration units",
+                  "确权登记", "polygon", (
+                      _f("DJDYH", "str", "登记单元号", "登记单元号", required=True),
+                      _f("DJDYMC", "str", "登记单元名称", "登记单元名称"),
+                      _f("DJDYLX", "str", "登记单元类型代码", "登记单元类型", required=True),
+                      _f("SYQXZ", "str", "所有权性质 (全民所有 / 集体所有)", "所有权性质"),
+                      _f("DXZT", "str", "代行主体", "代行主体"),
+                      _f("DJJD", "str", "登记阶段", "登记阶段"), _f("JDRQ", "str", "阶段日期"),
+                      _f("XZQDM", "str", "行政区代码")), versioned=False),
+        LayerKind("registration_gap", "未登记区域", "Territory no registration unit covers",
+                  "确权登记", "polygon", (_f("XZQDM", "str", "行政区代码"),
+                                         _f("MJ", "float", "面积 (m²)")), versioned=False),
         LayerKind("generic", "自定义图层", "User layer", "自定义", "polygon", ()),
     ]
 }
