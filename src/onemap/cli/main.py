@@ -25,6 +25,7 @@ COMMAND_MODULES = [
     "onemap.cli.cases",
     "onemap.cli.ledgers",
     "onemap.cli.audit",
+    "onemap.cli.hazards",
 ]
 
 

@@ -21,6 +21,7 @@ from onemap.hazards.models import (
     RESPONSE_ZH,
     Batch,
     BatchDetail,
+    Bulletin,
     BatchStatus,
     CloseRequest,
     EventRequest,
@@ -341,3 +342,20 @@ def list_events(ws: Workspace, actor: Actor, *, start: date | None = None,
     with ws.session() as s:
         rows = s.scalars(q).all()
     return [_event(r) for r in rows if ws.allows(actor, policy.Action.READ, r.county)]
+
+
+def bulletin(ws: Workspace, actor: Actor, on: date) -> Bulletin:
+    """The bulletin of ``on``: every batch issued for that day in scope, with the rules."""
+    ws.authorize(actor, policy.Action.EXPORT, what=f"warning bulletin {on}")
+    rules = load_rules(ws)
+    batches = [get_batch(ws, actor, b.id) for b in list_batches(ws, actor, on=on)]
+    counts: dict[str, int] = {}
+    for b in batches:
+        for k, v in b.counts.items():
+            counts[k] = counts.get(k, 0) + v
+    ws.audit(actor.username, "hazards.bulletin", str(on), {"batches": len(batches)})
+    return Bulletin(on=on, issued_at=max((b.issued_at for b in batches), default=_now()),
+                    rules=rules, county_names=county_names(ws), batches=batches, counts=counts,
+                    level_thresholds={c: {Level(k).name.lower(): v
+                                          for k, v in rules.level_thresholds(c).items()}
+                                      for c in rules.thresholds})

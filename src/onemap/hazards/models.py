@@ -364,3 +364,16 @@ class CalibrationResult(BaseModel):
 
 
 BatchDetail.model_rebuild()
+
+
+class Bulletin(BaseModel):
+    """The warning bulletin (地质灾害气象风险预警单) of one day: batches, points, rules."""
+
+    on: date
+    issued_at: datetime
+    rules: Rules
+    level_thresholds: dict[str, dict[str, float | None]] = Field(
+        description="易发程度 → level name → critical Pe (mm)")
+    county_names: dict[str, str]
+    batches: list[BatchDetail]
+    counts: dict[str, int]

@@ -48,11 +48,13 @@ from onemap.hazards.schema import GridRow, RainRow, StationRow, StatusEventRow
 from onemap.hazards.station_files import read_station_csv
 from onemap.store import policy
 from onemap.store.db import utc_now as _now
+from onemap.store.importer.pipeline import import_file
 
 if TYPE_CHECKING:
     from datetime import datetime
 
     from onemap.store.access import Actor
+    from onemap.store.formats.models import ImportReport, ImportRequest
     from onemap.store.workspace import Workspace
 
 RULES_FILE = "hazard_rules.toml"
@@ -435,6 +437,24 @@ def hindcast(ws: Workspace, actor: Actor, start: date, end: date, *,
     return Hindcast(ids=list(pts["site_id"]), counties=pts["county"].astype(str).to_numpy(),
                     susceptibility=cls, days=table.days[keep], levels=levels[:, keep],
                     pe=pe[:, keep], id_index=id_index[:, keep])
+
+
+def import_register(ws: Workspace, actor: Actor, request: ImportRequest) -> ImportReport:
+    """Import points or zones (SHP/GPKG/XLSX with 经度/纬度) and record the status history."""
+    report = import_file(ws, request, actor=actor)
+    if request.kind == "hazard_point" and not request.dry_run and not report.unchanged:
+        record_register_status(ws, actor)
+    return report
+
+
+def bulletin_layers(ws: Workspace, actor: Actor) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Zones (with ``site_id``) and county outlines in scope, for the bulletin's map."""
+    reg = read_register(ws, actor)
+    counties = gpd.GeoDataFrame({"XZQDM": []}, geometry=[], crs=4490)
+    if ws.has_layer("admin_county"):
+        codes = sorted(set(reg.zones["county"]) | set(reg.points["county"]))
+        counties = ws.read_layer("admin_county", counties=codes or None)
+    return reg.zones, counties
 
 
 def copy_rules(ws: Workspace, actor: Actor, source: str | Path) -> Rules:
