@@ -359,3 +359,11 @@ def bulletin(ws: Workspace, actor: Actor, on: date) -> Bulletin:
                     level_thresholds={c: {Level(k).name.lower(): v
                                           for k, v in rules.level_thresholds(c).items()}
                                       for c in rules.thresholds})
+
+
+def notices_for_export(ws: Workspace, actor: Actor, batch_id: int) -> BatchDetail:
+    """A batch for the notice list file: ``EXPORT`` in its county, audited."""
+    detail = get_batch(ws, actor, batch_id)
+    ws.authorize(actor, policy.Action.EXPORT, detail.county, what=f"notices {batch_id}")
+    ws.audit(actor.username, "hazards.notices", detail.batch_no, {"notices": len(detail.notices)})
+    return detail
