@@ -117,7 +117,7 @@ def _read_netcdf(p: Path, shown: str, band: int, variable: str | None) -> Grid:
     from affine import Affine
 
     try:
-        ds = xr.open_dataset(p, engine="h5netcdf")
+        ds = xr.open_dataset(p, engine="netcdf4")
     except (OSError, ValueError) as exc:
         raise RainfallRejected(f"not a readable NetCDF: {exc}", path=shown) from None
     with ds:
