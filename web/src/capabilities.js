@@ -3,5 +3,8 @@
 //     route: "/quota/balance",            // shown only when the API offers this route
 //     render: async (el, ctx) => {...} }  // ctx: { map, lang, t, getJSON, request }
 // and one import plus one entry below. The tab appears after the built-in tabs.
+import { hazardsPanel } from "./panels/hazards.js";
+
 export const PANELS = [
+  hazardsPanel,
 ];
