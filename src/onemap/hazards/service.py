@@ -420,10 +420,9 @@ class Hindcast:
 
 def hindcast(ws: Workspace, actor: Actor, start: date, end: date, *,
              rules: Rules | None = None) -> Hindcast:
-    """Warn every point on every day from observed rain (the day's rain as a perfect forecast)."""
+    """Warn every 在册 point on every day from observed rain (the day's rain as R0)."""
     rules = rules or load_rules(ws)
-    reg = read_register(ws, actor, active_only=False)
-    pts = reg.points
+    pts = read_register(ws, actor).points  # 在册 points: treated/relocated ones are not warned
     spin = start - timedelta(rules.days)
     table = rain_table(ws, spin, end)
     if not table.ids:
