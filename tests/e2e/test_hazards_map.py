@@ -69,7 +69,8 @@ def test_warning_panel_shows_levels_and_figures(server: str) -> None:
         assert page.input_value("#hazard-day") == DAY.isoformat()  # the latest batch's day
         legend = page.inner_text(".hazard-legend")
         assert "橙色(II级)：2" in legend and "黄色(III级)：1" in legend  # 高 point + zone, 中
-        ids = [r.get_attribute("data-id") for r in page.query_selector_all(".hazard-table tr[data-id]")]
+        rows = page.query_selector_all(".hazard-table tr[data-id]")
+        ids = [r.get_attribute("data-id") for r in rows]
         assert ids and all(i.startswith(WEST) for i in ids)  # only the inspector's county
         page.click(f".hazard-table tr[data-id='{WEST}000001']")
         page.wait_for_selector(".hazard-popup", timeout=30_000)

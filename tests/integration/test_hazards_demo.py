@@ -124,7 +124,7 @@ def test_hindcast_scores_match_an_independent_recount_of_the_truth(season):
 
 
 def test_the_warning_day_is_issued_linked_and_answered(season):
-    ws, truth, issued, events, _ = season
+    ws, _truth, issued, events, _ = season
     assert issued.batches and {b.county for b in issued.batches} <= set(COUNTIES)
     warned = {w.id for b in issued.batches for w in loop.get_batch(ws, local_operator(ws),
                                                                      b.id).warnings}

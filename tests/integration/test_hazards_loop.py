@@ -134,8 +134,8 @@ def test_bad_grids_are_rejected_with_band_and_why(world):
     ws, tmp = world
     with pytest.raises(RainfallRejected, match=r"band 1: the grid has no CRS \(unknown CRS\)"):
         service.import_forecast(ws, PROVINCE, _tif(tmp / "nocrs.tif", 5.0, crs=None), DAY)
-    with pytest.raises(RainfallRejected, match="band 1: 1 cell.* of negative rain, first at "
-                                               "row 3, column 4"):
+    with pytest.raises(RainfallRejected, match=r"band 1: 1 cell.* of negative rain, first at "
+                                               r"row 3, column 4"):
         service.import_forecast(ws, PROVINCE, _tif(tmp / "neg.tif", 5.0, negative=True), DAY)
     with pytest.raises(RainfallRejected, match="band 2 does not exist"):
         service.import_forecast(ws, PROVINCE, _tif(tmp / "ok.tif", 5.0), DAY, band=2)
@@ -145,7 +145,7 @@ def test_bad_grids_are_rejected_with_band_and_why(world):
 
 
 def test_closed_loop_states_and_refusals(world):
-    ws, tmp = world
+    ws, _tmp = world
     # a county user cannot issue for another county: refused, nothing written
     with pytest.raises(ScopeViolation):
         loop.issue(ws, WEST_ANALYST, IssueRequest(on=DAY, counties=[EAST]), now=T0)

@@ -1,4 +1,4 @@
-"""``onemap hazards``: geohazard meteorological warning (地质灾害气象风险预警) and its closed loop."""
+"""``onemap hazards``: geohazard warning (地质灾害气象风险预警) and its closed loop."""
 
 from __future__ import annotations
 
@@ -136,7 +136,8 @@ def batches_cmd(directory: Dir, user: UserOpt = "", json_: JsonOpt = False) -> N
 
 @app.command("show")
 def show_cmd(directory: Dir, batch: Batch,
-             xlsx: Annotated[Path | None, typer.Option(help="write the notices to FILE.xlsx")] = None,
+             xlsx: Annotated[Path | None, typer.Option(
+                 help="write the notices to FILE.xlsx")] = None,
              user: UserOpt = "", json_: JsonOpt = False) -> None:
     """Show a batch: warnings, notices (SMS text), responses; --xlsx writes the notice list."""
     from onemap.hazards import loop
@@ -158,9 +159,10 @@ def show_cmd(directory: Dir, batch: Batch,
 
 @app.command("respond")
 def respond_cmd(directory: Dir, batch: Batch,
-                point: Annotated[str, typer.Argument(help="灾害点编号")],
+                point: Annotated[str, typer.Argument(help="灾害点编号, or all (every notice)")],
                 kind: Annotated[str, typer.Argument(
-                    help="notified 已通知 | patrolled 已巡查 | evacuated 已撤离 | reported 险情上报")],
+                    help="notified 已通知 | patrolled 已巡查 | evacuated 已撤离 | "
+                         "reported 险情上报")],
                 people: Annotated[int, typer.Option(help="people moved (evacuated)")] = 0,
                 comment: Annotated[str, typer.Option(help="说明")] = "",
                 user: UserOpt = "", json_: JsonOpt = False) -> None:
@@ -171,6 +173,14 @@ def respond_cmd(directory: Dir, batch: Batch,
     if kind not in {k.value for k in ResponseKind}:
         raise typer.BadParameter(f"unknown response {kind!r}")
     ws = Workspace.open(directory)
+    if point == "all":
+        many = loop.respond_all(ws, actor_for(ws, user), batch, ResponseKind(kind),
+                                comment=comment)
+        if json_:
+            emit_json(many)
+            return
+        stdout.print(f"已记录 {len(many)} 处 {kind}")
+        return
     resp = loop.respond(ws, actor_for(ws, user), batch, ResponseRequest(
         point_id=point, kind=ResponseKind(kind), people_moved=people, comment=comment))
     if json_:

@@ -137,7 +137,7 @@ def write_rain_csv(path: Path, stations: pd.DataFrame, field: RainField, seed: i
 
 def write_forecast_tif(path: Path, field: RainField, bbox: tuple[float, float, float, float],
                        on: date, seed: int, cell: float = 0.05) -> None:
-    """A 24 h forecast GeoTIFF (EPSG:4490) of ``on``: the field with a forecast error."""
+    """Write a 24 h forecast GeoTIFF (EPSG:4490) of ``on``: the field with an error."""
     import rasterio
     from rasterio.transform import from_origin
 

@@ -62,8 +62,9 @@ def station_weights(site_lon: FloatArray, site_lat: FloatArray, st_lon: FloatArr
     dn = d[rows[:, None], near]
     with np.errstate(divide="ignore"):
         inv = 1.0 / np.power(dn, power)
-    on_station = ~np.isfinite(inv)
-    inv = np.where(on_station.any(axis=1)[:, None], on_station.astype(float), inv)
+    on_station = np.isinf(inv).astype(np.float64)
+    any_on = on_station.max(axis=1, keepdims=True) > 0
+    inv = np.where(any_on, on_station, inv)
     w[rows[:, None], near] = inv / inv.sum(axis=1, keepdims=True)
     return w
 

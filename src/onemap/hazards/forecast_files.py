@@ -121,7 +121,7 @@ def _read_netcdf(p: Path, shown: str, band: int, variable: str | None) -> Grid:
     except (OSError, ValueError) as exc:
         raise RainfallRejected(f"not a readable NetCDF: {exc}", path=shown) from None
     with ds:
-        names = [v for v in ds.data_vars if ds[v].ndim >= 2]
+        names = [str(v) for v in ds.data_vars if ds[v].ndim >= 2]
         var = variable or (names[0] if names else None)
         if var is None or var not in ds:
             raise RainfallRejected(f"no variable {variable or ''} (has {', '.join(names)})",

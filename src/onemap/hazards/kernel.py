@@ -7,13 +7,16 @@ warning day's ``R0`` last, or a whole season for a hindcast.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import numpy.typing as npt
 
 from onemap.hazards.levels import apply_idf, grades, idf_exceeded, matrix_levels, rain_event
-from onemap.hazards.models import Rules
 from onemap.hazards.rainfall import effective_rainfall, effective_rainfall_history
+
+if TYPE_CHECKING:
+    from onemap.hazards.models import Rules
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

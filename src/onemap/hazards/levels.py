@@ -95,7 +95,7 @@ def apply_idf(levels: IntArray, exceeded: npt.NDArray[np.bool_], rules: Rules) -
 
 def rule_text(susceptibility: str, grade: int, level: int, pe: float, rules: Rules,
               id_exceeded: bool, matrix_level: int) -> str:
-    """The rule that gave a site its level, in words (Chinese; figures in mm)."""
+    """Return the rule that gave a site its level, in words (Chinese; figures in mm)."""
     limits = rules.thresholds[susceptibility]
     if grade == 0:
         head = f"Pe={pe:.1f} mm < {susceptibility}易发区1级临界值 {limits[0]:g} mm"

@@ -21,8 +21,8 @@ from onemap.hazards.models import (
     RESPONSE_ZH,
     Batch,
     BatchDetail,
-    Bulletin,
     BatchStatus,
+    Bulletin,
     CloseRequest,
     EventRequest,
     HazardEvent,
@@ -241,7 +241,7 @@ def respond(ws: Workspace, actor: Actor, batch_id: int, request: ResponseRequest
 
 
 def feedback_summary(detail: BatchDetail) -> dict[str, object]:
-    """What the field did: notices, responses per kind, people moved, points not reached."""
+    """Summarise the field's work: notices, responses per kind, people moved, silent points."""
     kinds = {k.value: 0 for k in ResponseKind}
     for r in detail.responses:
         kinds[r.kind.value] += 1
@@ -268,7 +268,7 @@ def close(ws: Workspace, actor: Actor, batch_id: int, request: CloseRequest, *,
                                                 BatchRow.status == BatchStatus.ISSUED.value)
                          .values(status=BatchStatus.CLOSED.value, closed_by=actor.username,
                                  closed_at=now, summary=summary, version=version + 1))
-        if done.rowcount != 1:
+        if done.rowcount != 1:  # type: ignore[attr-defined]
             raise Conflict(f"batch {detail.batch_no} changed meanwhile; reload it")
         s.add(BatchLogRow(batch_id=batch_id, seq=version + 1, action="close",
                           to_status=BatchStatus.CLOSED.value, actor=actor.username, at=now,
@@ -332,7 +332,7 @@ def _event(r: EventRow) -> HazardEvent:
 
 def list_events(ws: Workspace, actor: Actor, *, start: date | None = None,
                 end: date | None = None) -> list[HazardEvent]:
-    """Recorded events in the actor's scope."""
+    """Return the recorded events in the actor's scope."""
     ws.authorize(actor, policy.Action.READ, what="hazard events")
     q = select(EventRow).order_by(EventRow.day, EventRow.id)
     if start:
@@ -345,7 +345,7 @@ def list_events(ws: Workspace, actor: Actor, *, start: date | None = None,
 
 
 def bulletin(ws: Workspace, actor: Actor, on: date) -> Bulletin:
-    """The bulletin of ``on``: every batch issued for that day in scope, with the rules."""
+    """Return the bulletin of ``on``: every batch issued for that day in scope, the rules."""
     ws.authorize(actor, policy.Action.EXPORT, what=f"warning bulletin {on}")
     rules = load_rules(ws)
     batches = [get_batch(ws, actor, b.id) for b in list_batches(ws, actor, on=on)]
@@ -362,8 +362,17 @@ def bulletin(ws: Workspace, actor: Actor, on: date) -> Bulletin:
 
 
 def notices_for_export(ws: Workspace, actor: Actor, batch_id: int) -> BatchDetail:
-    """A batch for the notice list file: ``EXPORT`` in its county, audited."""
+    """Return a batch for the notice list file: ``EXPORT`` in its county, audited."""
     detail = get_batch(ws, actor, batch_id)
     ws.authorize(actor, policy.Action.EXPORT, detail.county, what=f"notices {batch_id}")
     ws.audit(actor.username, "hazards.notices", detail.batch_no, {"notices": len(detail.notices)})
     return detail
+
+
+def respond_all(ws: Workspace, actor: Actor, batch_id: int, kind: ResponseKind, *,
+                comment: str = "") -> list[Response]:
+    """Record the same response for every notice of a batch (e.g. 已通知 after the SMS run)."""
+    detail = get_batch(ws, actor, batch_id)
+    return [respond(ws, actor, batch_id, ResponseRequest(point_id=n.point_id, kind=kind,
+                                                         comment=comment))
+            for n in detail.notices]

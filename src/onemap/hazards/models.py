@@ -7,6 +7,7 @@ intensity–duration check) and the rule, in words, that turned them into the le
 
 from __future__ import annotations
 
+import itertools
 from datetime import date, datetime
 from enum import IntEnum, StrEnum
 from typing import Any, Literal
@@ -70,10 +71,10 @@ class Rules(BaseModel):
     def _consistent(self) -> Rules:
         for cls in SUSCEPTIBILITY:
             t = self.thresholds.get(cls)
-            if t is None or len(t) != 4 or any(b <= a for a, b in zip(t, t[1:], strict=False)):
+            if t is None or len(t) != 4 or any(b <= a for a, b in itertools.pairwise(t)):
                 raise ValueError(f"thresholds.{cls} must be four increasing values (mm)")
             m = self.matrix.get(cls)
-            if m is None or len(m) != 5 or any(b < a for a, b in zip(m, m[1:], strict=False)):
+            if m is None or len(m) != 5 or any(b < a for a, b in itertools.pairwise(m)):
                 raise ValueError(f"matrix.{cls} must be five non-decreasing levels (grade 0–4)")
         if self.default_susceptibility not in SUSCEPTIBILITY:
             raise ValueError("default_susceptibility must be 高, 中 or 低")

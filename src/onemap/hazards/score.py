@@ -8,10 +8,13 @@ denominator is None.
 
 from __future__ import annotations
 
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING
 
 from onemap.hazards.models import Contingency, Level
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 WARN_LEVELS = (Level.BLUE, Level.YELLOW, Level.ORANGE, Level.RED)
 
@@ -22,7 +25,7 @@ def _ratio(num: int, den: int) -> float | None:
 
 def contingency(level: Level, county: str, warned: npt.NDArray[np.bool_],
                 occurred: npt.NDArray[np.bool_]) -> Contingency:
-    """The 2×2 table and its scores for one set of samples."""
+    """Return the 2×2 table and its scores for one set of samples."""
     h = int((warned & occurred).sum())
     m = int((~warned & occurred).sum())
     f = int((warned & ~occurred).sum())

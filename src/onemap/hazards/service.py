@@ -66,7 +66,7 @@ STATUS_BY_ZH = {v: k for k, v in POINT_STATUS.items()}
 
 # -- rules -------------------------------------------------------------------------------------
 def load_rules(ws: Workspace | None = None, path: str | Path | None = None) -> Rules:
-    """The rule file: ``path``, else the workspace's ``hazard_rules.toml``, else the default."""
+    """Load the rule file: ``path``, else the workspace's ``hazard_rules.toml``, else built-in."""
     if path is not None:
         return parse_rules(Path(path).read_text(encoding="utf-8"), path=str(path))
     if ws is not None and (ws.root / RULES_FILE).is_file():
@@ -153,7 +153,7 @@ def read_register(ws: Workspace, actor: Actor, *, counties: list[str] | None = N
 
 
 def find_point(ws: Workspace, actor: Actor, point_id: str) -> pd.Series:
-    """The register row of one point (any status) in the actor's scope."""
+    """Return the register row of one point (any status) in the actor's scope."""
     reg = read_register(ws, actor, active_only=False)
     hit = reg.points[reg.points["site_id"] == point_id]
     if hit.empty:
@@ -214,7 +214,7 @@ def record_register_status(ws: Workspace, actor: Actor, *, reason: str = "导入
 
 # -- rainfall ----------------------------------------------------------------------------------
 def stations(ws: Workspace) -> list[Station]:
-    """Registered rain gauges."""
+    """Return the registered rain gauges."""
     with ws.session() as s:
         rows = s.scalars(select(StationRow).order_by(StationRow.id)).all()
     return [Station(id=r.id, lon=r.lon, lat=r.lat, name=r.name) for r in rows]
@@ -287,7 +287,7 @@ def import_forecast(ws: Workspace, actor: Actor, path: str | Path, valid_on: dat
 
 
 def latest_forecast(ws: Workspace, on: date) -> ForecastGrid | None:
-    """The most recent shortest-lead grid valid on ``on``."""
+    """Return the most recent shortest-lead grid valid on ``on``."""
     with ws.session() as s:
         row = s.scalars(select(GridRow).where(GridRow.valid_on == on)
                         .order_by(GridRow.lead_hours, GridRow.id.desc())).first()
@@ -333,36 +333,41 @@ def site_rain(table: RainTable, lon: np.ndarray, lat: np.ndarray, rules: Rules) 
 # -- warnings of a day -------------------------------------------------------------------------
 def _site_xy(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     geoms = frame.geometry.to_numpy()
-    rep = shapely.point_on_surface(geoms) if len(geoms) else geoms
-    return shapely.get_x(rep), shapely.get_y(rep)
+    if len(geoms) and not (shapely.get_type_id(geoms) == 0).all():  # zones: a point inside
+        geoms = shapely.point_on_surface(geoms)
+    return shapely.get_x(geoms), shapely.get_y(geoms)
+
+
+def _column(frame: pd.DataFrame, name: str) -> list[str]:
+    return [str(v) for v in frame[name]] if name in frame.columns else [""] * len(frame)
 
 
 def _warnings(frame: gpd.GeoDataFrame, site: str, series: np.ndarray, rules: Rules,
               *, with_geometry: bool) -> list[SiteWarning]:
-    cls = np.where(frame["yfcd"].isin(list(rules.thresholds)), frame["yfcd"],
-                   rules.default_susceptibility).astype(str) if len(frame) else np.array([])
-    fig = warn_day(series, cls, rules) if len(frame) else None
-    if fig is None:
+    if not len(frame):
         return []
+    cls = np.where(frame["yfcd"].isin(list(rules.thresholds)), frame["yfcd"],
+                   rules.default_susceptibility).astype(str)
+    fig = warn_day(series, cls, rules)
     x, y = _site_xy(frame)
-    out = []
     geoms = frame.geometry.to_numpy()
-    for i in range(len(frame)):
-        lv = Level(int(fig.level[i]))
-        g = int(fig.grade[i])
+    ids, counties = _column(frame, "site_id"), _column(frame, "county")
+    kinds, status = _column(frame, "ZHLX"), _column(frame, "status")
+    cols = (fig.level.tolist(), fig.grade.tolist(), fig.pe.tolist(), fig.r0.tolist(),
+            fig.antecedent.tolist(), fig.intensity.tolist(), fig.duration_h.tolist(),
+            fig.id_exceeded.tolist(), fig.matrix_level.tolist(), x.tolist(), y.tolist())
+    out = []
+    for i, (lv_, g, pe, r0, ante, inten, dur, exc, base, xi, yi) in enumerate(zip(*cols,
+                                                                               strict=True)):
+        lv, c = Level(lv_), str(cls[i])
         out.append(SiteWarning(
-            site=site, id=str(frame["site_id"].iat[i]), county=str(frame["county"].iat[i]),
-            susceptibility=str(cls[i]), level=lv, level_zh=LEVEL_ZH[lv], colour=LEVEL_COLOUR[lv],
-            grade=g, pe_mm=round(float(fig.pe[i]), 1), forecast_mm=round(float(fig.r0[i]), 1),
-            antecedent_mm=round(float(fig.antecedent[i]), 1),
-            threshold_mm=rules.thresholds[str(cls[i])][g - 1] if g else None,
-            id_intensity=round(float(fig.intensity[i]), 2),
-            id_duration_h=float(fig.duration_h[i]), id_exceeded=bool(fig.id_exceeded[i]),
-            rule=rule_text(str(cls[i]), g, int(lv), float(fig.pe[i]), rules,
-                           bool(fig.id_exceeded[i]), int(fig.matrix_level[i])),
-            lon=round(float(x[i]), 6), lat=round(float(y[i]), 6),
-            kind=str(frame["ZHLX"].iat[i]) if "ZHLX" in frame.columns else "",
-            status=str(frame["status"].iat[i]) if "status" in frame.columns else "",
+            site=site, id=ids[i], county=counties[i], susceptibility=c, level=lv,
+            level_zh=LEVEL_ZH[lv], colour=LEVEL_COLOUR[lv], grade=g, pe_mm=round(pe, 1),
+            forecast_mm=round(r0, 1), antecedent_mm=round(ante, 1),
+            threshold_mm=rules.thresholds[c][g - 1] if g else None,
+            id_intensity=round(inten, 2), id_duration_h=dur, id_exceeded=exc,
+            rule=rule_text(c, g, int(lv), pe, rules, exc, base), lon=round(xi, 6),
+            lat=round(yi, 6), kind=kinds[i], status=status[i],
             geometry=json.loads(shapely.to_geojson(geoms[i])) if with_geometry else None))
     return out
 

@@ -96,21 +96,45 @@ def read_station_csv(path: str | Path, known: dict[str, tuple[float, float]], *,
     return StationRain(stations=stations, daily=daily, hourly=hourly)
 
 
-def _check_line(values: dict[str, str], cols: dict[str, str],
-                stations: dict[str, tuple[float, float]], known: dict[str, tuple[float, float]],
-                seen: set[tuple[str, str]]) -> tuple[str, tuple[str, pd.Timestamp, float, bool]
-                                                   | None]:
-    station = values[cols["station"]].strip()
+Checked = tuple[str, pd.Timestamp, float, bool]
+
+
+def _check_value(station: str, raw_mm: str) -> tuple[str, float]:
     if not station:
-        return "missing station", None
-    raw_mm = values[cols["mm"]].strip()
+        return "missing station", 0.0
     if not raw_mm:
-        return f"station {station}: missing value", None
+        return f"station {station}: missing value", 0.0
     mm = _number(raw_mm)
     if mm is None:
-        return f"station {station}: value {raw_mm!r} is not a number", None
+        return f"station {station}: value {raw_mm!r} is not a number", 0.0
     if mm < 0:
-        return f"station {station}: negative rainfall {mm:g} mm", None
+        return f"station {station}: negative rainfall {mm:g} mm", 0.0
+    return "", mm
+
+
+def _check_place(station: str, lon_t: str, lat_t: str, stations: dict[str, tuple[float, float]],
+                 known: dict[str, tuple[float, float]]) -> str:
+    if not lon_t or not lat_t:
+        return "" if station in stations else (
+            f"unknown station {station} (not registered and no coordinates)")
+    lon, lat = _number(lon_t), _number(lat_t)
+    if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
+        return f"station {station}: bad coordinates {lon_t}, {lat_t}"
+    if station in known and (abs(known[station][0] - lon) > MOVED_DEG
+                             or abs(known[station][1] - lat) > MOVED_DEG):
+        return (f"station {station} is registered at {known[station][0]:.4f}, "
+                f"{known[station][1]:.4f}, not {lon:.4f}, {lat:.4f}")
+    stations.setdefault(station, (lon, lat))
+    return ""
+
+
+def _check_line(values: dict[str, str], cols: dict[str, str],
+                stations: dict[str, tuple[float, float]], known: dict[str, tuple[float, float]],
+                seen: set[tuple[str, str]]) -> tuple[str, Checked | None]:
+    station = values[cols["station"]].strip()
+    reason, mm = _check_value(station, values[cols["mm"]].strip())
+    if reason:
+        return reason, None
     raw_t = values[cols["time"]].strip()
     try:
         t = pd.Timestamp(raw_t)
@@ -121,19 +145,10 @@ def _check_line(values: dict[str, str], cols: dict[str, str],
     if (station, raw_t) in seen:
         return f"station {station}: time {raw_t} given twice", None
     seen.add((station, raw_t))
-    lon_t = values.get(cols.get("lon", ""), "").strip() if "lon" in cols else ""
-    lat_t = values.get(cols.get("lat", ""), "").strip() if "lat" in cols else ""
-    if not lon_t or not lat_t:
-        if station not in stations:
-            return f"unknown station {station} (not registered and no coordinates)", None
-    else:
-        lon, lat = _number(lon_t), _number(lat_t)
-        if lon is None or lat is None or not (-180 <= lon <= 180 and -90 <= lat <= 90):
-            return f"station {station}: bad coordinates {lon_t}, {lat_t}", None
-        if station in known and (abs(known[station][0] - lon) > MOVED_DEG
-                                 or abs(known[station][1] - lat) > MOVED_DEG):
-            return (f"station {station} is registered at {known[station][0]:.4f}, "
-                    f"{known[station][1]:.4f}, not {lon:.4f}, {lat:.4f}"), None
-        stations.setdefault(station, (lon, lat))
+    lon_t = values[cols["lon"]].strip() if "lon" in cols else ""
+    lat_t = values[cols["lat"]].strip() if "lat" in cols else ""
+    reason = _check_place(station, lon_t, lat_t, stations, known)
+    if reason:
+        return reason, None
     is_hourly = len(raw_t) > 10 and (t.hour, t.minute) != (0, 0)
     return "", (station, t, mm, is_hourly)

@@ -64,7 +64,8 @@ def bulletin_map_png(bulletin: Bulletin, zones: gpd.GeoDataFrame,
 
 def bulletin_context(bulletin: Bulletin) -> dict[str, Any]:
     """Template context: per-county tables of warned points and the rules."""
-    counties = []
+    counties: list[dict[str, Any]] = []
+    total = 0
     for b in bulletin.batches:
         pts = sorted((w for w in b.warnings if w.site == "point"),
                      key=lambda w: (-int(w.level), w.id))
@@ -73,11 +74,12 @@ def bulletin_context(bulletin: Bulletin) -> dict[str, Any]:
         counties.append({"batch": b, "name": bulletin.county_names.get(b.county, b.county),
                          "points": pts, "zones": sum(w.site == "zone" for w in b.warnings),
                          "status": status})
+        total += len(pts)
     rules = bulletin.rules
     return {"b": bulletin, "counties": counties, "rules": rules, "LEVEL_ZH": LEVEL_ZH,
             "LEVEL_COLOUR": LEVEL_COLOUR, "types": POINT_TYPES, "Level": Level,
             "level_order": [Level.BLUE, Level.YELLOW, Level.ORANGE, Level.RED],
-            "total_points": sum(len(c["points"]) for c in counties)}
+            "total_points": total}
 
 
 def render_bulletin_html(bulletin: Bulletin, zones: gpd.GeoDataFrame,
@@ -106,7 +108,7 @@ def render_bulletin_pdf(bulletin: Bulletin, zones: gpd.GeoDataFrame,
 
 
 def write_notices(path: str | Path, batch: BatchDetail) -> Path:
-    """The notice list of a batch (预警通知清单) with the SMS text and the responses."""
+    """Write the notice list of a batch (预警通知清单) with the SMS text and the responses."""
     rows = [{"point": n.point_id, "county": n.county, "level": n.level_zh,
              "responsible": n.responsible, "monitor": n.monitor, "phone": n.phone,
              "people": n.threatened_people,
@@ -116,6 +118,7 @@ def write_notices(path: str | Path, batch: BatchDetail) -> Path:
             XlsxColumn("预警等级", "level"), XlsxColumn("责任人", "responsible"),
             XlsxColumn("群测群防员", "monitor"), XlsxColumn("联系电话", "phone"),
             XlsxColumn("威胁人口", "people", INTEGER_FORMAT), XlsxColumn("响应", "responses"),
-            XlsxColumn("撤离人数", "moved", INTEGER_FORMAT), XlsxColumn("短信文本", "sms", width=80)]
+            XlsxColumn("撤离人数", "moved", INTEGER_FORMAT),
+            XlsxColumn("短信文本", "sms", width=80)]
     return write_xlsx(path, [XlsxSheet(title="预警通知", columns=cols, rows=rows,
                                        caption=f"{batch.batch_no} {batch.status_zh}")])

@@ -43,14 +43,14 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/warnings", response_model=WarningRun)
     def warnings(actor: Me, on: date, county: County = None,
                  observed: bool = False) -> WarningRun:
-        """The day's warning of every point and zone in scope, with figures, rule, geometry."""
+        """Return the day's warning of every point and zone in scope (figures, rule, geometry)."""
         return service.compute_warnings(ws, actor, on, counties=[county] if county else None,
                                         use_forecast=not observed, with_geometry=True)
 
     @router.get("/batches", response_model=list[Batch])
     def batches(actor: Me, county: County = None, status: BatchStatus | None = None,
                 on: date | None = None) -> list[Batch]:
-        """Warning batches in scope, newest first."""
+        """Return the warning batches in scope, newest first."""
         return loop.list_batches(ws, actor, county=county, status=status, on=on)
 
     @router.post("/batches", response_model=IssueResult, status_code=201)
@@ -60,12 +60,12 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/batches/{batch_id}", response_model=BatchDetail)
     def batch(batch_id: BatchId, actor: Me) -> BatchDetail:
-        """A batch with its warnings, notices and responses."""
+        """Return a batch with its warnings, notices and responses."""
         return loop.get_batch(ws, actor, batch_id)
 
     @router.get("/batches/{batch_id}/notices.xlsx", response_class=HttpResponse)
     def notices(batch_id: BatchId, actor: Me) -> HttpResponse:
-        """The notice list (预警通知清单) with SMS texts and responses."""
+        """Return the notice list (预警通知清单) with SMS texts and responses."""
         from onemap.reports.hazards import write_notices
 
         detail = loop.notices_for_export(ws, actor, batch_id)
@@ -88,7 +88,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/events", response_model=list[HazardEvent])
     def events(actor: Me, start: date | None = None, end: date | None = None
                ) -> list[HazardEvent]:
-        """Recorded events in scope, each linked to its warning batch or a miss."""
+        """Return the recorded events in scope, each linked to its batch or a miss."""
         return loop.list_events(ws, actor, start=start, end=end)
 
     @router.post("/events", response_model=HazardEvent, status_code=201)
@@ -103,7 +103,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/bulletin.html", response_class=HTMLResponse)
     def bulletin_html(actor: Me, on: date) -> HTMLResponse:
-        """The day's warning bulletin (预警单) as HTML."""
+        """Return the day's warning bulletin (预警单) as HTML."""
         from onemap.reports.hazards import render_bulletin_html
 
         b = loop.bulletin(ws, actor, on)
@@ -112,7 +112,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/bulletin.pdf", response_class=HttpResponse)
     def bulletin_pdf(actor: Me, on: date) -> HttpResponse:
-        """The day's warning bulletin (预警单) as PDF."""
+        """Return the day's warning bulletin (预警单) as PDF."""
         from onemap.reports.hazards import render_bulletin_pdf
 
         b = loop.bulletin(ws, actor, on)

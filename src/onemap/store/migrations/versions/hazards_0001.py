@@ -1,5 +1,7 @@
-"""Geohazard warning: stations, rain, grids, status history, batches, warnings, notices,
-responses and events (histories append-only)."""
+"""Geohazard warning tables (histories append-only).
+
+Stations, rain, grids, status history, batches, warnings, notices, responses, events.
+"""
 
 import sqlalchemy as sa
 from alembic import op
@@ -45,11 +47,14 @@ def upgrade() -> None:
         "hazard_grids", _id(),
         sa.Column("valid_on", sa.Date, nullable=False, index=True),
         sa.Column("lead_hours", sa.Integer, nullable=False),
-        sa.Column("path", sa.Text, nullable=False), sa.Column("source_file", sa.Text, nullable=False),
+        sa.Column("path", sa.Text, nullable=False),
+        sa.Column("source_file", sa.Text, nullable=False),
         sa.Column("crs", sa.String(64), nullable=False),
-        sa.Column("rows", sa.Integer, nullable=False), sa.Column("cols", sa.Integer, nullable=False),
+        sa.Column("rows", sa.Integer, nullable=False),
+        sa.Column("cols", sa.Integer, nullable=False),
         sa.Column("band", sa.Integer, nullable=False),
-        sa.Column("max_mm", sa.Float, nullable=False), sa.Column("mean_mm", sa.Float, nullable=False),
+        sa.Column("max_mm", sa.Float, nullable=False),
+        sa.Column("mean_mm", sa.Float, nullable=False),
         sa.Column("sha256", sa.String(64), nullable=False),
         sa.Column("imported_by", sa.String(64), nullable=False),
         sa.Column("imported_at", sa.DateTime, nullable=False))
@@ -70,7 +75,8 @@ def upgrade() -> None:
         sa.Column("window_start", sa.DateTime, nullable=False),
         sa.Column("window_end", sa.DateTime, nullable=False),
         sa.Column("rules", sa.String(64), nullable=False),
-        sa.Column("points", sa.Integer, nullable=False), sa.Column("zones", sa.Integer, nullable=False),
+        sa.Column("points", sa.Integer, nullable=False),
+        sa.Column("zones", sa.Integer, nullable=False),
         sa.Column("max_level", sa.Integer, nullable=False),
         sa.Column("counts", sa.JSON, nullable=False),
         sa.Column("issued_by", sa.String(64), nullable=False),
