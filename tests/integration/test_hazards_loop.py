@@ -257,3 +257,34 @@ def test_hindcast_scores_and_calibration(world):
     assert cal.events == 1 and "高" in cal.fitted
 
 
+
+
+def test_register_import_from_xlsx_with_coordinates(workspace, tmp_path):
+    from openpyxl import Workbook
+
+    from onemap.store.formats.models import ImportRequest
+
+    wb = Workbook()
+    sheet = wb.active
+    sheet.append(["灾害点编号", "ZHLX", "经度", "纬度", "XZQDM", "ZT", "YFCD", "ZRR", "LXDH"])
+    sheet.append(["360111000101", "collapse", 115.92, 28.61, "360111001", "在册", "高", "甲", "1"])
+    sheet.append(["360111000102", "landslide", 115.93, 28.62, "360111001", "已搬迁", "中", "乙",
+                  "2"])
+    wb.save(tmp_path / "points.xlsx")
+    report = service.import_register(workspace, PROVINCE, ImportRequest(
+        path=tmp_path / "points.xlsx", kind="hazard_point", vintage=2020,
+        aliases={"灾害点编号": "ZHDBH"}))
+    assert report.features_imported == 2
+    reg = service.read_register(workspace, PROVINCE, active_only=False)
+    assert dict(zip(reg.points["site_id"], reg.points["status"], strict=True)) == {
+        "360111000101": "registered", "360111000102": "relocated"}
+    assert [h.status for h in service.status_history(workspace, PROVINCE, "360111000102")] == [
+        "relocated"]
+    bad = tmp_path / "bad.xlsx"
+    wb2 = Workbook()
+    wb2.active.append(["ZHDBH", "经度", "纬度", "XZQDM"])
+    wb2.active.append(["x1", "not-a-number", 28.6, "360111001"])
+    wb2.save(bad)
+    with pytest.raises(Exception, match=r"bad\.xlsx"):
+        service.import_register(workspace, PROVINCE, ImportRequest(
+            path=bad, kind="hazard_point", vintage=2021))

@@ -19,11 +19,11 @@ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsq
 """
 
 
-def _id() -> sa.Column:
+def _id() -> sa.Column[int]:
     return sa.Column("id", sa.Integer, primary_key=True)
 
 
-def _batch() -> sa.Column:
+def _batch() -> sa.Column[int]:
     return sa.Column("batch_id", sa.Integer, sa.ForeignKey("hazard_batches.id"),
                      nullable=False, index=True)
 
