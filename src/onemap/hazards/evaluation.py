@@ -84,19 +84,30 @@ def calibrate(ws: Workspace, actor: Actor, start: date, end: date, *,
 
 
 def post_scores(ws: Workspace, actor: Actor, report: ScoreReport, year: int) -> int:
-    """Record the scores at ``SCORED_LEVEL`` as indicator statistics; returns values posted."""
-    from onemap.indicators.statistics import set_value
+    """Record the scores at ``SCORED_LEVEL`` as indicator statistics; returns values posted.
 
-    posted = 0
+    One all-or-nothing import of the values (``onemap.indicators.statistics``), as a file
+    ``hazard-scores-<start>-<end>.csv`` named for the hindcast, so every value's source says
+    where it came from.
+    """
+    import tempfile
+    from pathlib import Path
+
+    from onemap.indicators.statistics import import_statistics
+
+    lines = ["id,region,year,value"]
     for row in report.rows:
         if row.level != SCORED_LEVEL:
             continue
         region = ws.root_region if row.county == "all" else row.county
         for key, series in SCORE_SERIES.items():
             value = getattr(row, key)
-            if value is None:
-                continue
-            set_value(ws, series, region, year, round(float(value), 4), actor=actor,
-                      note=f"hindcast {report.start}–{report.end}, level ≥ 黄色, {report.rules}")
-            posted += 1
-    return posted
+            if value is not None:
+                lines.append(f"{series},{region},{year},{round(float(value), 4)}")
+    if len(lines) == 1:
+        return 0
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"hazard-scores-{report.start}-{report.end}.csv"
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        result = import_statistics(ws, path, actor=actor, entered_by=actor.username)
+    return result.rows
