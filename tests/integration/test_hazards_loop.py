@@ -13,6 +13,7 @@ from pypdf import PdfReader
 from sqlalchemy import text
 
 from onemap.errors import ScopeViolation
+from onemap.geometry.area import ellipsoidal_area
 from onemap.hazards import evaluation, loop, service
 from onemap.hazards.errors import BatchClosed, HazardPointNotFound, RainfallRejected
 from onemap.hazards.models import (
@@ -28,7 +29,7 @@ from onemap.store.access import Actor, Role
 from onemap.store.policy import sensitive_fields
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hazard_world import DAY, EAST, SPELL, WEST, write_hazard_world, write_rain_csv
+from hazard_world import DAY, EAST, SPELL, WEST, write_hazard_world, write_rain_csv, zones
 
 PROVINCE = Actor(username="prov", role=Role.ADMIN, regions=["360000"])
 WEST_ANALYST = Actor(username="west", role=Role.ANALYST, regions=[WEST])
@@ -155,6 +156,9 @@ def test_closed_loop_states_and_refusals(world):
     west, east = issued.batches
     assert east.points == 2 and east.counts == {"orange": 2, "yellow": 1}  # 2 points + zone
     assert east.window_end - east.window_start == timedelta(hours=24)
+    zone_m2 = float(ellipsoidal_area(zones()[zones()["FXQBH"] == f"{EAST}F0001"].geometry)[0])
+    assert east.zone_area_m2 == pytest.approx(zone_m2, abs=0.1)
+    assert east.zone_area_mu == pytest.approx(zone_m2 * 15 / 10_000, abs=0.01)
     detail = loop.get_batch(ws, PROVINCE, east.id)
     assert [n.point_id for n in detail.notices] == [f"{EAST}000001", f"{EAST}000002"]
     n1 = detail.notices[0]

@@ -44,6 +44,7 @@ from onemap.hazards.schema import (
     WarningRow,
 )
 from onemap.hazards.service import compute_warnings, load_rules, read_register
+from onemap.standards.units import convert_area
 from onemap.store import policy
 from onemap.store.db import utc_now as _now
 
@@ -75,7 +76,10 @@ def _batch(row: BatchRow) -> Batch:
                  status=BatchStatus(row.status), status_zh=STATUS_ZH[row.status], on=row.day,
                  window_start=row.window_start, window_end=row.window_end, rules=row.rules,
                  points=row.points, zones=row.zones, max_level=Level(row.max_level),
-                 counts=dict(row.counts), issued_by=row.issued_by, issued_at=row.issued_at,
+                 counts=dict(row.counts), zone_area_m2=row.zone_area_m2,
+                 zone_area_ha=round(convert_area(row.zone_area_m2, "ha"), 2),
+                 zone_area_mu=round(convert_area(row.zone_area_m2, "mu"), 2),
+                 issued_by=row.issued_by, issued_at=row.issued_at,
                  closed_by=row.closed_by, closed_at=row.closed_at, summary=dict(row.summary),
                  note=row.note)
 
@@ -131,6 +135,7 @@ def issue(ws: Workspace, actor: Actor, request: IssueRequest, *,
                            points=sum(w.site == "point" for w in mine),
                            zones=sum(w.site == "zone" for w in mine),
                            max_level=max(int(w.level) for w in mine), counts=counts,
+                           zone_area_m2=round(sum(w.area_m2 or 0.0 for w in mine), 1),
                            issued_by=actor.username, issued_at=now, summary={},
                            note=request.note, version=1)
             s.add(row)

@@ -150,6 +150,7 @@ class SiteWarning(BaseModel):
     lat: float
     kind: str = ""
     status: str = ""
+    area_m2: float | None = Field(None, description="zone area, m² on the CGCS2000 ellipsoid")
     geometry: dict[str, Any] | None = None
 
 
@@ -231,6 +232,9 @@ class Batch(BaseModel):
     zones: int
     max_level: Level
     counts: dict[str, int]
+    zone_area_m2: float = Field(0.0, description="warned zones, m² (CGCS2000 ellipsoid)")
+    zone_area_ha: float = Field(0.0, description="warned zones, 公顷")
+    zone_area_mu: float = Field(0.0, description="warned zones, 亩")
     issued_by: str
     issued_at: datetime
     closed_by: str | None = None

@@ -103,6 +103,7 @@ class BatchRow(Base):
     zones: Mapped[int] = mapped_column(Integer)
     max_level: Mapped[int] = mapped_column(Integer)
     counts: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    zone_area_m2: Mapped[float] = mapped_column(Float, default=0.0)
     issued_by: Mapped[str] = mapped_column(String(64))
     issued_at: Mapped[datetime] = mapped_column(DateTime)
     closed_by: Mapped[str | None] = mapped_column(String(64), nullable=True)

@@ -26,6 +26,7 @@ import pandas as pd
 import shapely
 from sqlalchemy import delete, func, select
 
+from onemap.geometry.area import ellipsoidal_area
 from onemap.hazards.assign import sample_points, station_weights, zonal_mean
 from onemap.hazards.errors import HazardPointNotFound, NoRainfall, RainfallRejected
 from onemap.hazards.forecast_files import read_forecast, read_stored, write_geotiff
@@ -338,6 +339,10 @@ def _site_xy(frame: gpd.GeoDataFrame) -> tuple[np.ndarray, np.ndarray]:
     return shapely.get_x(geoms), shapely.get_y(geoms)
 
 
+def _rounded(value: float | None) -> float | None:
+    return None if value is None else round(value, 1)
+
+
 def _column(frame: pd.DataFrame, name: str) -> list[str]:
     return [str(v) for v in frame[name]] if name in frame.columns else [""] * len(frame)
 
@@ -352,6 +357,8 @@ def _warnings(frame: gpd.GeoDataFrame, site: str, series: np.ndarray, rules: Rul
     x, y = _site_xy(frame)
     geoms = frame.geometry.to_numpy()
     ids, counties = _column(frame, "site_id"), _column(frame, "county")
+    areas: list[float | None] = (list(ellipsoidal_area(geoms).tolist()) if site == "zone"
+                                 else [None] * len(frame))
     kinds, status = _column(frame, "ZHLX"), _column(frame, "status")
     cols = (fig.level.tolist(), fig.grade.tolist(), fig.pe.tolist(), fig.r0.tolist(),
             fig.antecedent.tolist(), fig.intensity.tolist(), fig.duration_h.tolist(),
@@ -368,6 +375,7 @@ def _warnings(frame: gpd.GeoDataFrame, site: str, series: np.ndarray, rules: Rul
             id_intensity=round(inten, 2), id_duration_h=dur, id_exceeded=exc,
             rule=rule_text(c, g, int(lv), pe, rules, exc, base), lon=round(xi, 6),
             lat=round(yi, 6), kind=kinds[i], status=status[i],
+            area_m2=_rounded(areas[i]),
             geometry=json.loads(shapely.to_geojson(geoms[i])) if with_geometry else None))
     return out
 

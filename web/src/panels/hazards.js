@@ -12,12 +12,12 @@ const L = {
   zh: { day: "预警日期", load: "查看", zones: "预警风险区", points: "预警隐患点", none: "当日无预警",
         pe: "有效降雨量 Pe", r0: "当日雨量 R0", ante: "前期雨量", thr: "临界值", rule: "判定规则",
         resp: "响应", noresp: "未反馈", notissued: "未发布", legend: "预警等级", bulletin: "预警单 PDF",
-        susc: "易发程度", source: "R0 来源", grid: "网格预报", obs: "雨量站实况" },
+        susc: "易发程度", source: "R0 来源", grid: "网格预报", obs: "雨量站实况", area: "面积" },
   en: { day: "Day", load: "Show", zones: "warned zones", points: "warned points", none: "no warning",
         pe: "Effective rainfall Pe", r0: "Day's rain R0", ante: "Antecedent", thr: "Threshold",
         rule: "Rule", resp: "Response", noresp: "no feedback", notissued: "not issued",
         legend: "Warning level", bulletin: "Bulletin PDF", susc: "Susceptibility",
-        source: "R0 from", grid: "forecast grid", obs: "gauges" },
+        source: "R0 from", grid: "forecast grid", obs: "gauges", area: "Area" },
 };
 
 function features(sites, status) {
@@ -57,6 +57,7 @@ function popupHtml(p, lang) {
     <tr><th>${l.r0}</th><td>${Number(p.forecast_mm).toFixed(1)} mm</td></tr>
     <tr><th>${l.ante}</th><td>${Number(p.antecedent_mm).toFixed(1)} mm</td></tr>
     <tr><th>${l.thr}</th><td>${thr}</td></tr>
+    ${p.area_m2 && p.area_m2 !== "null" ? `<tr><th>${l.area}</th><td>${(p.area_m2 / 10000).toFixed(2)} 公顷 / ${(p.area_m2 / (10000 / 15)).toFixed(2)} 亩</td></tr>` : ""}
     <tr><th>${l.rule}</th><td>${esc(p.rule)}</td></tr>
     <tr><th>${l.resp}</th><td class="hazard-response">${responseText(r, l)}</td></tr></table></div>`;
 }

@@ -79,6 +79,7 @@ def upgrade() -> None:
         sa.Column("zones", sa.Integer, nullable=False),
         sa.Column("max_level", sa.Integer, nullable=False),
         sa.Column("counts", sa.JSON, nullable=False),
+        sa.Column("zone_area_m2", sa.Float, nullable=False, server_default="0"),
         sa.Column("issued_by", sa.String(64), nullable=False),
         sa.Column("issued_at", sa.DateTime, nullable=False),
         sa.Column("closed_by", sa.String(64), nullable=True),
