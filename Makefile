@@ -30,7 +30,7 @@ python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,postgres,bench]'
+	$(PY) -m pip install -q -e '.[dev,postgres,bench,dask]'
 	touch $@
 
 web: src/onemap/api/static/dist/.built
@@ -50,6 +50,11 @@ demo-build: python
 	  --xlsx $(OUT)/change-2019-2020.xlsx
 	$(ONEMAP) cases sheet $(DEMO_DIR) 1 --out $(OUT)/case-1-evidence.pdf
 	$(ONEMAP) ledgers balance $(DEMO_DIR) --xlsx $(OUT)/farmland-in-out-ledger.xlsx
+	$(ONEMAP) carbon stock $(DEMO_DIR) --vintage 2019 --vintage 2020 --post-indicators \
+	  --xlsx $(OUT)/carbon-stock-2019-2020.xlsx
+	$(ONEMAP) carbon change $(DEMO_DIR) --from 2019 --to 2020 --draws 2000 \
+	  --xlsx $(OUT)/carbon-change-2019-2020.xlsx
+	$(ONEMAP) carbon projects $(DEMO_DIR) --xlsx $(OUT)/restoration-projects.xlsx
 	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites --batch --out $(OUT)/review-summary.xlsx
 	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites/site-2-redline.txt --pdf $(OUT)/review-site-2.pdf
 	$(ONEMAP) hazards issue $(DEMO_DIR) --on 2020-07-08

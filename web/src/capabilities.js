@@ -3,8 +3,10 @@
 //     route: "/quota/balance",            // shown only when the API offers this route
 //     render: async (el, ctx) => {...} }  // ctx: { map, lang, t, getJSON, request }
 // and one import plus one entry below. The tab appears after the built-in tabs.
+import { carbonPanel } from "./panels/carbon.js";
 import { hazardsPanel } from "./panels/hazards.js";
 
 export const PANELS = [
+  carbonPanel,
   hazardsPanel,
 ];

@@ -28,6 +28,7 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.change",
     "onemap.api.routers.cases",
     "onemap.api.routers.ledgers",
+    "onemap.api.routers.carbon",
     "onemap.api.routers.hazards",
     "onemap.api.routers.pages",
 ]

@@ -24,6 +24,7 @@ COMMAND_MODULES = [
     "onemap.cli.change",
     "onemap.cli.cases",
     "onemap.cli.ledgers",
+    "onemap.cli.carbon",
     "onemap.cli.audit",
     "onemap.cli.hazards",
 ]

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, Field
 
+from onemap.demo.carbon import write_demo_projects
 from onemap.demo.hazards import write_hazard_demo
 from onemap.demo.indicator_inputs import load_demo_statistics
 from onemap.demo.sites import write_sample_sites
@@ -29,6 +30,7 @@ def prepare_main_job(directory: str | Path, seed: int) -> MainJobInputs:
     try:
         stats = load_demo_statistics(ws, seed, actor=local_operator(ws))
         sites = write_sample_sites(ws, ws.root / "outputs" / "sites")
+        write_demo_projects(ws)  # the restoration project library (onemap carbon projects)
         write_hazard_demo(ws, seed, local_operator(ws))  # geohazard season (onemap.hazards)
     finally:
         ws.close()

@@ -148,6 +148,14 @@ KINDS: dict[str, LayerKind] = {
         LayerKind("monitoring_patch", "监测图斑", "Imagery change patches", "执法监管",
                   "polygon", (_f("JCBH", "str", "监测编号"), _f("QSX", "str", "前时相地类"),
                               _f("HSX", "str", "后时相地类"), _f("XZQDM", "str", "行政区代码"))),
+        LayerKind("restoration_project", "生态保护修复项目", "Restoration projects", "生态修复",
+                  "polygon", (_f("XMBH", "str", "项目编号", required=True),
+                              _f("XMMC", "str", "项目名称"), _f("XMLX", "str", "项目类型"),
+                              _f("TZJE", "float", "投资金额 (万元)"), _f("KSNF", "int", "开始年份"),
+                              _f("JSNF", "int", "完成年份"), _f("YQDL", "str", "预期地类"),
+                              _f("FQKSBH", "str", "废弃矿山编号"),
+                              _f("XZQDM", "str", "行政区代码")),
+                  versioned=False),
         LayerKind("generic", "自定义图层", "User layer", "自定义", "polygon", ()),
     ]
 }
