@@ -57,6 +57,12 @@ demo-build: python
 	$(ONEMAP) carbon projects $(DEMO_DIR) --xlsx $(OUT)/restoration-projects.xlsx
 	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites --batch --out $(OUT)/review-summary.xlsx
 	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites/site-2-redline.txt --pdf $(OUT)/review-site-2.pdf
+	$(ONEMAP) hazards issue $(DEMO_DIR) --on 2020-07-08
+	$(ONEMAP) hazards respond $(DEMO_DIR) 1 all notified
+	$(ONEMAP) hazards respond $(DEMO_DIR) 1 all patrolled
+	$(ONEMAP) hazards show $(DEMO_DIR) 1 --xlsx $(OUT)/hazard-notices-batch-1.xlsx > /dev/null
+	$(ONEMAP) hazards bulletin $(DEMO_DIR) --on 2020-07-08 --out $(OUT)/hazard-bulletin-2020-07-08.pdf
+	$(ONEMAP) hazards score $(DEMO_DIR) --from 2020-04-01 --to 2020-07-31 --post-indicators
 	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.pdf
 	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.xlsx
 	$(ONEMAP) mining check $(DEMO_DIR) --as-of 2023-12-31 --open-cases --xlsx $(OUT)/mining-check.xlsx

@@ -33,6 +33,7 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.quota",
     "onemap.api.routers.supply",
     "onemap.api.routers.registry",
+    "onemap.api.routers.hazards",
     "onemap.api.routers.pages",
 ]
 

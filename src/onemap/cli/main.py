@@ -30,6 +30,7 @@ COMMAND_MODULES = [
     "onemap.cli.supply",
     "onemap.cli.audit",
     "onemap.cli.registry",
+    "onemap.cli.hazards",
 ]
 
 

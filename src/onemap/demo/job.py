@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 
 from onemap.demo.carbon import write_demo_projects
+from onemap.demo.hazards import write_hazard_demo
 from onemap.demo.indicator_inputs import load_demo_statistics
 from onemap.demo.mining import load_demo_mining
 from onemap.demo.quota import write_quota_demo
@@ -36,6 +37,7 @@ def prepare_main_job(directory: str | Path, seed: int) -> MainJobInputs:
         write_demo_projects(ws)  # the restoration project library (onemap carbon projects)
         write_quota_demo(ws, seed, ws.root / "outputs" / "sites")  # 占补平衡 and 批供用 data
         build_demo_registry(ws, seed, actor=local_operator(ws))  # 确权登记 units
+        write_hazard_demo(ws, seed, local_operator(ws))  # geohazard season (onemap.hazards)
     finally:
         ws.close()
     return MainJobInputs(sites=[str(p) for p in sites], statistics=repr(stats)[:500])

@@ -73,6 +73,10 @@ STATISTIC_INPUTS: dict[str, StatisticInput] = {
                        unit="万吨碳"),  # posted by onemap.carbon.service.post_indicators
         StatisticInput(id="carbon_change", name_zh="碳储量变化", name_en="Carbon stock change",
                        unit="万吨碳"),
+        *(StatisticInput(id=f"hazard_warning_{k}", name_zh=f"地质灾害气象预警{zh}",
+                         name_en=f"Geohazard warning {k.upper()}", unit="ratio")
+          for k, zh in (("pod", "命中率"), ("far", "空报率"), ("csi", "临界成功指数"),
+                        ("tss", "真技巧评分"))),  # posted by onemap.hazards.evaluation
     ]
 }
 
