@@ -1,5 +1,7 @@
 """Mining supervision: rights, abandoned and green mines, append-only quotas and production."""
 
+from typing import Any
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -15,7 +17,7 @@ BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsq
 APPEND_ONLY = ("mining_quotas", "mining_production")
 
 
-def _c(name: str, type_: object, **kw: object) -> sa.Column:
+def _c(name: str, type_: Any, **kw: Any) -> sa.Column[Any]:
     kw.setdefault("nullable", False)
     return sa.Column(name, type_, **kw)
 
