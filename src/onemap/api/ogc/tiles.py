@@ -387,6 +387,31 @@ class TileCache:
                 self._items.popitem(last=False)
 
 
+MAX_ZOOM = 20
+"""Deepest tile matrix advertised (TileJSON ``maxzoom``, ``tileMatrixSetLimits``); clients
+overzoom beyond it."""
+
+
+def tile_limits(tms: morecantile.TileMatrixSet, bounds: BBox) -> list[dict[str, Any]]:
+    """Return ``tileMatrixSetLimits``: per zoom, the tile rows and columns over ``bounds``.
+
+    Clients (GDAL's OGCAPI driver, OpenLayers) request only these tiles instead of the
+    whole world.
+    """
+    west, south, east, north = bounds
+    out = []
+    for z in range(tms.minzoom, min(tms.maxzoom, MAX_ZOOM) + 1):
+        m = tms.matrix(z)
+        top_left = tms.tile(west, north, z)
+        bottom_right = tms.tile(east, south, z)
+        out.append({"tileMatrix": str(z),
+                    "minTileRow": max(0, top_left.y), "maxTileRow": min(m.matrixHeight - 1,
+                                                                        bottom_right.y),
+                    "minTileCol": max(0, top_left.x), "maxTileCol": min(m.matrixWidth - 1,
+                                                                        bottom_right.x)})
+    return out
+
+
 def check_zoom(z: int) -> None:
     """Reject absurd zoom levels early (InvalidInput)."""
     if not 0 <= z <= 24:

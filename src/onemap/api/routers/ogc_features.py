@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
 import numpy as np
 import shapely
@@ -58,8 +59,9 @@ Data = Annotated[ScopedReader, Depends(scoped_reader)]
 
 
 def _url(request: Request, path: str, **params: Any) -> str:
-    base = str(request.base_url).rstrip("/") + path
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    """Return an absolute link: ``path`` quoted, parameters percent-encoded (RFC 3986)."""
+    base = str(request.base_url).rstrip("/") + quote(path)
+    query = urlencode({k: v for k, v in params.items() if v is not None}, quote_via=quote)
     return f"{base}?{query}" if query else base
 
 
@@ -105,6 +107,7 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
     """Return the OGC API – Features routes."""
     router = APIRouter(tags=["OGC API Features 要素服务"])
     max_limit = ctx.settings.features_max_limit
+    default_limit = min(ctx.settings.features_default_limit, max_limit)
 
     @router.get("/", response_model=LandingPage)
     def landing(request: Request, f: Fmt = None) -> Any:
@@ -178,7 +181,10 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
         bbox: Annotated[str | None, Query(max_length=300)] = None,
         bbox_crs: Annotated[str | None, Query(alias="bbox-crs", max_length=200)] = None,
         crs: Annotated[str | None, Query(max_length=200)] = None,
-        limit: Annotated[int, Query(ge=1, le=1_000_000)] = 10,
+        limit: int = Query(  # a default, not Annotated: the bounds come from the settings
+            default_limit, ge=1, le=1_000_000_000, json_schema_extra={"maximum": max_limit},
+            description=f"features per page (default {default_limit}); values above the "
+                        f"maximum {max_limit} are served as {max_limit}"),
         offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
         filter_: Annotated[str | None, Query(alias="filter", max_length=4000)] = None,
         filter_lang: Annotated[str | None, Query(alias="filter-lang", max_length=40)] = None,
@@ -192,8 +198,11 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
         keep = row_filter(entry.info.kind, data.desensitised, request.query_params, filter_,
                           filter_lang, ogc_crs.parse_crs(filter_crs))
         limit = min(limit, max_limit)
-        page = select_page(data, entry, bbox=box, row_filter=keep, offset=offset, limit=limit)
         params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
+        count_key = urlencode(sorted((k, v) for k, v in params.items()
+                                     if k not in ("limit", "crs")))
+        page = select_page(data, entry, bbox=box, row_filter=keep, offset=offset, limit=limit,
+                           count_key=count_key)
         path = f"/collections/{collection_id}/items"
         links = [Link(href=_url(request, path, **params, offset=offset or None), rel="self",
                       type=GEOJSON),
@@ -216,10 +225,9 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
                           links=[lk.model_dump() for lk in links], matched=page.matched)
         extra: dict[str, Any] = {
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "numberMatched": page.matched,
             "numberReturned": len(page.ids),
             "links": [lk.model_dump(exclude_none=True) for lk in links]}
-        if page.matched is not None:
-            extra["numberMatched"] = page.matched
         body = feature_collection(feature_texts(page.frame, page.ids, out_crs), extra)
         return Response(body, media_type=GEOJSON,
                         headers={"Content-Crs": f"<{ogc_crs.crs_uri(out_crs)}>"})
