@@ -69,7 +69,7 @@ def row_filter(kind: str, public: bool, params: Mapping[str, str], cql: str | No
                                user_message=f"未知的参数或属性 (unknown parameter): {key}")
     node = None
     if cql:
-        if lang not in (None, "cql2-text"):
+        if lang not in (None, "cql2-text", "cql-text"):  # cql-text: the draft name (GDAL)
             raise InvalidInput("only filter-lang=cql2-text is supported")
         node = parse_filter(cql)
         bad = attributes(node) - set(known) - {"geometry"}

@@ -17,6 +17,7 @@ from onemap.api.ogc.tiles import (
     tile_fields,
     tile_limits,
     tile_matrix_sets,
+    tms_document,
 )
 from onemap.store.reader import LayerEntry, ScopedReader
 
@@ -62,8 +63,8 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/tileMatrixSets/{tms_id}")
     def tile_matrix_set(tms_id: str) -> dict[str, Any]:
-        """One tile matrix set definition (OGC TMS 2.0 JSON)."""
-        return get_tms(tms_id).model_dump(exclude_none=True, mode="json")
+        """One tile matrix set definition (OGC TMS 2.0 JSON with the 1.0 members for GDAL ≤ 3.6)."""
+        return tms_document(get_tms(tms_id))
 
     @router.get("/collections/{collection_id}/tiles")
     def tilesets(collection_id: str, request: Request, data: Data) -> dict[str, Any]:
@@ -157,8 +158,7 @@ def _bounds(entry: LayerEntry) -> tuple[float, float, float, float]:
 
 
 def _crs_uri(tms_id: str) -> str:
-    return ("http://www.opengis.net/def/crs/EPSG/0/3857" if tms_id == "WebMercatorQuad"
-            else "http://www.opengis.net/def/crs/EPSG/0/4490")
+    return str(get_tms(tms_id).model_dump(include={"crs"}, mode="json")["crs"])
 
 
 def _is_point(kind: str) -> bool:
