@@ -26,7 +26,7 @@ def _non_background(image: object) -> int:
     return count
 
 
-def main(url: str, user: str, password: str, out: Path) -> dict[str, object]:
+def main(url: str, user: str, password: str, out: Path, qml: str = "") -> dict[str, object]:
     """Run the client and return what it saw."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["QGIS_AUTH_DB_DIR_PATH"] = str(out)
@@ -60,6 +60,14 @@ def main(url: str, user: str, password: str, out: Path) -> dict[str, object]:
     features = QgsVectorLayer(f"url='{url}' typename='dltb_2020' authcfg={authcfg}",
                               "dltb_2020", "OAPIF")
     n_features = sum(1 for _ in features.getFeatures()) if features.isValid() else -1
+    if qml and features.isValid():  # the server's QML style (/collections/{id}/styles)
+        message, loaded = features.loadNamedStyle(qml)
+        renderer = features.renderer()
+        seen_style = {"qml_loaded": bool(loaded), "renderer": renderer.type(),
+                      "categories": len(renderer.categories())
+                      if renderer.type() == "categorizedSymbol" else 0}
+    else:
+        seen_style = {}
 
     tiles_uri = QgsDataSourceUri()
     tiles_uri.setParam("type", "xyz")
@@ -71,7 +79,8 @@ def main(url: str, user: str, password: str, out: Path) -> dict[str, object]:
     tiles = QgsVectorTileLayer(bytes(tiles_uri.encodedUri()).decode(), "dltb_2020 tiles")
 
     seen: dict[str, object] = {"authcfg": bool(authcfg), "features_valid": features.isValid(),
-                               "features": n_features, "tiles_valid": tiles.isValid()}
+                               "features": n_features, "tiles_valid": tiles.isValid(),
+                               **seen_style}
     for name, layer in (("features", features), ("tiles", tiles)):
         settings = QgsMapSettings()
         settings.setLayers([layer])
@@ -103,7 +112,8 @@ def main(url: str, user: str, password: str, out: Path) -> dict[str, object]:
 
 
 if __name__ == "__main__":
-    result = main(sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4]))
+    result = main(sys.argv[1], sys.argv[2], sys.argv[3], Path(sys.argv[4]),
+                  sys.argv[5] if len(sys.argv) > 5 else "")
     result.pop("_app")
     print("QGIS-RESULT " + json.dumps(result), flush=True)
     os._exit(0)  # skip Qt's teardown, which segfaults in offscreen QGIS 3.22

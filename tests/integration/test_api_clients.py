@@ -209,3 +209,37 @@ def test_every_public_feature_is_valid(tmp_path) -> None:
         coords = shapely.get_coordinates(g)
         assert (abs(coords * 1000 - (coords * 1000).round()) < 1e-6).all()  # on the grid
     ws.close()
+
+
+def test_styles_of_a_collection(app, tmp_path) -> None:
+    import xml.etree.ElementTree as ET
+
+    from onemap.api.styles import landuse_colors
+
+    c = TestClient(app)
+    admin = basic("admin", PASSWORD)
+    doc = c.get("/collections/dltb_2020/styles", headers=admin).json()
+    assert doc["default"] == "default"
+    hrefs = {lk["title"]: lk for lk in doc["styles"][0]["links"]}
+    assert set(hrefs) == {"mapbox", "sld", "qml"}
+    style = c.get(hrefs["mapbox"]["href"], headers=admin)
+    assert style.headers["content-type"].startswith("application/vnd.mapbox.style+json")
+    gl = style.json()
+    fill = next(layer for layer in gl["layers"] if layer["type"] == "fill")
+    match = fill["paint"]["fill-color"]
+    pairs = dict(zip(match[2:-1:2], match[3:-1:2], strict=True))
+    assert pairs["0101"] == landuse_colors()["0101"] and len(pairs) > 30  # every class
+    tiles = gl["sources"]["dltb_2020"]["tiles"][0]
+    assert "/collections/dltb_2020/tiles/WebMercatorQuad/{z}/{y}/{x}" in tiles
+    sld = ET.fromstring(c.get(hrefs["sld"]["href"], headers=admin).content)
+    rules = sld.findall(".//{http://www.opengis.net/sld}Rule")
+    assert len(rules) == len(pairs)
+    qml = ET.fromstring(c.get(hrefs["qml"]["href"], headers=admin).content)
+    assert qml.find("renderer-v2").get("attr") == "DLBM"
+    assert len(qml.findall(".//category")) == len(pairs)
+    county = c.get("/collections/admin_county/styles/default?f=mapbox").json()
+    assert any(layer["type"] == "symbol" and layer["layout"]["text-field"] == ["get", "XZQMC"]
+               for layer in county["layers"])  # names drawn
+    assert c.get("/collections/dltb_2020/styles").status_code == 401  # protected as the data
+    assert c.get("/collections/admin_county/styles/other").status_code == 404
+    assert c.get("/collections/admin_county/styles/default?f=png").status_code == 404

@@ -94,6 +94,9 @@ def _collection(request: Request, entry: LayerEntry) -> Collection:
         Link(href=_url(request, f"/collections/{cid}/tiles"),
              rel="http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
              type="application/json"),
+        Link(href=_url(request, f"/collections/{cid}/styles"),
+             rel="http://www.opengis.net/def/rel/ogc/1.0/styles", type="application/json",
+             title="样式 Styles (MapLibre, SLD, QML)"),
     ]
     return Collection(id=cid, title=f"{spec.title_zh}{year}",
                       description=f"{spec.title_en} ({spec.category}); {entry.info.classification}",

@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from onemap.api.deps import AppContext, scoped_reader
 from onemap.api.ogc.models import Link
+from onemap.api.ogc.styles import MEDIA as STYLE_MEDIA
+from onemap.api.ogc.styles import (
+    check_style,
+    maplibre_style,
+    qml_style,
+    sld_style,
+    styles_document,
+)
 from onemap.api.ogc.tiles import (
     MVT_MEDIA,
     TileAddress,
@@ -21,7 +30,7 @@ from onemap.api.ogc.tiles import (
 )
 from onemap.store.reader import LayerEntry, ScopedReader
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 CONFORMANCE = [
@@ -123,6 +132,28 @@ def build_router(ctx: AppContext) -> APIRouter:
                 "vector_layers": [{"id": entry.collection_id, "minzoom": 0,
                                    "maxzoom": MAX_ZOOM,
                                    "fields": {**fields, "fid": "String", "county": "String"}}]}
+
+    @router.get("/collections/{collection_id}/styles")
+    def styles(collection_id: str, request: Request, data: Data) -> dict[str, Any]:
+        """Styles of a collection (OGC API – Styles): MapLibre JSON, SLD 1.0, QGIS QML."""
+        entry = data.by_collection(collection_id)
+        return styles_document(_base(request), entry.collection_id)
+
+    @router.get("/collections/{collection_id}/styles/{style_id}",
+                responses={200: {"content": {m: {} for m in STYLE_MEDIA.values()}}})
+    def style(collection_id: str, style_id: str, request: Request, data: Data,
+              f: Annotated[str, Query(description="mapbox, sld or qml")] = "mapbox"
+              ) -> Response:
+        """One style as a stylesheet: ``f=mapbox`` (MapLibre), ``sld`` or ``qml`` (QGIS)."""
+        entry = data.by_collection(collection_id)
+        check_style(style_id, f)
+        cid, kind = entry.collection_id, entry.info.kind
+        if f == "mapbox":
+            tiles = f"{_base(request)}/collections/{cid}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+            body = json.dumps(maplibre_style(cid, kind, tiles, MAX_ZOOM), ensure_ascii=False)
+        else:
+            body = sld_style(cid, kind) if f == "sld" else qml_style(cid, kind)
+        return Response(body.encode("utf-8"), media_type=STYLE_MEDIA[f])
 
     @router.get("/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}",
                 responses={200: {"content": {MVT_MEDIA: {}}}, 304: {"description": "unchanged"}})
