@@ -23,7 +23,7 @@ import httpx
 import pyogrio
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests" / "integration"))
-from api_helpers import PASSWORD, build_workspace, dltb_frame, free_port  # noqa: E402
+from api_helpers import PASSWORD, build_workspace, dltb_frame, free_port
 
 
 def _serve(ws: Path, limit: int, log: Path) -> tuple[subprocess.Popen[bytes], str]:
@@ -51,14 +51,18 @@ def _pyogrio(url: str) -> tuple[int, float]:
     return len(gdf), time.perf_counter() - t0
 
 
-def _ogr2ogr(url: str, out: Path) -> tuple[int, float]:
+def _ogr2ogr(url: str, out: Path, page: int | None = None) -> tuple[int, float]:
     out.unlink(missing_ok=True)
     t0 = time.perf_counter()
+    extra = ["-oo", f"PAGE_SIZE={page}"] if page else []
     subprocess.run(["ogr2ogr", "-f", "GPKG", str(out), f"OAPIF:{url}/", "dltb_2020",
-                    "--config", "GDAL_HTTP_USERPWD", f"admin:{PASSWORD}"], check=True,
+                    "--config", "GDAL_HTTP_USERPWD", f"admin:{PASSWORD}", *extra], check=True,
                    capture_output=True, timeout=3600)
     seconds = time.perf_counter() - t0
     return len(pyogrio.read_dataframe(out, read_geometry=False)), seconds
+
+
+CLIENTS = ("pyogrio (GDAL 3.12)", "ogr2ogr (GDAL 3.6)", "ogr2ogr 3.6 PAGE_SIZE=page")
 
 
 def main() -> None:
@@ -79,9 +83,12 @@ def main() -> None:
             count = 0
             for _ in range(args.rounds):
                 for page, (_proc, url) in servers.items():
-                    for client in ("pyogrio (GDAL 3.12)", "ogr2ogr (GDAL 3.6)"):
-                        n, s = (_pyogrio(url) if client.startswith("pyogrio")
-                                else _ogr2ogr(url, root / "out.gpkg"))
+                    for client in CLIENTS:
+                        if client.startswith("pyogrio"):
+                            n, s = _pyogrio(url)
+                        else:
+                            n, s = _ogr2ogr(url, root / "out.gpkg",
+                                            page if "PAGE_SIZE" in client else None)
                         count = n
                         rates.setdefault((client, page), []).append(n / s)
         finally:
@@ -89,11 +96,11 @@ def main() -> None:
                 proc.terminate()
                 proc.wait(timeout=10)
     print(f"features: {count:,}; rounds: {args.rounds} (medians)")
-    print(f"{'client':22} {'page 10':>14} {'page 1000':>14} {'ratio':>7}")
-    for client in ("pyogrio (GDAL 3.12)", "ogr2ogr (GDAL 3.6)"):
+    print(f"{'client':27} {'page 10':>14} {'page 1000':>14} {'ratio':>7}")
+    for client in CLIENTS:
         old = statistics.median(rates[(client, 10)])
         new = statistics.median(rates[(client, 1000)])
-        print(f"{client:22} {old:>10,.0f} f/s {new:>10,.0f} f/s {new / old:>6.1f}×")
+        print(f"{client:27} {old:>10,.0f} f/s {new:>10,.0f} f/s {new / old:>6.1f}×")
 
 
 if __name__ == "__main__":

@@ -30,7 +30,7 @@ def main(url: str, user: str, password: str, out: Path, qml: str = "") -> dict[s
     """Run the client and return what it saw."""
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     os.environ["QGIS_AUTH_DB_DIR_PATH"] = str(out)
-    from qgis.core import (  # noqa: PLC0415 (the system Python's QGIS, only inside this run)
+    from qgis.core import (
         QgsApplication,
         QgsAuthMethodConfig,
         QgsDataSourceUri,
@@ -40,8 +40,8 @@ def main(url: str, user: str, password: str, out: Path, qml: str = "") -> dict[s
         QgsVectorLayer,
         QgsVectorTileLayer,
     )
-    from qgis.PyQt.QtCore import QSize  # noqa: PLC0415
-    from qgis.PyQt.QtGui import QColor  # noqa: PLC0415
+    from qgis.PyQt.QtCore import QSize
+    from qgis.PyQt.QtGui import QColor
 
     app = QgsApplication([], False, str(out / "profile"))
     app.initQgis()
@@ -61,7 +61,7 @@ def main(url: str, user: str, password: str, out: Path, qml: str = "") -> dict[s
                               "dltb_2020", "OAPIF")
     n_features = sum(1 for _ in features.getFeatures()) if features.isValid() else -1
     if qml and features.isValid():  # the server's QML style (/collections/{id}/styles)
-        message, loaded = features.loadNamedStyle(qml)
+        _message, loaded = features.loadNamedStyle(qml)
         renderer = features.renderer()
         seen_style = {"qml_loaded": bool(loaded), "renderer": renderer.type(),
                       "categories": len(renderer.categories())
@@ -87,7 +87,7 @@ def main(url: str, user: str, password: str, out: Path, qml: str = "") -> dict[s
         settings.setDestinationCrs(features.crs() if name == "features" else tiles.crs())
         extent = QgsRectangle(115.88, 28.58, 116.12, 28.72)  # two test counties
         if name == "tiles":
-            from qgis.core import (  # noqa: PLC0415
+            from qgis.core import (
                 QgsCoordinateReferenceSystem,
                 QgsCoordinateTransform,
                 QgsProject,

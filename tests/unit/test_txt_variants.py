@@ -61,7 +61,8 @@ def test_unclosed_rings_are_closed_with_a_warning_per_ring() -> None:
     assert len(doc.warnings) == 3  # DK01 ring 1, DK02 rings 1 and 2
     first = doc.warnings[0]
     assert str(path) in first and "line 17" in first and "DK01" in first and "圈号 1" in first
-    assert "DK02" in doc.warnings[2] and "圈号 2" in doc.warnings[2] and "line 26" in doc.warnings[2]
+    last = doc.warnings[2]
+    assert "DK02" in last and "圈号 2" in last and "line 26" in last
     with pytest.raises(CoordinateFileError, match="not closed") as info:
         read_coordinate_txt(path, strict=True)
     assert info.value.line == 17

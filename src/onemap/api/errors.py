@@ -42,7 +42,7 @@ BEARER_CHALLENGE = f'Bearer realm="{REALM}"'
 
 
 def _script_request(request: Request | None) -> bool:
-    """True for a browser page's fetch/XHR (no Basic challenge: no password dialog)."""
+    """Tell a browser page's fetch/XHR (no Basic challenge for it: no password dialog)."""
     if request is None:
         return False
     mode = request.headers.get("sec-fetch-mode", "")

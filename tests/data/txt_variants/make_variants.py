@@ -51,10 +51,8 @@ def variants() -> dict[str, str]:
     # the zone prefix 39 dropped from the eastings of DK02's hole only (lines 25–29)
     part = []
     for i, ln in enumerate(lines, 1):
-        if 25 <= i <= 29:
-            name, ring, x, y = ln.split(",")
-            ln = f"{name},{ring},{x},{float(y) - 39_000_000:.3f}"
-        part.append(ln)
+        name, ring, x, y = [*ln.split(","), "", "", "", ""][:4]
+        part.append(f"{name},{ring},{x},{float(y) - 39_000_000:.3f}" if 25 <= i <= 29 else ln)
     out["zone_prefix_some_lines.txt"] = "\n".join(part) + "\n"
     return out
 

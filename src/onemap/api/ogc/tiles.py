@@ -427,7 +427,7 @@ def tms_document(tms: morecantile.TileMatrixSet) -> dict[str, Any]:
     """
     doc = tms.model_dump(exclude_none=True, mode="json")
     west, south, east, north = tms.xy_bbox
-    corners = ([south, west], [north, east]) if tms._invert_axis else (  # noqa: SLF001 (morecantile exposes the axis order only here)
+    corners = ([south, west], [north, east]) if tms._invert_axis else (
         [west, south], [east, north])
     doc.update({"type": "TileMatrixSetType", "identifier": tms.id,
                 "supportedCRS": doc["crs"],

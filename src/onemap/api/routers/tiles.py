@@ -16,9 +16,9 @@ from onemap.api.ogc.styles import (
     styles_document,
 )
 from onemap.api.ogc.tiles import (
+    MAX_ZOOM,
     MVT_MEDIA,
     TileAddress,
-    MAX_ZOOM,
     check_zoom,
     get_tms,
     render_tile,
@@ -179,7 +179,7 @@ def build_router(ctx: AppContext) -> APIRouter:
 
 
 def _bounds(entry: LayerEntry) -> tuple[float, float, float, float]:
-    """The data's lon/lat bounds: its partitions (in scope), else the layer's, else China."""
+    """Return the data's lon/lat bounds: its partitions in scope, else the layer's, else China."""
     if entry.partitions:
         return (min(p.bbox[0] for p in entry.partitions), min(p.bbox[1] for p in entry.partitions),
                 max(p.bbox[2] for p in entry.partitions), max(p.bbox[3] for p in entry.partitions))
