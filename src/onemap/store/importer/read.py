@@ -75,14 +75,15 @@ def read_source(request: ImportRequest, *, configured: dict[str, str] | None = N
         "features": total, "path": relabel(first.source.path, p, name),
         "notes": [relabel(n, p, name) for n in first.source.notes]})
     columns = [str(c) for c in first.frame.columns.drop(first.frame.geometry.name)]
-    return SourceRead(chunks=_named(itertools.chain([first], chunks), p, name, request.strict),
+    # strict_reading covers the first chunk only: coordinate TXT files are read whole
+    return SourceRead(chunks=_named(itertools.chain([first], chunks), p, name),
                       columns=columns, source=source, total=total, fingerprint=fingerprint,
                       in_memory=len(first.frame) >= total)
 
 
-def _named(chunks: Iterator[LoadedFeatures], path: Path, name: str, strict: bool = False
+def _named(chunks: Iterator[LoadedFeatures], path: Path, name: str
            ) -> Iterator[LoadedFeatures]:
-    with named_source(path, name), strict_reading(strict):
+    with named_source(path, name):
         yield from chunks
 
 
