@@ -3,7 +3,10 @@
 Two live ``onemap serve`` processes on one workspace (a DLTB grid of three test counties),
 one with the old default page (``ONEMAP_FEATURES_DEFAULT_LIMIT=10``), one with the new
 (1,000). Clients: pyogrio's GDAL (3.12, ``OAPIF``) and Debian's ``ogr2ogr`` (3.6), each
-taking whatever the server offers (no ``PAGE_SIZE``), alternated, medians of ``--rounds``.
+taking whatever the server offers (no ``PAGE_SIZE``), and a plain client that sends no
+``limit`` and follows ``next`` links; alternated, medians of ``--rounds``. GDAL sends its own
+``limit`` (3.6: 10, 3.12: 1,000), so the server's default changes what clients without a
+``limit`` get; the ``PAGE_SIZE`` row shows the page size's own effect on GDAL 3.6.
 
     PYTHONPATH=src .venv/bin/python bench/bench_ogc_paging.py [--per-side 45] [--rounds 3]
 """
@@ -51,6 +54,18 @@ def _pyogrio(url: str) -> tuple[int, float]:
     return len(gdf), time.perf_counter() - t0
 
 
+def _next_links(url: str) -> tuple[int, float]:
+    """A client that sends no ``limit`` and follows ``next`` (OWSLib, scripts, browsers)."""
+    t0 = time.perf_counter()
+    n, href = 0, f"{url}/collections/dltb_2020/items"
+    with httpx.Client(auth=("admin", PASSWORD), timeout=600) as client:
+        while href:
+            page = client.get(href).json()
+            n += len(page["features"])
+            href = next((lk["href"] for lk in page["links"] if lk["rel"] == "next"), None)
+    return n, time.perf_counter() - t0
+
+
 def _ogr2ogr(url: str, out: Path, page: int | None = None) -> tuple[int, float]:
     out.unlink(missing_ok=True)
     t0 = time.perf_counter()
@@ -62,7 +77,8 @@ def _ogr2ogr(url: str, out: Path, page: int | None = None) -> tuple[int, float]:
     return len(pyogrio.read_dataframe(out, read_geometry=False)), seconds
 
 
-CLIENTS = ("pyogrio (GDAL 3.12)", "ogr2ogr (GDAL 3.6)", "ogr2ogr 3.6 PAGE_SIZE=page")
+CLIENTS = ("httpx, server's default", "pyogrio (GDAL 3.12)", "ogr2ogr (GDAL 3.6)",
+           "ogr2ogr 3.6 PAGE_SIZE=page")
 
 
 def main() -> None:
@@ -86,6 +102,8 @@ def main() -> None:
                     for client in CLIENTS:
                         if client.startswith("pyogrio"):
                             n, s = _pyogrio(url)
+                        elif client.startswith("httpx"):
+                            n, s = _next_links(url)
                         else:
                             n, s = _ogr2ogr(url, root / "out.gpkg",
                                             page if "PAGE_SIZE" in client else None)
