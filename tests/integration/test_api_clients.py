@@ -243,3 +243,33 @@ def test_styles_of_a_collection(app, tmp_path) -> None:
     assert c.get("/collections/dltb_2020/styles").status_code == 401  # protected as the data
     assert c.get("/collections/admin_county/styles/other").status_code == 404
     assert c.get("/collections/admin_county/styles/default?f=png").status_code == 404
+
+
+def test_every_public_feature_of_the_demo_is_valid(tmp_path) -> None:
+    """The tiny demo's public layers, as an anonymous user reads them (3-decimal grid)."""
+    from indicator_world import build_indicator_demo
+
+    root = build_indicator_demo(tmp_path / "demo")
+    ws = Workspace.open(root)
+    c = TestClient(create_app(ApiSettings(workspace=ws.root), ws))
+    collections = [col["id"] for col in c.get("/collections").json()["collections"]]
+    assert collections  # the demo publishes some layers
+    checked = 0
+    for cid in collections:
+        href: str | None = f"/collections/{cid}/items?limit=5000"
+        while href:
+            page = c.get(href).json()
+            for f in page["features"]:
+                if f["geometry"] is None:
+                    continue
+                g = shapely.from_geojson(__import__("json").dumps(f["geometry"]))
+                assert shapely.is_valid(g), (cid, f["id"], shapely.is_valid_reason(g))
+                if g.geom_type.endswith("Polygon"):
+                    assert g.geom_type == "MultiPolygon", (cid, f["id"])
+                    coords = shapely.get_coordinates(g)
+                    assert len(coords) == len(shapely.get_coordinates(
+                        shapely.remove_repeated_points(g))), (cid, f["id"])  # no repeats
+                checked += 1
+            href = next((lk["href"] for lk in page["links"] if lk["rel"] == "next"), None)
+    assert checked >= 20 and "admin_township" in collections, (checked, collections)
+    ws.close()
