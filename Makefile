@@ -11,6 +11,9 @@ PYTEST_ARGS ?=
 # poppler to check PDFs, pango for WeasyPrint, PostgreSQL+PostGIS for the postgres mode.
 DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
                 postgresql-15-postgis-3 gdal-bin
+# Installed where the distribution has them (the PyQGIS client test is skipped, with the
+# reason, where it has not): QGIS 3.22 + PyQGIS, about 100 s and 1 GB on Debian 12.
+OPTIONAL_DEB_PACKAGES := qgis python3-qgis
 
 .PHONY: setup system python web demo demo-build serve test lint e2e bench clean
 
@@ -24,6 +27,10 @@ system:
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
 	  else echo "please install Debian packages:$$missing (sudo apt-get install$$missing)"; exit 1; fi; \
 	fi
+	@optional=""; for p in $(OPTIONAL_DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || \
+	  { apt-cache policy $$p 2>/dev/null | grep -q 'Candidate: [0-9]' && optional="$$optional $$p"; }; done; \
+	if [ -n "$$optional" ] && [ "$$(id -u)" = 0 ]; then echo "installing optional Debian packages:$$optional"; \
+	  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$optional >/dev/null || echo "optional packages not installed"; fi
 
 python: $(VENV)/.installed
 

@@ -113,7 +113,9 @@ def test_classification_and_publication(env) -> None:
                  "/collections/mining_right_2023/tiles/WebMercatorQuad/0/0/0",
                  "/exports/mining_right_2023"):
         assert c.get(path, headers=t["nanchang"]).status_code == 404, path
-    assert c.get("/collections/dltb_2020/items").status_code == 404  # internal layer
+    anonymous = c.get("/collections/dltb_2020/items")  # internal layer: a login challenge
+    assert anonymous.status_code == 401
+    assert 'Basic realm="onemap"' in anonymous.headers.get_list("www-authenticate")[0]
 
 
 def test_public_users_get_desensitised_data(env) -> None:

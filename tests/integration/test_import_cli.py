@@ -151,7 +151,7 @@ def test_wrong_crs_and_broken_files_exit_non_zero(ws_dir: Path, tmp_path: Path,
                          "--vintage", "2019", "--crs", "4526"], capsys)
     assert code == 6 and error["code"] == "crs_error" and "zone prefix 39" in str(error["message"])
     code, error = _fail(["import", ws_dir, fixtures["bad_unclosed.txt"], "--kind", "generic",
-                         "--vintage", "2024"], capsys)
+                         "--vintage", "2024", "--strict"], capsys)
     assert code == 5 and error["line"] == 17 and "bad_unclosed.txt" in str(error["message"])
     code, error = _fail(["import", ws_dir, fixtures["dltb_mixed_encoding.shp"], "--kind",
                          "dltb", "--vintage", "2019"], capsys)

@@ -137,6 +137,7 @@ def probe(method: str, path: str, kind: str, *, template: str = "",
     if template:
         return (method, template), Probe(method, path, kind, **kw)
     template = path.split("?", maxsplit=1)[0].replace("/dltb_2020", "/{collection_id}")
+    template = template.replace("/{collection_id}/items", "/{collectionId}/items")  # OGC name
     template = template.replace("/WebMercatorQuad", "/{tms_id}")
     for key, name in (("{token}", "{token_id}"), ("{batch}", "{batch_id}"), ("{case}", "{case_id}"),
                       ("{attachment}", "{attachment_id}"), ("{review}", "{review_id}"),

@@ -164,6 +164,9 @@ PROBES: dict[tuple[str, str], Probe] = dict([
     probe("GET", COL + "/tiles", "list"),
     probe("GET", COL + "/tiles/WebMercatorQuad", "list"),
     probe("GET", COL + "/tiles/WebMercatorQuad/tilejson.json", "list"),
+    probe("GET", COL + "/styles", "list"),
+    probe("GET", COL + "/styles/default?f=qml", "list",
+          template="/collections/{collection_id}/styles/{style_id}"),
     probe("GET", TILE, "list", leak=tile_has_features),
     # site review
     probe("POST", "/reviews", "write", json=json.loads(shapely.to_geojson(SITE))),

@@ -91,7 +91,7 @@ def test_other_datums_are_refused() -> None:
 def test_each_bad_file_names_its_line(name: str, line: int, words: str) -> None:
     text = make_fixtures.bad_txts()[name]
     with pytest.raises(CoordinateFileError, match=words) as info:
-        parse_coordinate_txt(text, path=name)
+        parse_coordinate_txt(text, path=name, strict=True)  # unclosed rings: refused if strict
     assert info.value.line == line
     assert info.value.path == name
     assert f"line {line}" in info.value.user_message

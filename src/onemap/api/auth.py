@@ -1,8 +1,11 @@
-"""Reading a request's credentials (session cookie, bearer token) and issuing sessions.
+"""Reading a request's credentials (session cookie, bearer token, HTTP Basic) and sessions.
 
 Who the credentials belong to is decided by :class:`onemap.users.identity.Identity`;
 this module only handles the HTTP side: the signed cookie, the CSRF token derived
-from the session, login throttling per client address.
+from the session, login throttling per client address. HTTP Basic (RFC 7617) is for
+stock GIS clients (QGIS 3.22's "Basic" auth method, GDAL's ``USERPWD``): the same
+account passwords, checked once per credentials and server and then trusted for
+:data:`_TTL` seconds, through the login route's throttle.
 """
 
 from __future__ import annotations
@@ -39,6 +42,23 @@ def client_address(request: Request) -> str:
     return request.client.host if request.client else "unknown"
 
 
+def _decode_basic(encoded: str) -> tuple[str, str]:
+    """Return ``(username, password)`` of a Basic credential (UTF-8, else Latin-1)."""
+    try:
+        raw = base64.b64decode(encoded, validate=True)
+    except ValueError:
+        raw = b""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        text = raw.decode("latin-1")
+    username, sep, password = text.partition(":")
+    if not sep or not username:
+        raise AuthenticationFailed("malformed Basic credentials",
+                                   user_message="Basic 认证格式错误 (malformed Basic credentials)")
+    return username, password
+
+
 class Authenticator:
     """Resolve and issue credentials for one workspace.
 
@@ -59,20 +79,77 @@ class Authenticator:
         self.throttle = throttle or LoginThrottle()
         self._cache: dict[str, tuple[float, Actor | None]] = {}
         self._lock = threading.Lock()
+        self._basic_gates: dict[str, threading.Lock] = {}
 
     # -- resolution --------------------------------------------------------------------
     def resolve(self, request: Request) -> Actor:
-        """Return the actor of ``request`` (anonymous public user when none)."""
+        """Return the actor of ``request`` (anonymous public user when none).
+
+        ``Authorization: Bearer <token>`` or ``Basic <base64 user:password>``; wrong
+        credentials raise :class:`AuthenticationFailed` (401), never anonymous access.
+        """
         header = request.headers.get("authorization", "")
         if header:
             scheme, _, token = header.partition(" ")
+            if scheme.lower() == "basic" and token.strip():
+                return self.basic_actor(token.strip(), client_address(request))
             if scheme.lower() != "bearer" or not token.strip():
-                raise AuthenticationFailed("unsupported Authorization header",
-                                           user_message="请使用 Bearer 令牌 (use a Bearer token)")
+                raise AuthenticationFailed(
+                    "unsupported Authorization header",
+                    user_message="请使用 Bearer 令牌或 Basic 用户名密码 (use a Bearer token or "
+                                 "HTTP Basic)")
             actor = self._cached("t:" + token.strip(), self.identity.for_token)
             assert actor is not None  # for_token raises instead
             return actor
         return self.session_actor(request) or self.identity.anonymous()
+
+    def basic_actor(self, encoded: str, client: str) -> Actor:
+        """Return the account of HTTP Basic credentials (``base64(user:password)``).
+
+        The password is checked like a login (throttled per client and name, audited)
+        the first time a server sees these credentials; concurrent requests carrying
+        them (a client fetching tiles in parallel) wait for that one check instead of
+        each counting as an attempt. A success is trusted for :data:`_TTL` seconds.
+        """
+        username, password = _decode_basic(encoded)
+        key = "b:" + hmac.new(self._csrf_key, encoded.encode("ascii", "replace"),
+                              hashlib.sha256).hexdigest()
+        with self._lock:
+            gate = self._basic_gates.setdefault(key, threading.Lock())
+        with gate:
+            now = time.monotonic()
+            with self._lock:
+                hit = self._cache.get(key)
+            if hit is not None and hit[1] is not None and now - hit[0] < _TTL:
+                return hit[1]
+            user = self.check_password(username, password, client, method="basic")
+            actor = user.to_actor()
+            with self._lock:
+                if len(self._cache) > 10_000:
+                    self._cache.clear()
+                self._cache[key] = (now, actor)
+                if len(self._basic_gates) > 10_000:
+                    self._basic_gates = {key: gate}
+            return actor
+
+    def check_password(self, username: str, password: str, client: str, *,
+                       method: str = "password") -> User:
+        """Check a password through the login throttle (429 when paused; audited)."""
+        try:
+            attempt = self.throttle.reserve(username[:64], client)
+        except TooManyAttempts as exc:
+            self.users.ws.audit(ANONYMOUS, "auth.login_throttled", "",
+                                {"username": username[:64], "client": client[:64],
+                                 "retry_after": exc.extra.get("retry_after"),
+                                 "method": method})
+            raise
+        try:
+            user = self.users.authenticate(username, password, client=client, method=method)
+        except AuthenticationFailed:
+            self.throttle.fail(attempt)
+            raise
+        self.throttle.succeed(attempt)
+        return user
 
     def session_actor(self, request: Request) -> Actor | None:
         """Return the user of the request's live session cookie, or None."""
@@ -129,20 +206,7 @@ class Authenticator:
         and per name, exponential back-off, HTTP 429 with ``Retry-After``); a wrong
         password keeps it counted (dated when the answer is known), a right one withdraws it.
         """
-        client = client_address(request)
-        try:
-            attempt = self.throttle.reserve(username[:64], client)
-        except TooManyAttempts as exc:
-            self.users.ws.audit(ANONYMOUS, "auth.login_throttled", "",
-                                {"username": username[:64], "client": client[:64],
-                                 "retry_after": exc.extra.get("retry_after")})
-            raise
-        try:
-            user = self.users.authenticate(username, password, client=client)
-        except AuthenticationFailed:
-            self.throttle.fail(attempt)
-            raise
-        self.throttle.succeed(attempt)
+        user = self.check_password(username, password, client_address(request))
         sid = self.users.open_session(user.username)
         secure = request.url.scheme == "https"
         response.set_cookie(COOKIE, self._signer.dumps({"sid": sid}), httponly=True,

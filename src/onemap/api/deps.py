@@ -35,7 +35,12 @@ class ApiSettings(BaseSettings):
         3072, ge=16, description="memory (MiB) of decoded partitions and spatial indexes kept "
                                  "by the one read path (features, tiles, site review)")
     tile_cache_entries: int = Field(4096, description="encoded vector tiles kept in memory")
-    features_max_limit: int = Field(10_000, description="largest 'limit' of an items page")
+    features_max_limit: int = Field(10_000, ge=1,
+                                    description="largest 'limit' of an items page (larger "
+                                                "requests are served this many)")
+    features_default_limit: int = Field(1_000, ge=1,
+                                        description="features per items page when the client "
+                                                    "gives no 'limit' (GDAL, QGIS take it)")
     trusted_origins: list[str] = Field(
         default_factory=list,
         description="origins (scheme://host[:port]) besides the server's own Host allowed to "

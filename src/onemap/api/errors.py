@@ -37,24 +37,47 @@ def status_for(exc: e.OnemapError) -> int:
     return 500
 
 
-def problem_response(exc: e.OnemapError) -> JSONResponse:
-    """Return the problem+JSON response of a domain error (also used by middleware)."""
+REALM = "onemap"
+BASIC_CHALLENGE = f'Basic realm="{REALM}", charset="UTF-8"'
+BEARER_CHALLENGE = f'Bearer realm="{REALM}"'
+
+
+def _script_request(request: Request | None) -> bool:
+    """Tell a browser page's fetch/XHR (no Basic challenge for it: no password dialog)."""
+    if request is None:
+        return False
+    mode = request.headers.get("sec-fetch-mode", "")
+    return mode in ("cors", "same-origin") and request.headers.get("sec-fetch-dest") == "empty"
+
+
+def problem_response(exc: e.OnemapError, request: Request | None = None) -> JSONResponse:
+    """Return the problem+JSON response of a domain error (also used by middleware).
+
+    A 401 challenges with HTTP Basic (so QGIS, GDAL and browsers opening a URL ask for
+    a password) and Bearer; the web page's own script requests get only the Bearer
+    challenge, so the browser shows no password dialog over the map.
+    """
     status = status_for(exc)
     body = {"type": f"urn:onemap:error:{exc.code}", "title": exc.code, "status": status,
             "detail": exc.user_message, **exc.to_dict()}
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else {}
+    headers: dict[str, str] = {}
     if status == 429 and exc.extra.get("retry_after") is not None:
         headers["Retry-After"] = str(exc.extra["retry_after"])
-    return JSONResponse(body, status_code=status, media_type="application/problem+json",
-                        headers=headers or None)
+    response = JSONResponse(body, status_code=status, media_type="application/problem+json",
+                            headers=headers or None)
+    if status == 401:
+        if not _script_request(request):
+            response.headers.append("WWW-Authenticate", BASIC_CHALLENGE)
+        response.headers.append("WWW-Authenticate", BEARER_CHALLENGE)
+    return response
 
 
 def install_error_handlers(app: FastAPI) -> None:
     """Map every :class:`OnemapError` to a problem+JSON response."""
 
-    async def handle(_request: Request, exc: Exception) -> JSONResponse:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
         assert isinstance(exc, e.OnemapError)
-        return problem_response(exc)
+        return problem_response(exc, request)
 
     async def out_of_range(request: Request, exc: Exception) -> JSONResponse:
         # e.g. an id path parameter beyond the database's 64-bit integers: a client error

@@ -41,6 +41,9 @@ def import_(
         "--replace", help="drop the vintage's other counties too")] = False,
     check: Annotated[bool, typer.Option(
         "--check", help="run every check and report, write nothing")] = False,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="coordinate TXT: refuse unclosed rings and partly zone-prefixed "
+                         "eastings instead of repairing them with a warning")] = False,
     user: UserOpt = "",
     json_: JsonOpt = False,
 ) -> None:
@@ -49,7 +52,8 @@ def import_(
     try:
         request = ImportRequest(path=file, kind=kind, vintage=vintage, encoding=encoding,
                                 crs=crs, layer=layer, aliases=alias or [],
-                                skip_invalid=skip_invalid, replace=replace, dry_run=check)
+                                skip_invalid=skip_invalid, replace=replace, dry_run=check,
+                                strict=strict)
         with progress_bar("导入 import", enabled=not json_) as progress:
             report = import_file(ws, request, actor=actor_for(ws, user), progress=progress)
     finally:
@@ -68,6 +72,8 @@ def import_(
         stderr.print(f"[yellow]rejected[/] feature {r.feature_id}: {', '.join(r.reasons)}")
     for fixed in report.repaired:
         stderr.print(f"[cyan]repaired[/] feature {fixed.feature_id}: {fixed.reason}")
+    for note in report.source.notes:
+        stderr.print(f"[yellow]warning[/] {note}")
 
 
 def export(

@@ -22,6 +22,8 @@ class Rule(BaseModel):
 RULES: dict[str, Rule] = {r.code: r for r in [
     Rule(code="GEOM_EMPTY", severity="error", name_zh="几何为空", name_en="Empty geometry"),
     Rule(code="GEOM_INVALID", severity="error", name_zh="几何无效", name_en="Invalid geometry"),
+    Rule(code="GEOM_NON_AREAL_PARTS", severity="warning", name_zh="几何集合含线/点部分",
+         name_en="GeometryCollection with line or point parts (dropped in OGC output)"),
     Rule(code="COVERAGE_OVERLAP", severity="error", name_zh="图斑重叠",
          name_en="Overlap inside the coverage"),
     Rule(code="COVERAGE_GAP", severity="error", name_zh="图斑缝隙",

@@ -52,6 +52,8 @@ class WorkspaceConfig(BaseModel):
     rules_file: str = Field("", description="合规审查规则文件 (TOML/YAML); 空则使用内置规则")
     thresholds: Thresholds = Field(default_factory=Thresholds, description="阈值 (见 [thresholds])")
     secret_key: str = Field("", description="会话签名密钥; 空则在 init 时生成")
+    strict_coordinate_files: bool = Field(
+        False, description="界址点坐标 TXT 严格模式: 未闭合的圈等不修复, 拒绝导入 (同 --strict)")
     aliases: dict[str, dict[str, str]] = Field(
         default_factory=dict,
         description="导入字段别名 [aliases.<kind>] 源字段 = 标准字段, 如 [aliases.dltb] "

@@ -27,6 +27,7 @@ import numpy as np
 import shapely
 
 from onemap.errors import LoginRequired, ScopeViolation
+from onemap.geometry.uniform import snap_round
 from onemap.store.access import Actor, Role
 from onemap.store.kinds import get_kind
 
@@ -161,13 +162,22 @@ def sensitive_fields(kind: str) -> list[str]:
 
 
 def public_geometries(geoms: np.ndarray, decimals: int) -> np.ndarray:
-    """Coarsen geometries for public users: coordinates rounded to ``decimals``.
+    """Coarsen geometries for public users (公开版): coordinates on a ``10**-decimals`` grid.
+
+    Polygons are snap-rounded (:func:`onemap.geometry.uniform.snap_round`), so the
+    public version stays valid (no self-intersections, no repeated vertices) and is a
+    MultiPolygon; parts smaller than the grid disappear. Points are rounded.
 
     Notes
     -----
     Coordinates are EPSG:4490 degrees; 3 decimals ≈ 100 m.
     """
-    return np.asarray(shapely.transform(geoms, lambda xy: np.round(xy, decimals)))
+    geoms = np.asarray(geoms, dtype=object)
+    out = np.asarray(shapely.transform(geoms, lambda xy: np.round(xy, decimals)))
+    polygonal = np.isin(shapely.get_type_id(geoms), (3, 6, 7))
+    if polygonal.any():
+        out[polygonal] = snap_round(geoms[polygonal], 10.0 ** -decimals)
+    return out
 
 
 def desensitise(gdf: gpd.GeoDataFrame, kind: str, decimals: int) -> gpd.GeoDataFrame:

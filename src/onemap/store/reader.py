@@ -38,6 +38,7 @@ from onemap.store.kinds import COUNTY_COLUMN, get_kind
 from onemap.store.models import LayerInfo, PartitionInfo
 from onemap.store.partitions import GEOGRAPHIC_CRS, read_partition
 from onemap.store.policy import Action, allows, desensitise, layer_visible, public_geometries
+from onemap.store.policy import authorize as policy_authorize
 from onemap.store.schema import LayerRow
 
 if TYPE_CHECKING:
@@ -471,6 +472,15 @@ class ScopedReader:
                  and (v := self.visible(e)) is not None]
         if not found:
             label = kind if vintage is None else collection_id(kind, vintage)
+            held = [e for (k, year), e in self.reader.entries().items()
+                    if k == kind and (vintage is None or year == vintage)]
+            if held and self.actor.is_public:
+                # a protected layer: the policy refuses a public user with LoginRequired
+                # (HTTP 401 + WWW-Authenticate), so QGIS and GDAL ask for a password;
+                # logged-in users keep the 404 that does not disclose the layer
+                info = held[-1].info
+                policy_authorize(self.actor, Action.READ, None, what=f"layer {label}",
+                                 classification=info.classification, published=info.published)
             raise NotFound(f"no layer {label} visible to {self.actor.username}",
                            user_message=f"图层不存在或无权访问 (no such layer: {label})")
         return max(found, key=lambda e: e.info.vintage)

@@ -102,7 +102,8 @@ class UserService:
                 raise NotFound(f"no user {username!r}")
             return _user(row)
 
-    def authenticate(self, username: str, password: str, *, client: str = "") -> User:
+    def authenticate(self, username: str, password: str, *, client: str = "",
+                     method: str = "password") -> User:
         """Check a password; raise :class:`AuthenticationFailed` (audited) when wrong.
 
         An unknown or deactivated name costs one scrypt computation, like a known
@@ -119,10 +120,11 @@ class UserService:
             user = _user(row) if ok and row is not None else None
         if user is None:
             self.ws.audit(ANONYMOUS, "auth.login_failed", "",
-                          {"username": username[:64], "client": client[:64]})
+                          {"username": username[:64], "client": client[:64],
+                           "method": method})
             raise AuthenticationFailed(f"bad credentials for {username[:64]!r}",
                                        user_message=_BAD_LOGIN)
-        self.ws.audit(username, "auth.login", username, {"method": "password",
+        self.ws.audit(username, "auth.login", username, {"method": method,
                                                          "client": client[:64]})
         return user
 

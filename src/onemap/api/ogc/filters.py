@@ -38,13 +38,20 @@ def queryable_fields(kind: str, public: bool) -> list[dict[str, str]]:
 
 def queryables_schema(kind: str, public: bool, schema_id: str, title: str) -> dict[str, Any]:
     """Return the ``/queryables`` JSON Schema of a collection (OGC API Features Part 3)."""
-    props: dict[str, Any] = {f["name"]: {"title": f["title"], "type": _JSON_TYPES[f["type"]]}
-                             for f in queryable_fields(kind, public)}
-    geometry = "Point" if get_kind(kind).geometry == "point" else "Polygon"
+    props: dict[str, Any] = {f["name"]: _json_type(f) for f in queryable_fields(kind, public)}
+    geometry = "Point" if get_kind(kind).geometry == "point" else "MultiPolygon"
     props["geometry"] = {"format": f"geometry-{geometry.lower()}",
                          "$ref": f"https://geojson.org/schema/{geometry}.json"}
     return {"$schema": "https://json-schema.org/draft/2019-09/schema", "$id": schema_id,
             "type": "object", "title": title, "properties": props}
+
+
+def _json_type(field: dict[str, str]) -> dict[str, Any]:
+    """JSON Schema of one field: integer, number, string, or a date string (…日期 fields)."""
+    out: dict[str, Any] = {"title": field["title"], "type": _JSON_TYPES[field["type"]]}
+    if field["type"] == "str" and field["title"].endswith("日期"):
+        out["format"] = "date"
+    return out
 
 
 def row_filter(kind: str, public: bool, params: Mapping[str, str], cql: str | None,
@@ -62,7 +69,7 @@ def row_filter(kind: str, public: bool, params: Mapping[str, str], cql: str | No
                                user_message=f"未知的参数或属性 (unknown parameter): {key}")
     node = None
     if cql:
-        if lang not in (None, "cql2-text"):
+        if lang not in (None, "cql2-text", "cql-text"):  # cql-text: the draft name (GDAL)
             raise InvalidInput("only filter-lang=cql2-text is supported")
         node = parse_filter(cql)
         bad = attributes(node) - set(known) - {"geometry"}

@@ -39,13 +39,15 @@ def tile_matrix_sets() -> dict[str, morecantile.TileMatrixSet]:
 
     ``WebMercatorQuad`` is the web standard; ``CGCS2000Quad`` is the EPSG:4490
     geographic quad of 天地图's ``c`` tiles (level 0 here = 2×1 tiles of 180°,
-    天地图 level 1).
+    天地图 level 1). ``WorldCRS84Quad`` is the same grid in OGC:CRS84 (longitude first),
+    the tileset GDAL's ``OGCAPI`` driver prefers.
     """
     cgcs = morecantile.TileMatrixSet.custom(
         [-180.0, -90.0, 180.0, 90.0], pyproj.CRS.from_epsg(4490), matrix_scale=[2, 1],
         minzoom=0, maxzoom=20, id="CGCS2000Quad",
         title="CGCS2000 经纬度四叉树瓦片 (天地图 c 型)")
-    return {"WebMercatorQuad": morecantile.tms.get("WebMercatorQuad"), "CGCS2000Quad": cgcs}
+    return {"WebMercatorQuad": morecantile.tms.get("WebMercatorQuad"), "CGCS2000Quad": cgcs,
+            "WorldCRS84Quad": morecantile.tms.get("WorldCRS84Quad")}
 
 
 def get_tms(tms_id: str) -> morecantile.TileMatrixSet:
@@ -102,7 +104,8 @@ def _merc(lonlat: np.ndarray) -> np.ndarray:
     return np.column_stack([x, y])
 
 
-STYLE_FIELDS = ("DLBM", "ZONE", "FXDJ")  # what the map styles by
+STYLE_FIELDS = ("DLBM", "ZONE", "FXDJ", "XZQDM", "XZQMC")
+"""What the map styles and labels by, carried at every zoom (county and township names)."""
 DETAIL_ZOOM = 10  # below it tiles carry only the styling fields (identify fetches the rest)
 
 
@@ -172,6 +175,31 @@ def render_tile(data: ScopedReader, entry: LayerEntry, addr: TileAddress, max_by
         keep = keep[: len(keep) // 2]
 
 
+LABEL_FIELDS = ("XZQDM", "XZQMC")  # names of administrative units, in tiles at every zoom
+
+
+def _labels(data: ScopedReader, entry: LayerEntry, counties: set[str]
+            ) -> dict[tuple[str, int], dict[str, object]]:
+    """Names of the administrative units in ``counties`` by (county, row), for labels.
+
+    Administrative layers are small (one county, its townships), so their partitions are
+    read whole even for low-zoom tiles; other kinds carry no labels here.
+    """
+    spec = get_kind(entry.info.kind)
+    fields = [f for f in LABEL_FIELDS if spec.spec(f) is not None]
+    if not fields:
+        return {}
+    out: dict[tuple[str, int], dict[str, object]] = {}
+    for part in data.partitions(entry):
+        if part.county not in counties:
+            continue
+        frame = data.cache.get(part).frame
+        cols = [f for f in fields if f in frame.columns]
+        for row, rec in enumerate(frame[cols].to_dict("records")):
+            out[(part.county, row)] = {k: str(v) for k, v in rec.items() if v is not None}
+    return out
+
+
 MOSAIC_CELL = 64  # tile units (4 screen pixels) per mosaic cell
 LIGHT_ZOOM = 8  # below it tiles read bounding boxes first and parse only the kept geometries
 
@@ -227,11 +255,13 @@ def _render_light(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box:
         order = np.argsort([-m[3] for m in parts_meta], kind="stable")  # largest first
         cost = np.cumsum(2 * shapely.get_num_coordinates(geoms[order]) + 48)
         keep = np.sort(order[cost <= 0.9 * max_bytes - 24 * len(mosaic)])
+        labels = _labels(data, entry, {m[0] for m in (parts_meta[i] for i in keep)})
         for i in keep:
             county, light, row, _ = parts_meta[i]
             props: dict[str, object] = {"fid": f"{county}-{row}", COUNTY_COLUMN: county}
             if light.codes is not None and light.codes[row] is not None:
                 props["DLBM"] = str(light.codes[row])
+            props.update(labels.get((county, row), {}))
             feats.append({"geometry": geoms[i], "properties": props})
     return _mvt(entry.collection_id, mosaic + feats)
 
@@ -385,6 +415,53 @@ class TileCache:
             self._items[key] = blob
             while len(self._items) > self.entries:
                 self._items.popitem(last=False)
+
+
+def tms_document(tms: morecantile.TileMatrixSet) -> dict[str, Any]:
+    """Return a tile matrix set as OGC TMS 2.0 JSON, with the TMS 1.0 members alongside.
+
+    GDAL up to 3.6 (Debian 12's ``OGCAPI`` driver) parses only TMS 1.0 (``type``
+    ``TileMatrixSetType``, ``identifier``, ``supportedCRS``, ``topLeftCorner``); newer
+    readers take the 2.0 members and ignore the others. Corners are in the CRS's axis
+    order in both versions (latitude first for EPSG:4490).
+    """
+    doc = tms.model_dump(exclude_none=True, mode="json")
+    west, south, east, north = tms.xy_bbox
+    corners = ([south, west], [north, east]) if tms._invert_axis else (
+        [west, south], [east, north])
+    doc.update({"type": "TileMatrixSetType", "identifier": tms.id,
+                "supportedCRS": doc["crs"],
+                "boundingBox": {"type": "BoundingBoxType", "crs": doc["crs"],
+                                "lowerCorner": corners[0], "upperCorner": corners[1]}})
+    for matrix in doc["tileMatrices"]:
+        matrix.update({"type": "TileMatrixType", "identifier": matrix["id"],
+                       "topLeftCorner": matrix["pointOfOrigin"]})
+    return doc
+
+
+MAX_ZOOM = 20
+"""Deepest tile matrix advertised (TileJSON ``maxzoom``, ``tileMatrixSetLimits``); clients
+overzoom beyond it."""
+
+
+def tile_limits(tms: morecantile.TileMatrixSet, bounds: BBox) -> list[dict[str, Any]]:
+    """Return ``tileMatrixSetLimits``: per zoom, the tile rows and columns over ``bounds``.
+
+    Clients (GDAL's OGCAPI driver, OpenLayers) request only these tiles instead of the
+    whole world.
+    """
+    west, south, east, north = bounds
+    out = []
+    for z in range(tms.minzoom, min(tms.maxzoom, MAX_ZOOM) + 1):
+        m = tms.matrix(z)
+        top_left = tms.tile(west, north, z)
+        bottom_right = tms.tile(east, south, z)
+        out.append({"tileMatrix": str(z),
+                    "minTileRow": max(0, top_left.y), "maxTileRow": min(m.matrixHeight - 1,
+                                                                        bottom_right.y),
+                    "minTileCol": max(0, top_left.x), "maxTileCol": min(m.matrixWidth - 1,
+                                                                        bottom_right.x)})
+    return out
 
 
 def check_zoom(z: int) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
 import numpy as np
 import shapely
@@ -31,6 +32,7 @@ from onemap.store.kinds import get_kind
 from onemap.store.reader import LayerEntry, ScopedReader
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi import Path as PathParam
 from fastapi.responses import Response
 
 CONFORMANCE = [
@@ -55,11 +57,15 @@ Fmt = Annotated[Literal["json", "geojson", "html"] | None,
 
 
 Data = Annotated[ScopedReader, Depends(scoped_reader)]
+ItemsOf = Annotated[str, PathParam(alias="collectionId", description="collection id")]
+"""The items routes name their collection ``{collectionId}`` as OGC API – Features does
+(GDAL's OAPIF driver finds the query parameters under that OpenAPI path)."""
 
 
 def _url(request: Request, path: str, **params: Any) -> str:
-    base = str(request.base_url).rstrip("/") + path
-    query = "&".join(f"{k}={v}" for k, v in params.items() if v is not None)
+    """Return an absolute link: ``path`` quoted, parameters percent-encoded (RFC 3986)."""
+    base = str(request.base_url).rstrip("/") + quote(path)
+    query = urlencode({k: v for k, v in params.items() if v is not None}, quote_via=quote)
     return f"{base}?{query}" if query else base
 
 
@@ -83,9 +89,14 @@ def _collection(request: Request, entry: LayerEntry) -> Collection:
         Link(href=_url(request, f"/collections/{cid}/queryables"),
              rel="http://www.opengis.net/def/rel/ogc/1.0/queryables",
              type="application/schema+json"),
+        Link(href=_url(request, f"/collections/{cid}/queryables"), rel="queryables",
+             type="application/schema+json", title="可查询属性 (GDAL's OAPIF rel)"),
         Link(href=_url(request, f"/collections/{cid}/tiles"),
              rel="http://www.opengis.net/def/rel/ogc/1.0/tilesets-vector",
              type="application/json"),
+        Link(href=_url(request, f"/collections/{cid}/styles"),
+             rel="http://www.opengis.net/def/rel/ogc/1.0/styles", type="application/json",
+             title="样式 Styles (MapLibre, SLD, QML)"),
     ]
     return Collection(id=cid, title=f"{spec.title_zh}{year}",
                       description=f"{spec.title_en} ({spec.category}); {entry.info.classification}",
@@ -105,8 +116,9 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
     """Return the OGC API – Features routes."""
     router = APIRouter(tags=["OGC API Features 要素服务"])
     max_limit = ctx.settings.features_max_limit
+    default_limit = min(ctx.settings.features_default_limit, max_limit)
 
-    @router.get("/", response_model=LandingPage)
+    @router.get("/", response_model=LandingPage, response_model_exclude_none=True)
     def landing(request: Request, f: Fmt = None) -> Any:
         """OGC API landing page."""
         links = [
@@ -141,7 +153,7 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
             return render(request, "landing.html", title="Conformance", page=page)
         return Conformance(conformsTo=classes)
 
-    @router.get("/collections", response_model=Collections)
+    @router.get("/collections", response_model=Collections, response_model_exclude_none=True)
     def collections(request: Request, data: Data, f: Fmt = None) -> Any:
         """Every layer kind × vintage visible to the caller."""
         items = [_collection(request, e) for e in
@@ -152,7 +164,8 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
         return Collections(links=[Link(href=_url(request, "/collections"), rel="self",
                                        type="application/json")], collections=items)
 
-    @router.get("/collections/{collection_id}", response_model=Collection)
+    @router.get("/collections/{collection_id}", response_model=Collection,
+                response_model_exclude_none=True)
     def collection(collection_id: str, request: Request, data: Data, f: Fmt = None) -> Any:
         """One collection's description."""
         c = _collection(request, data.by_collection(collection_id))
@@ -168,20 +181,28 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
         body = queryables_schema(entry.info.kind, data.desensitised,
                                  _url(request, f"/collections/{collection_id}/queryables"),
                                  collection_id)
-        return Response(json.dumps(body, ensure_ascii=False),
-                        media_type="application/schema+json")
+        accept = request.headers.get("accept", "")
+        media = ("application/json" if "application/json" in accept
+                 and "application/schema+json" not in accept else "application/schema+json")
+        return Response(json.dumps(body, ensure_ascii=False), media_type=media)
 
-    @router.get("/collections/{collection_id}/items",
+    @router.get("/collections/{collectionId}/items",
                 responses={200: {"content": {GEOJSON: {}, "text/html": {}}}})
     def items(
-        collection_id: str, request: Request, data: Data, f: Fmt = None,
+        collection_id: ItemsOf, request: Request, data: Data, f: Fmt = None,
         bbox: Annotated[str | None, Query(max_length=300)] = None,
         bbox_crs: Annotated[str | None, Query(alias="bbox-crs", max_length=200)] = None,
         crs: Annotated[str | None, Query(max_length=200)] = None,
-        limit: Annotated[int, Query(ge=1, le=1_000_000)] = 10,
+        limit: int = Query(  # a default, not Annotated: the bounds come from the settings
+            default_limit, ge=1, le=1_000_000_000, json_schema_extra={"maximum": max_limit},
+            description=f"features per page (default {default_limit}); values above the "
+                        f"maximum {max_limit} are served as {max_limit}"),
         offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
         filter_: Annotated[str | None, Query(alias="filter", max_length=4000)] = None,
-        filter_lang: Annotated[str | None, Query(alias="filter-lang", max_length=40)] = None,
+        filter_lang: Annotated[Literal["cql2-text", "cql-text"],
+                               Query(alias="filter-lang",
+                                     description="cql2-text (cql-text, the draft's name, "
+                                                 "is read as CQL2 text)")] = "cql2-text",
         filter_crs: Annotated[str | None, Query(alias="filter-crs", max_length=200)] = None,
         datetime_: Annotated[str | None, Query(alias="datetime", max_length=100)] = None,
     ) -> Response:
@@ -192,8 +213,11 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
         keep = row_filter(entry.info.kind, data.desensitised, request.query_params, filter_,
                           filter_lang, ogc_crs.parse_crs(filter_crs))
         limit = min(limit, max_limit)
-        page = select_page(data, entry, bbox=box, row_filter=keep, offset=offset, limit=limit)
         params = {k: v for k, v in request.query_params.items() if k not in ("offset", "f")}
+        count_key = urlencode(sorted((k, v) for k, v in params.items()
+                                     if k not in ("limit", "crs")))
+        page = select_page(data, entry, bbox=box, row_filter=keep, offset=offset, limit=limit,
+                           count_key=count_key)
         path = f"/collections/{collection_id}/items"
         links = [Link(href=_url(request, path, **params, offset=offset or None), rel="self",
                       type=GEOJSON),
@@ -216,17 +240,16 @@ def build_router(ctx: AppContext) -> APIRouter:  # noqa: PLR0915
                           links=[lk.model_dump() for lk in links], matched=page.matched)
         extra: dict[str, Any] = {
             "timeStamp": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "numberMatched": page.matched,
             "numberReturned": len(page.ids),
             "links": [lk.model_dump(exclude_none=True) for lk in links]}
-        if page.matched is not None:
-            extra["numberMatched"] = page.matched
         body = feature_collection(feature_texts(page.frame, page.ids, out_crs), extra)
         return Response(body, media_type=GEOJSON,
                         headers={"Content-Crs": f"<{ogc_crs.crs_uri(out_crs)}>"})
 
-    @router.get("/collections/{collection_id}/items/{feature_id}",
+    @router.get("/collections/{collectionId}/items/{feature_id}",
                 responses={200: {"content": {GEOJSON: {}, "text/html": {}}}})
-    def item(collection_id: str, feature_id: str, request: Request, data: Data,
+    def item(collection_id: ItemsOf, feature_id: str, request: Request, data: Data,
              f: Fmt = None,
              crs: Annotated[str | None, Query(max_length=200)] = None) -> Response:
         """One feature by id (``county-position``)."""

@@ -2,11 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from onemap.api.deps import AppContext, scoped_reader
 from onemap.api.ogc.models import Link
+from onemap.api.ogc.styles import MEDIA as STYLE_MEDIA
+from onemap.api.ogc.styles import (
+    check_style,
+    maplibre_style,
+    qml_style,
+    sld_style,
+    styles_document,
+)
 from onemap.api.ogc.tiles import (
+    MAX_ZOOM,
     MVT_MEDIA,
     TileAddress,
     check_zoom,
@@ -14,11 +24,13 @@ from onemap.api.ogc.tiles import (
     render_tile,
     tile_etag,
     tile_fields,
+    tile_limits,
     tile_matrix_sets,
+    tms_document,
 )
-from onemap.store.reader import ScopedReader
+from onemap.store.reader import LayerEntry, ScopedReader
 
-from fastapi import APIRouter, Depends, Path, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import Response
 
 CONFORMANCE = [
@@ -60,8 +72,8 @@ def build_router(ctx: AppContext) -> APIRouter:
 
     @router.get("/tileMatrixSets/{tms_id}")
     def tile_matrix_set(tms_id: str) -> dict[str, Any]:
-        """One tile matrix set definition (OGC TMS 2.0 JSON)."""
-        return get_tms(tms_id).model_dump(exclude_none=True, mode="json")
+        """One tile matrix set definition (OGC TMS 2.0 JSON with the 1.0 members for GDAL ≤ 3.6)."""
+        return tms_document(get_tms(tms_id))
 
     @router.get("/collections/{collection_id}/tiles")
     def tilesets(collection_id: str, request: Request, data: Data) -> dict[str, Any]:
@@ -81,22 +93,23 @@ def build_router(ctx: AppContext) -> APIRouter:
     @router.get("/collections/{collection_id}/tiles/{tms_id}")
     def tileset(collection_id: str, tms_id: str, request: Request, data: Data
                 ) -> dict[str, Any]:
-        """Tileset metadata with the tile URL template."""
+        """Tileset metadata: tile URL template, tiling-scheme link, limits around the data."""
         entry = data.by_collection(collection_id)
         tms = get_tms(tms_id)
         base = f"{_base(request)}/collections/{entry.collection_id}/tiles/{tms_id}"
+        tms_url = f"{_base(request)}/tileMatrixSets/{tms_id}"
         return {"title": entry.collection_id, "dataType": "vector", "crs": _crs_uri(tms_id),
-                "tileMatrixSetURI": f"{_base(request)}/tileMatrixSets/{tms_id}",
+                "tileMatrixSetURI": tms_url,
                 "layers": [{"id": entry.collection_id, "dataType": "vector",
                             "geometryType": "points" if _is_point(entry.info.kind)
-                            else "polygons"}],
-                "tileMatrixSetLimits": [{"tileMatrix": str(z), "minTileRow": 0,
-                                         "maxTileRow": tms.matrix(z).matrixHeight - 1,
-                                         "minTileCol": 0,
-                                         "maxTileCol": tms.matrix(z).matrixWidth - 1}
-                                        for z in range(tms.minzoom, min(tms.maxzoom, 20) + 1)],
+                            else "polygons",
+                            "minTileMatrix": str(tms.minzoom),
+                            "maxTileMatrix": str(MAX_ZOOM)}],
+                "tileMatrixSetLimits": tile_limits(tms, _bounds(entry)),
                 "links": [Link(href=base, rel="self", type="application/json").model_dump(
                     exclude_none=True),
+                    Link(href=tms_url, rel=TMS_REL, type="application/json",
+                         title=f"{tms_id} 瓦片矩阵集").model_dump(exclude_none=True),
                     Link(href=f"{base}/{{tileMatrix}}/{{tileRow}}/{{tileCol}}", rel="item",
                          type=MVT_MEDIA, templated=True).model_dump(exclude_none=True),
                     Link(href=f"{base}/tilejson.json", rel="alternate",
@@ -109,19 +122,38 @@ def build_router(ctx: AppContext) -> APIRouter:
         """TileJSON 3.0 of a collection's vector tiles (for MapLibre and others)."""
         entry = data.by_collection(collection_id)
         get_tms(tms_id)
-        b = entry.info.bbox or (-180.0, -85.0, 180.0, 85.0)
-        bounds = [min(p.bbox[0] for p in entry.partitions) if entry.partitions else b[0],
-                  min(p.bbox[1] for p in entry.partitions) if entry.partitions else b[1],
-                  max(p.bbox[2] for p in entry.partitions) if entry.partitions else b[2],
-                  max(p.bbox[3] for p in entry.partitions) if entry.partitions else b[3]]
+        bounds = list(_bounds(entry))
         fields = dict.fromkeys(tile_fields(entry.info.kind, data.desensitised), "String")
         return {"tilejson": "3.0.0", "name": entry.collection_id, "scheme": "xyz",
                 "tiles": [f"{_base(request)}/collections/{entry.collection_id}/tiles/"
                           f"{tms_id}/{{z}}/{{y}}/{{x}}"],
-                "minzoom": 0, "maxzoom": 18, "bounds": bounds,
+                "minzoom": 0, "maxzoom": MAX_ZOOM, "bounds": bounds,
                 "center": [(bounds[0] + bounds[2]) / 2, (bounds[1] + bounds[3]) / 2, 8],
-                "vector_layers": [{"id": entry.collection_id,
+                "vector_layers": [{"id": entry.collection_id, "minzoom": 0,
+                                   "maxzoom": MAX_ZOOM,
                                    "fields": {**fields, "fid": "String", "county": "String"}}]}
+
+    @router.get("/collections/{collection_id}/styles")
+    def styles(collection_id: str, request: Request, data: Data) -> dict[str, Any]:
+        """Styles of a collection (OGC API – Styles): MapLibre JSON, SLD 1.0, QGIS QML."""
+        entry = data.by_collection(collection_id)
+        return styles_document(_base(request), entry.collection_id)
+
+    @router.get("/collections/{collection_id}/styles/{style_id}",
+                responses={200: {"content": {m: {} for m in STYLE_MEDIA.values()}}})
+    def style(collection_id: str, style_id: str, request: Request, data: Data,
+              f: Annotated[str, Query(description="mapbox, sld or qml")] = "mapbox"
+              ) -> Response:
+        """One style as a stylesheet: ``f=mapbox`` (MapLibre), ``sld`` or ``qml`` (QGIS)."""
+        entry = data.by_collection(collection_id)
+        check_style(style_id, f)
+        cid, kind = entry.collection_id, entry.info.kind
+        if f == "mapbox":
+            tiles = f"{_base(request)}/collections/{cid}/tiles/WebMercatorQuad/{{z}}/{{y}}/{{x}}"
+            body = json.dumps(maplibre_style(cid, kind, tiles, MAX_ZOOM), ensure_ascii=False)
+        else:
+            body = sld_style(cid, kind) if f == "sld" else qml_style(cid, kind)
+        return Response(body.encode("utf-8"), media_type=STYLE_MEDIA[f])
 
     @router.get("/collections/{collection_id}/tiles/{tms_id}/{z}/{y}/{x}",
                 responses={200: {"content": {MVT_MEDIA: {}}}, 304: {"description": "unchanged"}})
@@ -146,9 +178,18 @@ def build_router(ctx: AppContext) -> APIRouter:
     return router
 
 
+def _bounds(entry: LayerEntry) -> tuple[float, float, float, float]:
+    """Return the data's lon/lat bounds: its partitions in scope, else the layer's, else China."""
+    if entry.partitions:
+        return (min(p.bbox[0] for p in entry.partitions), min(p.bbox[1] for p in entry.partitions),
+                max(p.bbox[2] for p in entry.partitions), max(p.bbox[3] for p in entry.partitions))
+    if entry.info.bbox:
+        return entry.info.bbox
+    return (73.0, 3.0, 136.0, 54.0)
+
+
 def _crs_uri(tms_id: str) -> str:
-    return ("http://www.opengis.net/def/crs/EPSG/0/3857" if tms_id == "WebMercatorQuad"
-            else "http://www.opengis.net/def/crs/EPSG/0/4490")
+    return str(get_tms(tms_id).model_dump(include={"crs"}, mode="json")["crs"])
 
 
 def _is_point(kind: str) -> bool:

@@ -24,14 +24,32 @@ Public functions:
 Conventions: X = northing, Y = easting (zone-prefixed when 8 digits). The zone comes
 from ``带号`` or from the easting prefix. Whether ring ≥ 2 is a hole or another part
 is decided by geometry. Errors (:class:`onemap.errors.CoordinateFileError`) name the line:
-point counts that disagree with the header, unclosed rings, self-intersections,
-overlapping rings, mixed zones, swapped X/Y, unreadable numbers.
+point counts that disagree with the header, self-intersections, overlapping rings, mixed
+zones, swapped X/Y, unreadable numbers.
+
+Lenient reading (the default; ``strict=True`` refuses as the Ministry format demands),
+each repair listed in ``CoordinateTxt.warnings`` naming file, line, parcel and ring:
+
+* a ring whose last point is not a repeat of its first is **closed** (county offices'
+  files often stop at the last distinct point); the header's 界址点数 may then count the
+  points with or without the missing closing points;
+* eastings **without the zone prefix on some lines** while others carry it get the
+  prefix of the others (when the unprefixed easting is a plain 6-digit one).
+
+Always accepted (not repairs): blank lines, trailing spaces, full-width digits, commas,
+points and signs (``１２３，４５６．７``), ``[属性描述]`` keys in any order or missing
+(``带号`` then comes from the eastings' prefix, ``几度分带`` defaults to 3), 圈号 that
+restart (a ring after a closed one is a new ring even with the same number), point names
+with spaces (``J 12``).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import re
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import shapely
@@ -42,12 +60,16 @@ from onemap.store.formats.models import CoordinateTxt, TxtParcel, TxtPoint, TxtR
 from onemap.store.formats.text import decode_text as decode_any
 from onemap.store.formats.txt_geometry import build_parcel_geometry, rings_of_geometry
 
+if TYPE_CHECKING:
+    from collections.abc import Iterator
+
 COORDINATE_SECTION = "地块坐标"
 ATTRIBUTE_SECTION = "属性描述"
 _SECTION = re.compile(r"^[\[【［]\s*(.+?)\s*[\]】］]$")
 _NUMBER = re.compile(r"[-+]?\d+(?:\.\d+)?")
 _SHAPES = ("面", "线", "点")
-_FULLWIDTH = str.maketrans({"，": ",", "＝": "=", "＠": "@", "．": ".", "－": "-"})
+_FULLWIDTH = str.maketrans({"，": ",", "＝": "=", "＠": "@", "．": ".", "－": "-", "＋": "+",
+                            "\u3000": " ", **{chr(0xFF10 + d): str(d) for d in range(10)}})
 DEFAULT_ATTRIBUTES: dict[str, str] = {
     "格式版本号": "1.01版本",
     "数据产生单位": "",
@@ -62,6 +84,24 @@ DEFAULT_ATTRIBUTES: dict[str, str] = {
 }
 
 
+_STRICT: contextvars.ContextVar[bool] = contextvars.ContextVar("strict_coordinate_txt",
+                                                               default=False)
+
+
+@contextlib.contextmanager
+def strict_reading(strict: bool = True) -> Iterator[None]:
+    """Within the block, the TXT format reader refuses instead of repairing (``--strict``).
+
+    The import pipeline enters it for ``ImportRequest.strict`` or the workspace setting
+    ``strict_coordinate_files``; direct callers pass ``strict=`` to the read functions.
+    """
+    token = _STRICT.set(strict)
+    try:
+        yield
+    finally:
+        _STRICT.reset(token)
+
+
 # -- decoding ---------------------------------------------------------------------------
 def decode_text(data: bytes, encoding: str | None = None, *, path: str = "") -> tuple[str, str]:
     """Decode file bytes: the given encoding, else UTF-8 (BOM or not), else GB18030.
@@ -72,21 +112,29 @@ def decode_text(data: bytes, encoding: str | None = None, *, path: str = "") -> 
     return decode_any(data, encoding, path=path, error=CoordinateFileError)
 
 
-def read_coordinate_txt(path: str | Path, encoding: str | None = None) -> CoordinateTxt:
-    """Read a boundary-coordinate TXT file into its parcels (see the module docstring)."""
+def read_coordinate_txt(path: str | Path, encoding: str | None = None, *,
+                        strict: bool = False) -> CoordinateTxt:
+    """Read a boundary-coordinate TXT file into its parcels (see the module docstring).
+
+    ``strict`` refuses unclosed rings and partly zone-prefixed eastings instead of
+    repairing them with a warning.
+    """
     p = Path(path)
     try:
         data = p.read_bytes()
     except OSError as exc:
         raise CoordinateFileError(f"cannot read file: {exc.strerror}", path=str(p)) from None
     text, enc = decode_text(data, encoding, path=str(p))
-    doc = parse_coordinate_txt(text, path=str(p))
+    doc = parse_coordinate_txt(text, path=str(p), strict=strict)
     return doc.model_copy(update={"encoding": enc})
 
 
 # -- parsing ----------------------------------------------------------------------------
-def parse_coordinate_txt(text: str, *, path: str = "") -> CoordinateTxt:
-    """Parse decoded TXT text; raise :class:`CoordinateFileError` naming the line."""
+def parse_coordinate_txt(text: str, *, path: str = "", strict: bool = False) -> CoordinateTxt:
+    """Parse decoded TXT text; raise :class:`CoordinateFileError` naming the line.
+
+    Repairs made when not ``strict`` are listed in ``CoordinateTxt.warnings``.
+    """
     sections: dict[str, dict[str, str]] = {}
     parcels: list[TxtParcel] = []
     points: list[list[TxtPoint]] = []
@@ -125,11 +173,15 @@ def parse_coordinate_txt(text: str, *, path: str = "") -> CoordinateTxt:
     all_points = [pt for pts in points for pt in pts]
     for pt in all_points:
         _check_axes(pt, path)
+    warnings: list[str] = []
+    if not strict:
+        _fill_zone_prefix(all_points, path, warnings)
     zone, width, prefixed, epsg = _resolve_zone(attributes, all_points, path)
-    built = [_finish_parcel(pc, pts, prefixed, path) for pc, pts in zip(parcels, points,
-                                                                         strict=True)]
+    built = [_finish_parcel(pc, pts, prefixed, path, warnings=None if strict else warnings)
+             for pc, pts in zip(parcels, points, strict=True)]
     return CoordinateTxt(path=path, attributes=attributes, project=project, zone=zone,
-                         zone_width=width, prefixed=prefixed, epsg=epsg, parcels=built)
+                         zone_width=width, prefixed=prefixed, epsg=epsg, parcels=built,
+                         warnings=warnings)
 
 
 def _parse_header(fields: list[str], line: int, index: int, path: str) -> TxtParcel:
@@ -172,6 +224,21 @@ def _zone_prefix(value: float) -> int | None:
     """Zone number carried by an 8-digit easting (13–23 for 6°, 25–45 for 3°), else None."""
     zone = int(value // 1_000_000)
     return zone if 13 <= zone <= 45 and zone != 24 else None
+
+
+def _fill_zone_prefix(points: list[TxtPoint], path: str, warnings: list[str]) -> None:
+    """Give unprefixed 6-digit eastings the zone prefix the file's other eastings carry."""
+    prefixes = {z for pt in points if (z := _zone_prefix(pt.y)) is not None}
+    bare = [pt for pt in points if _zone_prefix(pt.y) is None and pt.y < 1_000_000]
+    if len(prefixes) != 1 or not bare:
+        return  # all prefixed, none prefixed, or mixed zones (refused by _resolve_zone)
+    zone = prefixes.pop()
+    for pt in bare:
+        pt.y += zone * 1_000_000
+    lines = ", ".join(str(pt.line) for pt in bare[:10]) + (" ..." if len(bare) > 10 else "")
+    warnings.append(f"{path}: {len(bare)} easting(s) without the zone prefix {zone} on "
+                    f"line(s) {lines} (point {bare[0].name} …) given the prefix of the "
+                    f"other lines")
 
 
 def _check_axes(pt: TxtPoint, path: str) -> None:
@@ -242,13 +309,21 @@ def _epsg(zone: int, width: int, prefixed: bool, path: str) -> int:
     return (4513 if prefixed else 4534) + zone - 25
 
 
-def _split_rings(parcel: TxtParcel, points: list[TxtPoint], path: str) -> list[TxtRing]:
+def _split_rings(parcel: TxtParcel, points: list[TxtPoint], path: str,
+                 warnings: list[str] | None = None) -> list[TxtRing]:
+    """Group a parcel's points into rings; close open rings when ``warnings`` is given."""
     rings: list[TxtRing] = []
     closed = True
+
+    def finish_open() -> None:
+        if warnings is None:
+            _unclosed(parcel, rings[-1], path)
+        _close(parcel, rings[-1], path, warnings)
+
     for pt in points:
         if not rings or closed or pt.ring != rings[-1].number:
             if rings and not closed:
-                _unclosed(parcel, rings[-1], path)
+                finish_open()
             rings.append(TxtRing(number=pt.ring, points=[pt]))
             closed = False
             continue
@@ -263,8 +338,24 @@ def _split_rings(parcel: TxtParcel, points: list[TxtPoint], path: str) -> list[T
                     f"{len(ring.points) - 1} distinct point(s); a ring needs at least 3",
                     path=path, line=pt.line, feature_id=_label(parcel))
     if rings and not closed:
-        _unclosed(parcel, rings[-1], path)
+        finish_open()
     return rings
+
+
+def _close(parcel: TxtParcel, ring: TxtRing, path: str, warnings: list[str] | None) -> None:
+    """Close ``ring`` by repeating its first point, with a warning (lenient reading)."""
+    first, last = ring.points[0], ring.points[-1]
+    if len(ring.points) < 3:
+        raise CoordinateFileError(
+            f"parcel {_label(parcel)}: ring 圈号 {ring.number} has {len(ring.points)} "
+            "point(s); a ring needs at least 3", path=path, line=last.line,
+            feature_id=_label(parcel))
+    ring.points.append(first.model_copy(update={"line": last.line}))
+    if warnings is not None:
+        warnings.append(
+            f"{path}: line {last.line}: parcel {_label(parcel)}: ring 圈号 {ring.number} was "
+            f"not closed (last point {last.name} does not repeat {first.name} of line "
+            f"{first.line}); closed on read")
 
 
 def _unclosed(parcel: TxtParcel, ring: TxtRing, path: str) -> None:
@@ -280,12 +371,15 @@ def _label(parcel: TxtParcel) -> str:
 
 
 def _finish_parcel(parcel: TxtParcel, points: list[TxtPoint], prefixed: bool,
-                   path: str) -> TxtParcel:
+                   path: str, warnings: list[str] | None = None) -> TxtParcel:
     if not points:
         raise CoordinateFileError(f"parcel {_label(parcel)} has no point lines", path=path,
                                   line=parcel.line, feature_id=_label(parcel))
-    rings = _split_rings(parcel, points, path)
-    if parcel.point_count != len(points):
+    before = len(warnings) if warnings is not None else 0
+    rings = _split_rings(parcel, points, path, warnings)
+    closed_on_read = (len(warnings) - before) if warnings is not None else 0
+    # a header may count the points as written or with the closing points it lacks
+    if parcel.point_count not in (len(points), len(points) + closed_on_read):
         raise CoordinateFileError(
             f"parcel {_label(parcel)}: the header says {parcel.point_count} points (界址点数) "
             f"but {len(points)} point lines follow (lines {points[0].line}–{points[-1].line})",
@@ -372,10 +466,11 @@ class CoordinateTxtFormat(FileFormat):
     def read(self, path: Path, *, encoding: str | None = None,
              layer: str | None = None) -> RawFeatures:
         """Read parcels as features in the file's Gauss–Krüger CRS."""
-        doc = read_coordinate_txt(path, encoding)
+        doc = read_coordinate_txt(path, encoding, strict=_STRICT.get())
         return RawFeatures(coordinate_txt_to_frame(doc), encoding=doc.encoding,
                            encoding_origin="user" if encoding else "detected",
-                           lines=[p.line for p in doc.parcels], crs_origin="带号/zone prefix")
+                           lines=[p.line for p in doc.parcels], crs_origin="带号/zone prefix",
+                           notes=list(doc.warnings))
 
     def write(self, frame: gpd.GeoDataFrame, path: Path, *, encoding: str | None = None,
               layer: str | None = None) -> list[Path]:

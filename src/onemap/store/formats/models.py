@@ -86,6 +86,9 @@ class CoordinateTxt(BaseModel):
     prefixed: bool = Field(True, description="eastings carry the zone number")
     epsg: int = Field(description="EPSG code of the file's CRS")
     parcels: list[TxtParcel]
+    warnings: list[str] = Field(default_factory=list,
+                                description="repairs of a lenient read (file, line, parcel, "
+                                            "ring), e.g. rings closed on read")
 
 
 # -- areas ----------------------------------------------------------------------------------
@@ -123,6 +126,8 @@ class ImportRequest(BaseModel):
     aliases: dict[str, str] = Field(default_factory=dict,
                                     description="source field → schema field (--alias SRC=FIELD)")
     skip_invalid: bool = Field(False, description="import the valid features, list the others")
+    strict: bool = Field(False, description="refuse coordinate TXT files that need repairs "
+                                            "(unclosed rings, partly zone-prefixed eastings)")
     replace: bool = Field(False, description="drop the vintage's other counties too")
     dry_run: bool = Field(False, description="run every check, write nothing (--check)")
     source_name: str | None = Field(

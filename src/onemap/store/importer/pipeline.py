@@ -53,6 +53,8 @@ def import_file(ws: Workspace, request: ImportRequest, *, actor: Actor,
     classification = _classification(ws, request)
     ws.authorize(actor, Action.EDIT, what=f"layer {request.kind}", classification=classification)
     configured = ws.config.aliases.get(request.kind, {})  # onemap.toml [aliases.<kind>]
+    if ws.config.strict_coordinate_files and not request.strict:  # the workspace setting
+        request = request.model_copy(update={"strict": True})
     read = read_source(request, configured=configured)
     mapping, ignored = map_fields(read.columns, spec, request.aliases,
                                   path=request.display_name, configured=configured)

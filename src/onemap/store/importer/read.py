@@ -16,6 +16,7 @@ import json
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from onemap.store.formats.coordinate_txt import strict_reading
 from onemap.store.formats.features import LoadedFeatures, iter_features
 from onemap.store.formats.naming import named_source, relabel
 from onemap.store.formats.vector import list_layer_names
@@ -63,7 +64,7 @@ def read_source(request: ImportRequest, *, configured: dict[str, str] | None = N
     """
     p = request.path
     name = request.display_name
-    with named_source(p, name):
+    with named_source(p, name), strict_reading(request.strict):
         layer = request.layer or standard_layer_name(p, request.kind)
         chunks = iter_features(p, encoding=request.encoding, crs=request.crs, layer=layer,
                                chunk_size=request.chunk_size)
@@ -74,6 +75,7 @@ def read_source(request: ImportRequest, *, configured: dict[str, str] | None = N
         "features": total, "path": relabel(first.source.path, p, name),
         "notes": [relabel(n, p, name) for n in first.source.notes]})
     columns = [str(c) for c in first.frame.columns.drop(first.frame.geometry.name)]
+    # strict_reading covers the first chunk only: coordinate TXT files are read whole
     return SourceRead(chunks=_named(itertools.chain([first], chunks), p, name),
                       columns=columns, source=source, total=total, fingerprint=fingerprint,
                       in_memory=len(first.frame) >= total)
@@ -91,6 +93,8 @@ def import_options(request: ImportRequest, configured: dict[str, str]) -> dict[s
         "kind": request.kind, "vintage": request.vintage, "encoding": request.encoding,
         "crs": str(request.crs or ""), "layer": request.layer, "aliases": request.aliases,
         "skip_invalid": request.skip_invalid, "replace": request.replace}
+    if request.strict:  # only then, so fingerprints of earlier imports stay the same
+        options["strict"] = True
     if configured:  # only then, so fingerprints of earlier imports stay the same
         options["configured_aliases"] = configured
     return options
