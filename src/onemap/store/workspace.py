@@ -326,15 +326,36 @@ class Workspace:
         return WrittenPartition(county, rel, len(part), area,
                                 (float(b[0]), float(b[1]), float(b[2]), float(b[3])), checksum)
 
-    def delete_layer(self, kind: str, vintage: int, *, actor: str = "system") -> None:
-        """Remove a layer vintage and its files."""
+    def delete_layer(self, kind: str, vintage: int, *, actor: str = "system") -> LayerInfo:
+        """Remove a layer vintage and its files; return what was removed.
+
+        One catalog transaction (the row, its partitions and the audit entry) decides; the
+        files are deleted after it commits. A process killed in between leaves only files
+        the catalog no longer lists, which :func:`onemap.store.orphans.sweep_orphans` removes.
+        """
         with self.session() as s:
             row = self._layer_row(s, kind, vintage)
+            removed = self._info(row)
             paths = [p.path for p in row.partitions]
             s.delete(row)
-            self._audit(s, actor, "layer.delete", f"{kind}/{vintage}", {})
+            self._audit(s, actor, "layer.delete", f"{kind}/{vintage}",
+                        {"features": removed.features, "counties": removed.counties,
+                         "files": len(paths)})
         for rel in paths:
             (self.root / rel).unlink(missing_ok=True)
+        return removed
+
+    def remove_layer(self, actor: Actor, kind: str, vintage: int | None) -> LayerInfo:
+        """Remove layer ``kind``/``vintage`` for ``actor`` (图层删除; administrators only).
+
+        Province-wide: the actor must administer the workspace's root region. Audited as
+        ``layer.delete``; atomic as :meth:`delete_layer`.
+        """
+        spec = get_kind(kind)
+        self.authorize(actor, policy.Action.ADMINISTER, self.root_region,
+                       what=f"layer {kind}/{vintage}")
+        return self.delete_layer(spec.name, self._vintage_for(spec, vintage),
+                                 actor=actor.username)
 
     def set_layer_access(
         self, kind: str, vintage: int, *, classification: str | None = None,
