@@ -11,7 +11,7 @@ from rich.table import Table
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
 from onemap.review.models import ProjectInfo, SiteReview
-from onemap.review.service import ReviewService, read_site
+from onemap.review.service import ReviewService, project_name_of, read_site
 from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout")]
@@ -75,7 +75,8 @@ def review(
         stdout.print(view)
         return
     parcels = read_site(site)
-    result = service.review(parcels, actor, project=info, site_name=project or site.stem,
+    result = service.review(parcels, actor, project=info,
+                            site_name=project or project_name_of(site, parcels) or site.stem,
                             source=site.name)
     if pdf is not None or html is not None:
         from onemap.reports.review import render_review_html, render_review_pdf

@@ -63,10 +63,9 @@ def rule_rows(report: QcReport, lang: str = "zh") -> list[dict[str, Any]]:
 
 def render_qc_html(report: QcReport, lang: str = "zh") -> str:
     """Render the report as a self-contained HTML page."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from onemap.reports.templating import report_env
 
-    env = Environment(loader=PackageLoader("onemap.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = report_env(lang)
     kind = KINDS.get(report.run.kind)
     title = (kind.title_zh if lang == "zh" else kind.title_en) if kind else report.run.kind
     return env.get_template("qc.html.j2").render(
