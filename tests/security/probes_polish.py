@@ -7,4 +7,5 @@ from route_probes import Probe, probe
 PROBES: dict[tuple[str, str], Probe] = dict([
     probe("GET", "/api-assets/swagger-ui.css", "public", template="/api-assets/{name}"),
     probe("DELETE", "/admin/layers/dltb_2020", "province"),
+    probe("GET", "/labels?lang=en", "public"),
 ])

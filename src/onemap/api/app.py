@@ -29,6 +29,7 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.cases",
     "onemap.api.routers.ledgers",
     "onemap.api.routers.pages",
+    "onemap.api.routers.labels",
 ]
 
 

@@ -42,6 +42,10 @@ def _files() -> dict[str, dict[str, tuple[str, str]]]:
             for value, names in entries.items():
                 zh, en = names
                 table[str(value)] = (str(zh), str(en))
+    from onemap.standards.landuse import land_classes
+
+    out.setdefault("land_class", {}).update(
+        {code: (lc.name_zh, lc.name_en) for code, lc in land_classes().items()})
     with INDICATORS_CSV.open(encoding="utf-8") as fh:
         out.setdefault("indicator", {}).update(
             {row["id"]: (row["name_zh"], row["name_en"]) for row in csv.DictReader(fh)})
@@ -105,6 +109,10 @@ def catalogue(lang: str = "zh") -> dict[str, dict[str, str]]:
 
 
 def internal_values(min_length: int = 3) -> set[str]:
-    """Every ASCII value of every domain (what must never show in a Chinese deliverable)."""
-    return {v for t in domains().values() for v in t
-            if len(v) >= min_length and v.isascii() and not v.isdigit()}
+    """Every ASCII value of every domain (what must never show in a Chinese deliverable).
+
+    Code lists of standard fields (``field_*``: 权属性质 30, 耕地类型 PD ...) and land-class
+    codes are standard codes users know, not internal identifiers.
+    """
+    return {v for d, t in domains().items() if not d.startswith("field_") and d != "land_class"
+            for v in t if len(v) >= min_length and v.isascii() and not v.isdigit()}
