@@ -83,3 +83,105 @@ def test_english_deliverables_have_no_chinese_outside_names(made: dict[str, Path
         if hits:
             found[name] = hits[:30]
     assert not found, found
+
+
+# -- the printed deliverables' polish (issue item 7) -------------------------------------------
+def _pdf_pages(path: Path) -> list[str]:
+    import subprocess
+
+    from pypdf import PdfReader
+
+    pages = len(PdfReader(path).pages)
+    return [subprocess.run(["pdftotext", "-f", str(i), "-l", str(i), str(path), "-"],
+                           check=True, capture_output=True, text=True).stdout
+            for i in range(1, pages + 1)]
+
+
+def test_review_names_the_project_and_the_reviewer(made: dict[str, Path]) -> None:
+    text = text_of(made["review-zh.pdf"])
+    assert "物流仓储中心项目" in text.split("审查编号")[0]  # 项目名称 from the TXT header
+    assert "李审查" in text and "os:" not in text and "site-3-pbf" not in text.split("审查编号")[0]
+
+
+def test_sign_off_blocks_on_case_sheet_and_indicator_report(made: dict[str, Path]) -> None:
+    for name in ("case-zh.pdf", "indicators-zh.pdf"):
+        text = text_of(made[name])
+        assert all(word in text for word in ("编制单位", "审核", "日期")), name
+    for name in ("case-en.pdf", "indicators-en.pdf"):
+        assert "Checked by" in text_of(made[name]), name
+
+
+def test_pdf_pages_repeat_headers_and_leave_no_heading_alone(made: dict[str, Path],
+                                                              tmp_path: Path) -> None:
+    import subprocess
+
+    from PIL import Image
+
+    html = made["indicators-zh.html"].read_text(encoding="utf-8")
+    assert "<thead>" in html and "table-header-group" in html and "break-after: avoid" in html
+    for name in ("indicators-zh.pdf", "review-zh.pdf", "case-zh.pdf"):
+        pages = _pdf_pages(made[name])
+        for i, page in enumerate(pages[:-1], start=1):
+            lines = [ln.strip() for ln in page.splitlines() if ln.strip()]
+            last = lines[-1] if lines else ""
+            assert not re.match(r"^[一二三四五六七八九十]+、", last), (name, i, last)
+        subprocess.run(["pdftoppm", "-r", "40", "-png", str(made[name]), str(tmp_path / name)],
+                       check=True)
+        shots = sorted(tmp_path.glob(f"{name}*.png"))
+        assert len(shots) == len(pages)
+        assert all(Image.open(s).convert("L").getextrema()[0] < 100 for s in shots)  # ink
+    pages = _pdf_pages(made["indicators-zh.pdf"])
+    with_rows = [p for p in pages if "绿色" in p or "黄色" in p or "红色" in p]
+    assert len(with_rows) >= 2 and all("预警" in p for p in with_rows)  # header on each page
+
+
+def test_units_read_km_squared(made: dict[str, Path]) -> None:
+    for name in ("indicators-zh.pdf", "indicators-en.pdf", "indicators-zh.html"):
+        text = text_of(made[name])
+        assert "km2" not in text and "km²" in text, name
+
+
+def test_xlsx_have_frozen_headers_print_titles_and_merged_titles(made: dict[str, Path]) -> None:
+    from openpyxl import load_workbook
+
+    for name, path in made.items():
+        if path.suffix != ".xlsx":
+            continue
+        book = load_workbook(path)
+        for sheet in book.worksheets:
+            has_caption = bool(sheet.merged_cells.ranges)
+            header = 2 if has_caption else 1
+            assert sheet.freeze_panes == f"A{header + 1}", (name, sheet.title)
+            assert sheet.print_title_rows == f"$1:${header}", (name, sheet.title)
+            if has_caption:
+                merged = next(iter(sheet.merged_cells.ranges))
+                assert merged.min_row == merged.max_row == 1 and merged.max_col == sheet.max_column
+        assert any(s.merged_cells.ranges for s in book.worksheets), name
+
+
+def test_map_titles_name_the_county_and_the_scale_bar_has_its_card(made: dict[str, Path]) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+    from matplotlib.patches import Rectangle
+
+    from onemap.reports.maps import add_scale_bar, county_name
+
+    ws = Workspace.open(made["change.xlsx"].parents[1] / "ws")
+    try:
+        assert county_name(ws, "360121") == "南昌县"
+    finally:
+        ws.close()
+    fig, ax = plt.subplots()
+    ax.set_xlim(115.8, 116.2)
+    ax.set_ylim(28.5, 28.8)
+    add_scale_bar(ax)
+    label = next(t for t in ax.texts if t.get_text().endswith("km"))
+    cards = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_facecolor()[:3] == (1, 1, 1)]
+    assert cards and cards[0].get_zorder() < label.get_zorder()
+    fig.canvas.draw()
+    box = label.get_window_extent()
+    card = cards[0].get_window_extent()
+    assert card.x0 <= box.x0 and box.x1 <= card.x1 and card.y0 <= box.y0 and box.y1 <= card.y1
+    plt.close(fig)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from onemap.errors import MissingDependency
-from onemap.reports.templating import report_env
+from onemap.reports.templating import finish_html, report_env
 from onemap.standards.labels import label
 from onemap.standards.units import convert_area
 
@@ -141,7 +141,7 @@ def render_case_sheet_html(ws: Workspace, sheet: CaseSheet, *, lang: str = "zh")
     env = report_env(lang)
     ctx = sheet_context(sheet, lang)
     ctx["map_png"] = base64.b64encode(before_after_png(ws, sheet, lang=lang)).decode("ascii")
-    return env.get_template("case_sheet.html.j2").render(**ctx)
+    return finish_html(env.get_template("case_sheet.html.j2").render(**ctx))
 
 
 def render_case_sheet_pdf(ws: Workspace, sheet: CaseSheet, path: str | Path | None = None, *,

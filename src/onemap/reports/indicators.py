@@ -71,7 +71,7 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-UNITS_EN = {"万亩": "10k mu", "处": "sites", "座": "mines", "幅": "sheets", "km2": "km²"}
+UNITS_EN = {"万亩": "10k mu", "处": "sites", "座": "mines", "幅": "sheets", "km2": "km²", "km²": "km²"}
 
 
 def _fmt(v: float | None, digits: int = 2) -> str:
@@ -125,11 +125,11 @@ def report_context(ws: Workspace, evs: EvaluationSet, lang: str) -> dict[str, An
 
 def render_indicators_html(ws: Workspace, evs: EvaluationSet, lang: str = "zh") -> str:
     """Return the health-check report as one self-contained HTML page."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from onemap.reports.templating import finish_html, report_env
 
-    env = Environment(loader=PackageLoader("onemap.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("indicators.html.j2").render(**report_context(ws, evs, lang))
+    env = report_env(lang)
+    return finish_html(env.get_template("indicators.html.j2").render(
+        **report_context(ws, evs, lang)))
 
 
 def render_indicators_pdf(ws: Workspace, evs: EvaluationSet, lang: str = "zh") -> bytes:

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from onemap.errors import InvalidInput, MissingDependency
 from onemap.reports.review_map import site_map_png
-from onemap.reports.templating import report_env
+from onemap.reports.templating import finish_html, report_env
 from onemap.reports.xlsx import AREA_FORMAT, XlsxColumn, XlsxSheet, write_xlsx
 from onemap.review.models import SEVERITY_ZH, BatchSummary, SiteReview
 from onemap.standards.labels import label
@@ -185,7 +185,7 @@ def render_review_html(review: SiteReview, site: gpd.GeoDataFrame,
     png = site_map_png(site, layers, lang=lang)
     ctx = report_context(review, lang)
     ctx["map_png"] = base64.b64encode(png).decode("ascii")
-    return env.get_template("review.html.j2").render(**ctx)
+    return finish_html(env.get_template("review.html.j2").render(**ctx))
 
 
 def render_review_pdf(review: SiteReview, site: gpd.GeoDataFrame,

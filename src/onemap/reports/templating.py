@@ -6,6 +6,7 @@ Templates name enumerated values with ``label(domain, value)`` and land classes 
 
 from __future__ import annotations
 
+import re
 from functools import partial
 from typing import TYPE_CHECKING
 
@@ -22,6 +23,31 @@ def land_class_name(code: object, lang: str = "zh") -> str:
     """Return the name of land class ``code`` in ``lang`` (the code itself when unknown)."""
     lc = land_classes().get(str(code))
     return lc.name(lang) if lc else str(code)
+
+
+# Print rules of every report: a table's header row repeats on each page (WeasyPrint repeats
+# <thead>), rows and sign-off blocks are not split, and a heading never ends a page alone.
+PRINT_CSS = """
+thead { display: table-header-group; }
+tr, .signoff, figure, img { break-inside: avoid; page-break-inside: avoid; }
+h1, h2, h3, caption { break-after: avoid; page-break-after: avoid; }
+table.signoff { width: 100%; margin-top: 18px; border-collapse: collapse; }
+table.signoff td { border: 0; padding: 8px 4px; width: 50%; }
+"""
+_HEADER_ROW = re.compile(r"(<table[^>]*>)(\s*)(<tr>(?:\s*<th[^>]*>.*?</th>)+\s*</tr>)", re.S)
+
+
+def finish_html(html: str) -> str:
+    """Add the print rules and put each table's leading header row into ``<thead>``.
+
+    Examples
+    --------
+    >>> finish_html("<head></head><table><tr><th>a</th></tr><tr><td>1</td></tr></table>"
+    ...             ).split("</head>")[1]
+    '<table><thead><tr><th>a</th></tr></thead><tr><td>1</td></tr></table>'
+    """
+    html = _HEADER_ROW.sub(lambda m: f"{m[1]}{m[2]}<thead>{m[3]}</thead>", html)
+    return html.replace("</head>", f"<style>{PRINT_CSS}</style></head>", 1)
 
 
 def report_env(lang: str = "zh") -> Environment:
