@@ -178,7 +178,8 @@ def test_map_titles_name_the_county_and_the_scale_bar_has_its_card(made: dict[st
     ax.set_ylim(28.5, 28.8)
     add_scale_bar(ax)
     label = next(t for t in ax.texts if t.get_text().endswith("km"))
-    cards = [p for p in ax.patches if isinstance(p, Rectangle) and p.get_facecolor()[:3] == (1, 1, 1)]
+    cards = [p for p in ax.patches
+             if isinstance(p, Rectangle) and p.get_facecolor()[:3] == (1, 1, 1)]
     assert cards and cards[0].get_zorder() < label.get_zorder()
     fig.canvas.draw()
     box = label.get_window_extent()

@@ -71,7 +71,8 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-UNITS_EN = {"万亩": "10k mu", "处": "sites", "座": "mines", "幅": "sheets", "km2": "km²", "km²": "km²"}
+UNITS_EN = {"万亩": "10k mu", "处": "sites", "座": "mines", "幅": "sheets", "km2": "km²",
+            "km²": "km²"}
 
 
 def _fmt(v: float | None, digits: int = 2) -> str:

@@ -54,8 +54,8 @@ def write_xlsx(path: str | Path, sheets: Sequence[XlsxSheet]) -> Path:
     Text columns are written as text (codes keep their leading zeros); columns
     with a ``number_format`` are written as numbers in that format. The header
     row is bold and frozen, printed on every page (print titles), and the caption
-    is one title row merged over the table's width. Uses openpyxl's streaming writer, so large tables
-    (100k+ rows) stay fast and small in memory.
+    is one title row merged over the table's width. Uses openpyxl's streaming
+    writer, so large tables (100k+ rows) stay fast and small in memory.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
