@@ -54,6 +54,11 @@ def serve(
     sys.stdout.flush()
     if warm:
         app.state.ctx.reviews.warm_in_background()  # daemon thread: start-up does not wait for it
+        from onemap.store.browse import warm_search_in_background
+        from onemap.users.identity import local_operator
+
+        ctx = app.state.ctx
+        warm_search_in_background(ctx.reader.scoped(local_operator(ctx.workspace)))
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 
