@@ -18,7 +18,7 @@ from onemap.store.reader import PartitionCache, WorkspaceReader
 from onemap.store.workspace import Workspace
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from change_world import write_world  # noqa: E402
+from change_world import write_world
 
 ROOT = Path(__file__).resolve().parents[2]
 CJK = re.compile(r"[\u3400-\u9fff]")
