@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
 import click
 import typer.core
 
@@ -50,3 +52,12 @@ def _usage_error_classes() -> tuple[type[Exception], ...]:
 
 
 USAGE_ERRORS = _usage_error_classes()
+
+
+class UsageError(Protocol):
+    """What the CLI uses of a click usage error (either click's or typer's bundled one)."""
+
+    exit_code: int
+
+    def show(self) -> None:
+        """Print the command's usage and the error line on stderr."""

@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import TYPE_CHECKING, cast
 
 import typer
 
 from onemap.cli.errors import USAGE_ERRORS, exit_code_for
 from onemap.errors import OnemapError
+
+if TYPE_CHECKING:
+    from onemap.cli.errors import UsageError
 
 # Each module defines ``register(app: typer.Typer) -> None``. Add yours here (one line).
 COMMAND_MODULES = [
@@ -58,8 +62,9 @@ def main(argv: list[str] | None = None) -> None:
     except USAGE_ERRORS as exc:
         # Missing argument, unknown option, wrong type, unknown command: the command's usage
         # and one line of error on stderr, exit 2 (click's convention), never a traceback.
-        exc.show()
-        sys.exit(exc.exit_code)
+        usage = cast("UsageError", exc)
+        usage.show()
+        sys.exit(usage.exit_code)
     except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(1)

@@ -116,10 +116,17 @@ def warm_search(data: ScopedReader) -> int:
     return loaded
 
 
-def warm_search_in_background(data: ScopedReader) -> threading.Thread:
-    """Run :func:`warm_search` on a daemon thread (a failure is logged, never raised)."""
+def warm_search_in_background(data: ScopedReader, *,
+                              after: threading.Thread | None = None) -> threading.Thread:
+    """Run :func:`warm_search` on a daemon thread (a failure is logged, never raised).
+
+    ``after``: a warm-up to let finish first (the site-review one), so the two do not
+    compete for the machine's cores at start-up.
+    """
 
     def run() -> None:
+        if after is not None:
+            after.join()
         try:
             n = warm_search(data)
         except Exception:  # a cold search is slower, not wrong
