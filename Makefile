@@ -34,7 +34,7 @@ python: $(VENV)/.installed
 $(VENV)/.installed: pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q -e '.[dev,postgres,bench]'
+	$(PY) -m pip install -q -e '.[dev,postgres,bench,dask]'
 	touch $@
 
 web: src/onemap/api/static/dist/.built
@@ -57,10 +57,33 @@ demo-build: python
 	  --xlsx $(OUT)/change-2019-2020.xlsx
 	$(ONEMAP) cases sheet $(DEMO_DIR) 1 --out $(OUT)/case-1-evidence.pdf
 	$(ONEMAP) ledgers balance $(DEMO_DIR) --xlsx $(OUT)/farmland-in-out-ledger.xlsx
+	$(ONEMAP) carbon stock $(DEMO_DIR) --vintage 2019 --vintage 2020 --post-indicators \
+	  --xlsx $(OUT)/carbon-stock-2019-2020.xlsx
+	$(ONEMAP) carbon change $(DEMO_DIR) --from 2019 --to 2020 --draws 2000 \
+	  --xlsx $(OUT)/carbon-change-2019-2020.xlsx
+	$(ONEMAP) carbon projects $(DEMO_DIR) --xlsx $(OUT)/restoration-projects.xlsx
 	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites --batch --out $(OUT)/review-summary.xlsx
 	$(ONEMAP) review $(DEMO_DIR) $(OUT)/sites/site-2-redline.txt --pdf $(OUT)/review-site-2.pdf
+	$(ONEMAP) hazards issue $(DEMO_DIR) --on 2020-07-08
+	$(ONEMAP) hazards respond $(DEMO_DIR) 1 all notified
+	$(ONEMAP) hazards respond $(DEMO_DIR) 1 all patrolled
+	$(ONEMAP) hazards show $(DEMO_DIR) 1 --xlsx $(OUT)/hazard-notices-batch-1.xlsx > /dev/null
+	$(ONEMAP) hazards bulletin $(DEMO_DIR) --on 2020-07-08 --out $(OUT)/hazard-bulletin-2020-07-08.pdf
+	$(ONEMAP) hazards score $(DEMO_DIR) --from 2020-04-01 --to 2020-07-31 --post-indicators
 	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.pdf
 	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.xlsx
+	$(ONEMAP) mining check $(DEMO_DIR) --as-of 2023-12-31 --open-cases --xlsx $(OUT)/mining-check.xlsx
+	$(ONEMAP) mining annual $(DEMO_DIR) --year 2023 --out $(OUT)/mining-2023.pdf
+	$(ONEMAP) mining annual $(DEMO_DIR) --year 2023 --out $(OUT)/mining-2023.xlsx
+	$(ONEMAP) quota project add $(DEMO_DIR) $(OUT)/quota/projects.geojson
+	$(ONEMAP) quota debit $(DEMO_DIR) --approvals-file $(OUT)/quota/debits.txt
+	$(ONEMAP) quota balance $(DEMO_DIR) --xlsx $(OUT)/farmland-quota-balance.xlsx
+	$(ONEMAP) supply status $(DEMO_DIR) --year 2020 --xlsx $(OUT)/land-supply-2020.xlsx
+	$(ONEMAP) registry register $(DEMO_DIR) --vintage 2020 --xlsx $(OUT)/registry-registers-2020.xlsx
+	$(ONEMAP) registry register $(DEMO_DIR) $$(cat $(OUT)/registry/showcase-unit.txt) --vintage 2020 \
+	  --pdf $(OUT)/registry-national-park.pdf
+	$(ONEMAP) registry coverage $(DEMO_DIR) --vintage 2020 --xlsx $(OUT)/registry-coverage-2020.xlsx
+	$(ONEMAP) registry reregister $(DEMO_DIR) --from 2019 --to 2020 --json > $(OUT)/registry-reregistration.json
 	@echo; echo "演示输出 demo outputs in $(OUT):"; ls -1 $(OUT) | sed 's/^/  /'
 
 serve: python

@@ -26,6 +26,7 @@ BENCHES: list[tuple[str, list[str], list[str]]] = [
     ("bench_indicators.py", [], ["--scale", "tiny", "--counties", "4"]),
     ("bench_web.py", [], ["--scale", "tiny", "--requests", "15"]),
     ("bench_demo.py", [], ["--scale", "tiny", "--counties", "360111,360121"]),
+    ("bench_mining.py", [], ["--scale", "tiny", "--repeat", "2"]),
 ]
 
 

@@ -145,6 +145,15 @@ class MissingDependency(OnemapError):
     code = "missing_dependency"
 
 
+class ComputeFailed(OnemapError):
+    """A distributed job could not finish; nothing was written.
+
+    The scheduler was unreachable, every worker was lost, or a task failed.
+    """
+
+    code = "compute_failed"
+
+
 class AuditChainBroken(OnemapError):
     """The audit log's hash chain is broken: an entry was changed, deleted or moved (审计链断裂)."""
 

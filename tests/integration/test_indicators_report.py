@@ -16,6 +16,7 @@ from onemap.api.app import create_app
 from onemap.api.deps import ApiSettings
 from onemap.cli.main import create_cli, main
 from onemap.demo.indicator_inputs import load_demo_statistics
+from onemap.demo.mining import load_demo_mining
 from onemap.indicators.models import Evaluation, IndicatorValue
 from onemap.store.access import Role
 from onemap.store.workspace import Workspace
@@ -35,6 +36,7 @@ def demo_root(tmp_path_factory: pytest.TempPathFactory) -> Path:
     root = build_indicator_demo(tmp_path_factory.mktemp("indr") / "demo")
     ws = Workspace.open(root)
     load_demo_statistics(ws, seed=2019, actor=SYSTEM)
+    load_demo_mining(ws, seed=2019, actor=SYSTEM)  # abandoned_open_pit_mines_restored
     ws.close()
     return root
 
@@ -176,7 +178,7 @@ def test_api_scope_and_corrections(ws_root: Path):
     r = client.get("/indicators/values", params={"indicator": "gdp"}, headers=hdr("ro"))
     assert {x["region"] for x in r.json()} == {"360121"}
     cat = client.get("/indicators", headers=hdr("ro")).json()
-    assert len(cat) == 14
+    assert len(cat) == 15  # + registration_coverage (registry)
     assert client.get("/indicators/nope", headers=hdr("ro")).status_code == 404
     r = client.get("/indicators/report.html", params={"year": 2023}, headers=hdr("nc"))
     assert r.status_code == 200 and "体检" in r.text

@@ -156,7 +156,7 @@ def test_trend_slope_uses_last_three_points():
 
 def test_plan_table_has_a_computation_for_every_indicator():
     items = read_plan_table()
-    assert len(items) == 14
+    assert len(items) == 15  # + registration_coverage (registry)
     assert {i.id for i in items} == set(default_computations())
     hsf = next(i for i in items if i.id == "high_standard_farmland")
     assert (hsf.target_value, hsf.target_kind, hsf.computation.layers) == (

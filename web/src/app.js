@@ -57,7 +57,7 @@ async function loadLayers(fit) {
 
 async function identify(e) {
   const hits = map.queryRenderedFeatures(e.point, { layers: fillLayerIds(map) });
-  if (!hits.length) return;
+  if (!hits.length || e.originalEvent?.onemapHandled) return;  // a capability panel answered
   // thematic layers before administrative outlines
   const isAdmin = (h) => (state.meta.get(h.source) || { kind: "" }).kind.startsWith("admin_");
   const hit = hits.find((h) => !isAdmin(h)) || hits[0];
@@ -74,6 +74,7 @@ async function identify(e) {
   const rows = Object.entries(props).filter(([k]) => k !== "fid" && k !== "generalised")
     .map(([k, v]) => `<tr><th>${esc(currentLang() === "zh" ? titles.get(k) || k : k)}</th><td>${esc(shown(k, v, titles.get(k)))}</td></tr>`).join("");
   const title = meta ? (currentLang() === "zh" ? meta.title_zh : meta.title_en) : cid;
+  if (e.originalEvent?.onemapHandled) return;
   new maplibregl.Popup({ maxWidth: "380px", className: "identify-popup" }).setLngLat(e.lngLat)
     .setHTML(`<div class="identify"><h3>${esc(title)} ${meta && meta.vintage ? meta.vintage : ""}</h3><table>${rows}</table></div>`)
     .addTo(map);

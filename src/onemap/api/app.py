@@ -28,6 +28,12 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.change",
     "onemap.api.routers.cases",
     "onemap.api.routers.ledgers",
+    "onemap.api.routers.carbon",
+    "onemap.api.routers.mining",
+    "onemap.api.routers.quota",
+    "onemap.api.routers.supply",
+    "onemap.api.routers.registry",
+    "onemap.api.routers.hazards",
     "onemap.api.routers.pages",
     "onemap.api.routers.labels",
 ]

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onemap.api.auth import Authenticator
 from onemap.api.ogc.tiles import TileCache
+from onemap.quota.service import review_lookup
 from onemap.review.service import ReviewService
 from onemap.store.access import Actor
 from onemap.store.reader import PartitionCache, ScopedReader, WorkspaceReader
@@ -61,7 +62,8 @@ def build_context(settings: ApiSettings, workspace: Workspace) -> AppContext:
                              public_decimals=settings.public_coordinate_decimals)
     return AppContext(workspace=workspace, settings=settings,
                       auth=Authenticator(workspace), reader=reader,
-                      reviews=ReviewService(workspace, reader),
+                      reviews=ReviewService(workspace, reader,
+                                            quota_lookup=review_lookup(workspace)),
                       tiles=TileCache(settings.tile_cache_entries))
 
 

@@ -23,6 +23,7 @@ STATUS: list[tuple[type[e.OnemapError], int]] = [
     (TooManyAttempts, 429),
     (e.AuthenticationFailed, 401),
     (e.MissingDependency, 501),
+    (e.ComputeFailed, 503),
     (e.WorkspaceError, 500),
     (e.OnemapError, 400),
 ]

@@ -59,7 +59,7 @@ ACTION_ZH: dict[str, str] = {"create": "下发", "verify": "核查举证", "appr
                              "close": "销号", "comment": "备注", "attach": "上传附件",
                              "set_due": "调整期限"}
 
-ReasonApplies = Literal["not_violation", "reject", "any"]
+ReasonApplies = Literal["not_violation", "reject", "open", "any"]
 ActorLevel = Literal["province", "city", "county"]
 
 
@@ -177,6 +177,26 @@ class DueWarning(BaseModel):
     due_date: date
     days: int = Field(description="days overdue (> 0) or days left (≤ 0)")
     level: Literal["overdue", "due_soon"]
+
+
+class SpotCaseIn(BaseModel):
+    """A case opened outside a detection batch (e.g. 疑似无证开采 from the mining check).
+
+    ``patch_id`` identifies the finding (one case per finding); ``reason_code`` is a
+    configured code that ``applies`` to ``open``; ``geometry`` is GeoJSON (EPSG:4490).
+    """
+
+    patch_id: str = Field(min_length=1, max_length=64)
+    county: str = Field(pattern=r"^\d{6}$")
+    township: str = ""
+    reason_code: str
+    detection_source: str = Field(max_length=16, description="e.g. mining_check")
+    from_code: str = ""
+    to_code: str = ""
+    area_m2: float = Field(ge=0)
+    comment: str = Field("", max_length=4000)
+    detail: dict[str, Any] = Field(default_factory=dict)
+    geometry: dict[str, Any]
 
 
 class OpenCasesResult(BaseModel):

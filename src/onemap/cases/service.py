@@ -38,12 +38,13 @@ from onemap.cases.models import (
     DueWarning,
     OpenCasesResult,
     ReasonCode,
+    SpotCaseIn,
     TransitionRequest,
     Verdict,
 )
 from onemap.cases.schema import AttachmentRow, CaseEventRow, CaseRow
 from onemap.cases.sniff import ALLOWED, OCTET, sniff_media_type
-from onemap.cases.workflow import actions_for, decide, due_warnings, first_due
+from onemap.cases.workflow import actions_for, check_reason, decide, due_warnings, first_due
 from onemap.change.models import Legality
 from onemap.change.service import get_batch, read_patches
 from onemap.errors import Conflict, InvalidInput
@@ -181,6 +182,77 @@ def open_cases(ws: Workspace, actor: Actor, batch_id: int, *,
     ws.audit(actor.username, "cases.open", f"batch/{batch_id}",
              {"created": len(created), "skipped": skipped})
     return OpenCasesResult(batch_id=batch_id, created=created, skipped=skipped)
+
+
+def open_spot_case(ws: Workspace, actor: Actor, spot: SpotCaseIn, *,
+                   now: datetime | None = None) -> tuple[Case, bool]:
+    """Issue (下发) one case for a finding outside a detection batch; return (case, created).
+
+    A finding that already holds a case (same ``patch_id``) returns that case unchanged.
+    The reason code must be configured for ``open`` (e.g. KC01 无证开采).
+    """
+    now = now or _now()
+    _require_work(ws, actor, spot.county, f"case of {spot.patch_id}")
+    reason = check_reason(spot.reason_code, load_reasons(ws), "open")
+    with ws.session() as s:
+        old = s.scalars(select(CaseRow).where(CaseRow.patch_id == spot.patch_id)).one_or_none()
+        if old is not None:
+            return to_case(old), False
+        geom = shapely.from_geojson(json.dumps(spot.geometry))
+        row = CaseRow(
+            case_no=spot.patch_id, county=spot.county,
+            township=spot.township, batch_id=None, patch_id=spot.patch_id,
+            status=CaseStatus.ISSUED.value, suspected=True,
+            pre_judgement=Legality.SUSPECTED.value,
+            classes=[reason.text.split("（")[0]], from_code=spot.from_code,
+            to_code=spot.to_code, area_m2=spot.area_m2, approval_share=0.0,
+            detection_source=spot.detection_source, detected_on=now.date(),
+            due_date=first_due(now.date()), version=1, created_at=now, updated_at=now,
+            patch={**spot.detail, "reason_code": reason.code}, geometry=shapely.to_wkb(geom))
+        s.add(row)
+        s.flush()
+        s.add(CaseEventRow(case_id=row.id, seq=1, at=now, actor=actor.username,
+                           action=Action.CREATE.value, from_status=None,
+                           to_status=CaseStatus.ISSUED.value, reason_code=reason.code,
+                           comment=spot.comment, detail={"source": spot.detection_source}))
+        case = to_case(row)
+    ws.audit(actor.username, "cases.open", f"case/{case.case_no}",
+             {"source": spot.detection_source, "reason_code": reason.code})
+    return case, True
+
+
+def open_external_case(ws: Workspace, actor: Actor, *, patch_id: str, county: str,
+                       classes: list[str], area_m2: float, source: str, detected_on: date,
+                       geometry: shapely.Geometry, info: dict[str, Any],
+                       now: datetime | None = None) -> Case:
+    """Issue one case found outside change detection (e.g. 闲置土地 from supply supervision).
+
+    ``patch_id`` identifies the finding: issuing it twice returns the case held.
+    """
+    now = now or _now()
+    _require_work(ws, actor, county, f"case {patch_id}")
+    with ws.session() as s:
+        held = s.scalars(select(CaseRow).where(CaseRow.patch_id == patch_id)).one_or_none()
+        if held is not None:
+            return to_case(held)
+        row = CaseRow(case_no=f"WP-{patch_id}", county=county, township="", batch_id=None,
+                      patch_id=patch_id, status=CaseStatus.ISSUED.value, suspected=True,
+                      pre_judgement="疑似违法", classes=list(classes), from_code="",
+                      to_code="", area_m2=float(area_m2), approval_share=0.0,
+                      detection_source=source, detected_on=detected_on,
+                      due_date=first_due(now.date()), version=1, created_at=now,
+                      updated_at=now, patch=json.loads(json.dumps(info, default=str)),
+                      geometry=shapely.to_wkb(geometry))
+        s.add(row)
+        s.flush()
+        s.add(CaseEventRow(case_id=row.id, seq=1, at=now, actor=actor.username,
+                           action=Action.CREATE.value, from_status=None,
+                           to_status=CaseStatus.ISSUED.value, comment="",
+                           detail={"source": source, **json.loads(json.dumps(info,
+                                                                              default=str))}))
+        case = to_case(row)
+    ws.audit(actor.username, "cases.open", f"{source}/{patch_id}", {"created": 1})
+    return case
 
 
 def _patch_info(p: object, from_year: int, to_year: int) -> dict[str, object]:

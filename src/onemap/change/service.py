@@ -54,6 +54,7 @@ from onemap.store.db import utc_now as _now
 from onemap.store.policy import Action
 
 if TYPE_CHECKING:
+    from onemap.compute import Executor
     from onemap.store.access import Actor
     from onemap.store.workspace import Workspace
 
@@ -195,12 +196,14 @@ def detect_changes(
     rules: RuleTable | None = None, sliver: SliverRules | None = None,
     truth: list[TruthItem] | None = None, truth_name: str = "verified sample",
     workers: int = 1, progress: Progress | None = None,
+    executor: Executor | None = None,
 ) -> DetectionResult:
     """Detect, classify and store the changes between two vintages, county by county.
 
     ``source="monitoring"`` takes the ``monitoring_patch`` layer of ``to_year`` (or the
     newest before it) instead of a vintage diff. ``truth`` (a verified sample) adds
-    precision and recall to the batch. Returns the stored batch and its patches.
+    precision and recall to the batch. ``executor`` (e.g. a Dask cluster's) runs the county
+    kernels instead of ``workers`` local processes. Returns the stored batch and its patches.
     """
     ws.authorize(actor, Action.ENFORCE, what="change detection")
     started = time.perf_counter()
@@ -220,7 +223,7 @@ def detect_changes(
         layers_held=tuple(k for k in LAYER_KINDS if vintages[k] is not None),
         sliver=sliver, rules=table) for c in todo]
     frames, totals = [], DiffStats()
-    for i, (frame, st) in enumerate(_run(jobs, workers)):
+    for i, (frame, st) in enumerate(_run(jobs, workers, executor)):
         frames.append(frame)
         totals.add(st)
         if progress:
@@ -241,15 +244,19 @@ def detect_changes(
     return DetectionResult(batch=batch, patches=to_models(patches))
 
 
-def _run(jobs: list[CountyJob], workers: int) -> Iterable[tuple[gpd.GeoDataFrame, DiffStats]]:
+def _run(jobs: list[CountyJob], workers: int, executor: Executor | None = None,
+         ) -> Iterable[tuple[gpd.GeoDataFrame, DiffStats]]:
     """Map the county kernel with an :mod:`onemap.compute` executor."""
     from onemap.compute import get_executor
 
+    if executor is not None:
+        yield from executor.map(detect_county, jobs)
+        return
     if workers <= 1 or len(jobs) <= 1:
         yield from (detect_county(j) for j in jobs)  # streamed: one county in memory
         return
-    with get_executor("processes", workers=workers) as executor:
-        yield from executor.map(detect_county, jobs)
+    with get_executor("processes", workers=workers) as pool:
+        yield from pool.map(detect_county, jobs)
 
 
 def _concat(frames: list[gpd.GeoDataFrame]) -> gpd.GeoDataFrame:

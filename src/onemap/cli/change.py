@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from onemap.change.scores import TruthItem, truth_from_frame
+from onemap.cli.executors import ClusterOpt, open_executor
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.standards.labels import label, labels
@@ -47,6 +48,7 @@ def change(
         "--post-ledger", help="append the 进/出 patches to the 进出平衡 ledger")] = False,
     workers: Annotated[int, typer.Option(min=1, help="county processes in parallel")] = 1,
     geometry: Annotated[bool, typer.Option(help="include GeoJSON geometry in --json")] = False,
+    cluster: ClusterOpt = "",
     all_: Annotated[bool, typer.Option(
         "--all", help="list every patch (default: a summary by class and county)")] = False,
     lang: Annotated[str, typer.Option(help="console language: zh or en")] = "zh",
@@ -63,11 +65,12 @@ def change(
     ws = Workspace.open(directory)
     actor = actor_for(ws, user)
     truth = demo_truth(ws)
-    with progress_bar("变化检测 change detection", enabled=not json_) as progress:
+    with open_executor("threads", cluster) as pool, \
+            progress_bar("变化检测 change detection", enabled=not json_) as progress:
         result = service.detect_changes(
             ws, actor, from_year=from_year, to_year=to_year, counties=counties or None,
             source=source, rules=service.load_rules(rules), truth=truth,  # type: ignore[arg-type]
-            truth_name="demo ground truth", workers=workers, progress=progress)
+            truth_name="demo ground truth", workers=workers, progress=progress, executor=pool)
     if xlsx is not None:
         from onemap.reports.change_tables import write_change_tables
 

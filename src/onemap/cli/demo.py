@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+from onemap.cli.executors import ClusterOpt, open_executor
 from onemap.cli.output import emit_json, progress_bar, stdout
 from onemap.demo.job import prepare_main_job
 from onemap.demo.models import CLOSE_UP_COUNTY, DemoOptions, DemoResult, Scale
@@ -55,14 +56,16 @@ def demo(
                     "same files whatever the number)")] = None,
     run: Annotated[bool, typer.Option("--run", help="build, draw the picture and list the "
                                                     "outputs (the `make demo` path)")] = False,
+    cluster: ClusterOpt = "",
     json_: Annotated[bool, typer.Option("--json", help="print the result as JSON")] = False,
 ) -> None:
     """Build a demo province workspace: admin layers, DLTB 2019/2020, controls, ground truth."""
     wanted = [c.strip() for c in counties.split(",") if c.strip()] or None
     options = DemoOptions(scale=scale, seed=seed, counties=wanted, overwrite=overwrite,
                           workers=workers)
-    with progress_bar("生成演示省 demo province", enabled=not json_) as progress:
-        result = build_demo(directory, options, progress=progress)
+    with open_executor("threads", cluster) as pool, \
+            progress_bar("生成演示省 demo province", enabled=not json_) as progress:
+        result = build_demo(directory, options, progress=progress, executor=pool)
     draw = picture if picture is not None else result.polygons_2019 <= PICTURE_MAX_POLYGONS
     if draw:
         result = _picture(result, run)

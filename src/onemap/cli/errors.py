@@ -25,6 +25,7 @@ EXIT_CODES: list[tuple[type[e.OnemapError], int]] = [
     (e.MissingDependency, 14),
     (QualityGateFailed, 15),  # onemap qc --fail-on error|warning
     (e.AuditChainBroken, 16),  # onemap audit verify
+    (e.ComputeFailed, 17),  # --cluster: scheduler unreachable, every worker lost
     (e.InvalidInput, 3),
     (e.OnemapError, 3),
 ]

@@ -15,7 +15,7 @@ import typer
 from rich.table import Table
 from typer.core import TyperGroup
 
-from onemap.cli.executors import open_executor
+from onemap.cli.executors import ClusterOpt, open_executor
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.indicators.catalog import load_catalog, read_catalog, update_indicator
@@ -127,12 +127,13 @@ def refresh(directory: Dir,
             executor: Annotated[str, typer.Option(
                 help="threads (default: in this process) | inprocess | processes | dask")
             ] = "threads",
+            cluster: ClusterOpt = "",
             user: UserOpt = "",
             json_: JsonOpt = False) -> None:
     """Recompute the spatial indicators from the layers (after loading a vintage)."""
     ws = Workspace.open(directory)
     actor = actor_for(ws, user)
-    with open_executor(executor) as pool, \
+    with open_executor(executor, cluster) as pool, \
             progress_bar("指标计算 indicators", enabled=not json_) as progress:
         added = refresh_spatial_indicators(ws, kind, vintage,
                                            actor=actor, progress=progress, executor=pool)

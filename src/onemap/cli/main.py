@@ -28,7 +28,13 @@ COMMAND_MODULES = [
     "onemap.cli.change",
     "onemap.cli.cases",
     "onemap.cli.ledgers",
+    "onemap.cli.carbon",
+    "onemap.cli.mining",
+    "onemap.cli.quota",
+    "onemap.cli.supply",
     "onemap.cli.audit",
+    "onemap.cli.registry",
+    "onemap.cli.hazards",
 ]
 
 

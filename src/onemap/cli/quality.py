@@ -10,7 +10,7 @@ import typer
 from rich.table import Table
 
 from onemap.cli.errors import exit_code_for
-from onemap.cli.executors import open_executor
+from onemap.cli.executors import ClusterOpt, open_executor
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.quality.errors import QualityGateFailed
@@ -59,6 +59,7 @@ def qc(
     fail_on: Annotated[FailOn, typer.Option(
         help="exit with code 15 when findings of this severity exist: error | warning "
              "(errors or warnings) | never; reports are written first")] = FailOn.never,
+    cluster: ClusterOpt = "",
     user: UserOpt = "",
     json_: Annotated[bool, typer.Option("--json", help="print the report as JSON")] = False,
 ) -> None:
@@ -68,7 +69,7 @@ def qc(
     findings of that severity exist (after the report and the JSON are written).
     """
     ws = Workspace.open(directory)
-    with open_executor(executor) as pool, \
+    with open_executor(executor, cluster) as pool, \
             progress_bar("质检 quality checks", enabled=not json_) as progress:
         actor = actor_for(ws, user)
         _sweep(ws, actor.username)

@@ -11,6 +11,7 @@ from rich.table import Table
 import onemap.store.kinds  # noqa: F401  (registers the layer kinds' labels)
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
+from onemap.quota.service import review_lookup
 from onemap.review.models import ProjectInfo, SiteReview
 from onemap.review.service import ReviewService, project_name_of, read_site
 from onemap.standards.labels import label
@@ -66,7 +67,7 @@ def review(
     if lang not in ("zh", "en"):
         raise typer.BadParameter("--lang must be zh or en")
     ws = Workspace.open(directory)
-    service = ReviewService(ws)
+    service = ReviewService(ws, quota_lookup=review_lookup(ws))
     info = ProjectInfo(name=project, national_key=national_key)
     actor = actor_for(ws, user)
     if batch:

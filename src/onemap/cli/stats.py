@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from onemap.cli.executors import open_executor
+from onemap.cli.executors import ClusterOpt, open_executor
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, progress_bar, stderr, stdout
 from onemap.reports.stats import write_stats
@@ -29,6 +29,7 @@ def stats(
     out: Annotated[Path | None, typer.Option(help="write FILE.xlsx or FILE.csv")] = None,
     executor: Annotated[str, typer.Option(
         help="threads (default) | inprocess | processes | dask")] = "threads",
+    cluster: ClusterOpt = "",
     user: UserOpt = "",
     json_: JsonOpt = False,
 ) -> None:
@@ -37,7 +38,7 @@ def stats(
         raise typer.BadParameter(f"--level must be one of {', '.join(LEVEL_NAMES_ZH)}")
     ws = Workspace.open(directory)
     levels: list[AdminLevel] | None = [level] if level else None  # type: ignore[list-item]
-    with open_executor(executor) as pool, \
+    with open_executor(executor, cluster) as pool, \
             progress_bar("统计 statistics", enabled=not json_) as progress:
         compute = (compute_statistics if out is None else
                    partial(statistics_for_export, fmt=out.suffix.lstrip(".")))

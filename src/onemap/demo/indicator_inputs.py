@@ -6,8 +6,8 @@ layers, then records, for every county held in the workspace:
 * ``gdp`` (亿元, 2019-2023): 2019 level proportional to the county's construction land
   (≈ 0.9-1.6 亿元 per 10 ha), growth 3 % in 2020 and 5-9 % a year after;
 * ``water_use`` (亿立方米): ≈ 15-30 m³ per 万元 of GDP in 2019, growing 0-2 % a year;
-* ``abandoned_open_pit_mines_restored`` (座 per year 2021-2023): Poisson with a county
-  mean drawn around the pace the plan needs, so some counties fall behind;
+* (``abandoned_open_pit_mines_restored`` is no longer seeded here: its values come from
+  the demo's abandoned-mine register, :mod:`onemap.demo.mining`);
 * quotas per county: 耕地保有量 and 永久基本农田 at 97-101 % / 98-100 % of the 2020
   value, 生态保护红线 at 99.5-100 %, high-standard farmland at the plan's ratio
   3079 / 2305.7 of the 2020 area, mines restored 1840 / 100 each, new construction land
@@ -115,11 +115,12 @@ def _county_series(code: str, current: Mapping[Key, object], rng: np.random.Gene
             water *= 1 + rng.uniform(0.0, 0.02)
         out.append((("gdp", code, y), round(gdp, 2), src))
         out.append((("water_use", code, y), round(water, 4), src))
+    # abandoned_open_pit_mines_restored comes from the mining register (demo/mining.py);
+    # the draws stay so every other seeded series keeps its values
     mean = MINES_PER_COUNTY / 5 * rng.uniform(0.6, 1.3)
     for y in years:
         if y > 2020:
-            out.append((("abandoned_open_pit_mines_restored", code, y),
-                        float(rng.poisson(mean)), src))
+            rng.poisson(mean)
     return out
 
 

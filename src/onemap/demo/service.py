@@ -20,7 +20,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
-from onemap.compute import get_executor
+from onemap.compute import Executor, get_executor
 from onemap.demo.changes import make_changes
 from onemap.demo.context import ProvinceContext, province_context
 from onemap.demo.controls import make_controls
@@ -203,8 +203,13 @@ def _orphans(ws: Workspace) -> list[Path]:
 
 
 def _generate(ws: Workspace, ctx: ProvinceContext, codes: list[str], options: DemoOptions,
-              progress: Progress | None) -> list[CountyOutput]:
-    """Run :func:`generate_county` over ``codes`` (biggest first); results in ``codes`` order."""
+              progress: Progress | None, cluster: Executor | None = None,
+              ) -> list[CountyOutput]:
+    """Run :func:`generate_county` over ``codes`` (biggest first); results in ``codes`` order.
+
+    ``cluster`` (e.g. a Dask executor) runs the counties there instead of local processes; the
+    context file then lies in the workspace folder, which every worker must see.
+    """
     b = ctx.boundaries.counties
     size = dict(zip(b.XZQDM, shapely.area(b.geometry.to_numpy()), strict=True))
     order = sorted(codes, key=lambda c: -float(size[c]))  # biggest (longest) jobs first
@@ -216,16 +221,21 @@ def _generate(ws: Workspace, ctx: ProvinceContext, codes: list[str], options: De
             progress(done, total, "")
 
     name = "processes" if workers > 1 else "inprocess"
-    executor = get_executor(name, **({"workers": workers} if workers > 1 else {}))
+    executor = cluster or get_executor(name, **({"workers": workers} if workers > 1 else {}))
     try:
-        if workers > 1:  # hand the workers the context instead of recomputing it in each
-            fd, context_file = tempfile.mkstemp(prefix="onemap-demo-", suffix=".pickle")
+        if workers > 1 or cluster is not None:  # hand the workers the context
+            fd, context_file = tempfile.mkstemp(
+                prefix=".demo-context-", suffix=".pickle",
+                dir=str(ws.root) if cluster is not None else None)
             with os.fdopen(fd, "wb") as fh:
                 pickle.dump(ctx, fh, protocol=pickle.HIGHEST_PROTOCOL)
         kernel = partial(generate_county, str(ws.root), options.seed, options.scale,
                          context_file)
-        with executor:
+        if cluster is not None:  # the caller owns (and closes) the cluster's executor
             outputs = executor.map(kernel, order, progress=report)
+        else:
+            with executor:
+                outputs = executor.map(kernel, order, progress=report)
     except BaseException:
         for f in _orphans(ws):  # files of the counties that finished before the failure
             f.unlink(missing_ok=True)
@@ -241,13 +251,15 @@ def _generate(ws: Workspace, ctx: ProvinceContext, codes: list[str], options: De
 
 
 def build_demo(path: str | Path, options: DemoOptions,
-               progress: Progress | None = None) -> DemoResult:
+               progress: Progress | None = None, executor: Executor | None = None,
+               ) -> DemoResult:
     """Create a workspace at ``path`` holding the demo province; return what was built.
 
     Counties are generated in parallel (``options.workers`` processes, default every
     core), each writing its own partition files; this process then switches the catalog
-    to them, one transaction per layer. The same seed gives the same bytes whatever the
-    number of workers.
+    to them, one transaction per layer. ``executor`` (e.g. a Dask cluster's, from
+    ``--cluster``) generates the counties instead; the caller closes it. The same seed gives
+    the same bytes whatever the number of workers or where they run.
     """
     t0 = time.perf_counter()
     ctx = province_context(options.seed)
@@ -261,7 +273,7 @@ def build_demo(path: str | Path, options: DemoOptions,
     _write(ws, "admin_city", None, b.cities[b.cities.XZQDM.isin(cities)])
     _write(ws, "admin_county", None, b.counties[b.counties.XZQDM.isin(codes)][
         ["XZQDM", "XZQMC", "geometry"]])
-    outputs = _generate(ws, ctx, codes, options, progress)
+    outputs = _generate(ws, ctx, codes, options, progress, executor)
     counts: dict[str, int] = {}
     keys = list(dict.fromkeys(k for o in outputs for k in o.written))
     try:
@@ -274,6 +286,8 @@ def build_demo(path: str | Path, options: DemoOptions,
         for f in _orphans(ws):
             f.unlink(missing_ok=True)
         raise
+    for f in _orphans(ws):  # the files of an attempt a lost (cluster) worker never returned
+        f.unlink(missing_ok=True)
     code_areas: dict[str, float] = {}
     for o in outputs:
         for code, area in o.code_areas.items():

@@ -59,6 +59,7 @@ def default_computations() -> dict[str, Computation]:
         "regional_geology_1to50k": cumulative,
         "water_saving_counties_share": share,
         "rural_construction_quota_share": share,
+        "registration_coverage": share,  # posted by onemap.registry (登簿 share of territory)
     }
 
 
@@ -68,6 +69,14 @@ STATISTIC_INPUTS: dict[str, StatisticInput] = {
                        unit="亿元"),
         StatisticInput(id="water_use", name_zh="用水总量", name_en="Total water use",
                        unit="亿立方米"),
+        StatisticInput(id="carbon_stock", name_zh="碳储量", name_en="Carbon stock",
+                       unit="万吨碳"),  # posted by onemap.carbon.service.post_indicators
+        StatisticInput(id="carbon_change", name_zh="碳储量变化", name_en="Carbon stock change",
+                       unit="万吨碳"),
+        *(StatisticInput(id=f"hazard_warning_{k}", name_zh=f"地质灾害气象预警{zh}",
+                         name_en=f"Geohazard warning {k.upper()}", unit="ratio")
+          for k, zh in (("pod", "命中率"), ("far", "空报率"), ("csi", "临界成功指数"),
+                        ("tss", "真技巧评分"))),  # posted by onemap.hazards.evaluation
     ]
 }
 

@@ -18,6 +18,7 @@ from onemap.errors import InvalidInput, MissingDependency
 from onemap.indicators.catalog import list_indicators
 from onemap.indicators.evaluate import basis_of, rule_text
 from onemap.indicators.service import export_report
+from onemap.reports.carbon_section import carbon_section
 from onemap.reports.indicator_charts import indicator_chart_png, warning_map_png
 from onemap.reports.xlsx import XlsxColumn, XlsxSheet, write_xlsx
 from onemap.standards.labels import label, labels
@@ -121,6 +122,7 @@ def report_context(ws: Workspace, evs: EvaluationSet, lang: str) -> dict[str, An
     return {"t": LABELS[lang], "lang": lang, "title": TITLES[lang][evs.mode], "evs": evs,
             "counts": evs.counts(), "summary": [_row(e) for e in top], "charts": charts,
             "maps": maps, "alerts": alerts, "compare": evs.mode != "annual",
+            "carbon": carbon_section(ws, evs, lang),
             "generated": evs.generated_at.strftime("%Y-%m-%d %H:%M")}
 
 

@@ -104,6 +104,18 @@ class ParcelFigures(BaseModel):
     townships: dict[str, float] = Field(default_factory=dict, description="乡级代码 → m²")
 
 
+class CountyQuota(BaseModel):
+    """Remaining 占补平衡 quota of a county the site touches (from the quota ledger)."""
+
+    county: str
+    quantity_m2: float = Field(description="耕地数量指标余额 (m²)")
+    paddy_m2: float = Field(description="水田规模指标余额 (m²)")
+    capacity_kg: float = Field(description="粮食产能指标余额 (kg/yr)")
+    by_grade: dict[str, float] = Field(default_factory=dict, description="等别 → m²")
+    covers: bool = Field(False, description="the county's quota covers the site's need in "
+                                            "quantity and paddy (at the required grade)")
+
+
 class FarmlandBalance(BaseModel):
     """占补平衡 need: farmland to supplement in quantity and quality."""
 
@@ -114,6 +126,8 @@ class FarmlandBalance(BaseModel):
     mean_grade: float | None = Field(None, description="被占耕地面积加权平均等别")
     required_grade: int | None = Field(None, description="补充耕地质量等别不低于 (数值不大于)")
     ungraded_m2: float = Field(0.0, description="无等别信息的被占耕地")
+    remaining: list[CountyQuota] = Field(
+        default_factory=list, description="所在县剩余占补平衡指标 (when a quota ledger is kept)")
 
 
 class LayerVintage(BaseModel):

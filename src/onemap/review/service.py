@@ -38,7 +38,10 @@ from onemap.review.models import (
     VERDICT_EN,
     BatchRow,
     BatchSummary,
+    CountyQuota,
+    FarmlandBalance,
     LayerVintage,
+    ParcelFigures,
     ProjectInfo,
     ReviewRecord,
     RuleSet,
@@ -54,8 +57,13 @@ from onemap.store.reader import WorkspaceReader
 from onemap.users.identity import display_name
 
 if TYPE_CHECKING:
+    from collections.abc import Callable, Mapping, Sequence
+
     from onemap.store.access import Actor
     from onemap.store.workspace import Workspace
+
+    # remaining 占补平衡 quota of counties, injected by the adapters (onemap.quota)
+    QuotaLookup = Callable[[Actor, list[str]], Sequence[Mapping[str, Any]]]
 
 _log = logging.getLogger(__name__)
 
@@ -179,8 +187,15 @@ def _review_id(parcels: gpd.GeoDataFrame, project: ProjectInfo, rules: RuleSet,
 class ReviewService:
     """Site compliance review over one workspace."""
 
-    def __init__(self, ws: Workspace, reader: WorkspaceReader | None = None) -> None:
+    def __init__(self, ws: Workspace, reader: WorkspaceReader | None = None, *,
+                 quota_lookup: QuotaLookup | None = None) -> None:
+        """Bind the service to ``ws``.
+
+        ``quota_lookup(actor, counties)``, injected by the adapters, returns the remaining
+        占补平衡 quota of the counties a site touches (``CountyQuota`` fields).
+        """
         self.ws = ws
+        self.quota_lookup = quota_lookup
         self.reader = reader or WorkspaceReader(ws)
         self.cache = self.reader.cache
         self._rules: tuple[tuple[str, float], RuleSet] | None = None
@@ -311,7 +326,7 @@ class ReviewService:
             verdict=verdict, verdict_en=VERDICT_EN[verdict],
             site_name=site_name or project.name, project=project, area_m2=totals.area_m2,
             landuse=totals.landuse, overlaps=totals.overlaps, figures=flat, totals=totals,
-            parcels=figures, rules=triggered, balance=farmland_balance(totals),
+            parcels=figures, rules=triggered, balance=self._balance(totals, actor),
             vintages=vintages, missing_layers=missing,
             admin_names=_admin_names(layers, {*totals.counties, *totals.townships}),
             rule_set=f"{rules.name} {rules.version}",
@@ -320,6 +335,20 @@ class ReviewService:
         if record:
             self._record(result, parcels, actor, source)
         return result
+
+    def _balance(self, totals: ParcelFigures, actor: Actor) -> FarmlandBalance:
+        """Return the 占补平衡 need, with the counties' remaining quota when a ledger is kept."""
+        need = farmland_balance(totals)
+        if self.quota_lookup is None or not need.required:
+            return need
+        grade = need.required_grade
+        for row in self.quota_lookup(actor, sorted(totals.counties)):
+            q = CountyQuota.model_validate(row)
+            usable = (sum(a for g, a in q.by_grade.items() if int(g) <= grade)
+                      if grade is not None else q.quantity_m2)
+            q.covers = usable >= need.farmland_m2 and q.paddy_m2 >= need.paddy_m2
+            need.remaining.append(q)
+        return need
 
     def review_file(self, path: str | Path, actor: Actor, **kwargs: Any) -> SiteReview:
         """Review the site in a coordinate TXT, Shapefile, GeoPackage or GeoJSON file."""
