@@ -6,6 +6,8 @@ as soon as they are registered in ``COMMAND_MODULES``.
 
 from __future__ import annotations
 
+import datetime
+import enum
 import types
 import typing
 from pathlib import Path
@@ -43,6 +45,8 @@ def _annotation(param: typing.Any) -> typing.Any:
     ann = param.type_descriptor.annotation
     if isinstance(ann, types.UnionType) or typing.get_origin(ann) is typing.Union:
         ann = next(a for a in typing.get_args(ann) if a is not type(None))
+    if typing.get_origin(ann) in (list, tuple):  # repeatable options: their item type
+        ann = typing.get_args(ann)[0]
     return ann
 
 
@@ -54,6 +58,12 @@ def _dummy(param: typing.Any, tmp: Path) -> str:
         return "1.5"
     if ann is Path:
         return str(tmp)
+    if ann in (datetime.date, datetime.datetime):
+        return "2020-01-01"
+    if typing.get_origin(ann) is typing.Literal:
+        return str(typing.get_args(ann)[0])
+    if isinstance(ann, type) and issubclass(ann, enum.Enum):
+        return str(next(iter(ann)).value)
     return "x"
 
 
