@@ -50,21 +50,19 @@ def _annotation(param: typing.Any) -> typing.Any:
     return ann
 
 
+DUMMIES: dict[object, str] = {int: "1", float: "1.5", datetime.date: "2020-01-01",
+                              datetime.datetime: "2020-01-01"}
+
+
 def _dummy(param: typing.Any, tmp: Path) -> str:
     ann = _annotation(param)
-    if ann is int:
-        return "1"
-    if ann is float:
-        return "1.5"
     if ann is Path:
         return str(tmp)
-    if ann in (datetime.date, datetime.datetime):
-        return "2020-01-01"
     if typing.get_origin(ann) is typing.Literal:
         return str(typing.get_args(ann)[0])
     if isinstance(ann, type) and issubclass(ann, enum.Enum):
         return str(next(iter(ann)).value)
-    return "x"
+    return DUMMIES.get(ann, "x")
 
 
 def _required_args(command: typing.Any, tmp: Path, *, bad: typing.Any = None) -> list[str]:
