@@ -14,13 +14,17 @@ DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2
 # Installed where the distribution has them (the PyQGIS client test is skipped, with the
 # reason, where it has not): QGIS 3.22 + PyQGIS, about 100 s and 1 GB on Debian 12.
 OPTIONAL_DEB_PACKAGES := qgis python3-qgis
+# `make demo` needs only what the demo needs (fonts and pango for its PDFs): no browser, no
+# PostgreSQL — those are for `make test`.
+DEMO_DEB_PACKAGES := fonts-noto-cjk libpango-1.0-0 libpangoft2-1.0-0
+SYSTEM_PACKAGES ?= $(DEB_PACKAGES)
 
-.PHONY: setup system python web demo demo-build serve test lint e2e bench clean
+.PHONY: setup system system-demo python web demo demo-build serve test lint e2e bench clean
 
 setup: system python web
 
 system:
-	@missing=""; for p in $(DEB_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ]; then \
 	    echo "installing Debian packages:$$missing"; \
@@ -46,7 +50,10 @@ src/onemap/api/static/dist/.built: web/package.json $(shell find web/src -type f
 	@if [ -f web/package.json ]; then cd web && npm ci --no-audit --no-fund --loglevel=error && npm run build; fi
 	@mkdir -p src/onemap/api/static/dist && touch $@
 
-demo: setup demo-build serve
+demo: system-demo python web demo-build serve
+
+system-demo:
+	@$(MAKE) --no-print-directory system SYSTEM_PACKAGES="$(DEMO_DEB_PACKAGES)" OPTIONAL_DEB_PACKAGES=
 
 # The main job: build the small province, then every capability on it, then serve.
 demo-build: python

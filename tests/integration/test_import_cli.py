@@ -412,8 +412,10 @@ def test_a_killed_imports_staging_is_swept_by_the_next_import(
     assert [staging.is_stale(f) for f in (mine, killed, legacy_old, legacy_new)] == [
         False, True, True, False]
 
-    # Nothing trips over the leftovers before the next import.
+    # Opening the workspace already sweeps them (onemap.store.orphans); nothing trips over
+    # the leftovers before the next import.
     Workspace.open(ws_dir).close()
+    assert not killed.exists() and not legacy_old.exists()
     assert _ok(["layers", ws_dir]) == []
     report = _ok(["import", ws_dir, fixtures["dltb_gbk_nocpg.shp"], "--kind", "dltb",
                   "--vintage", "2019"])
@@ -422,8 +424,9 @@ def test_a_killed_imports_staging_is_swept_by_the_next_import(
     assert mine.exists() and legacy_new.exists()  # may still be in use
     ws = Workspace.open(ws_dir)
     try:
-        swept = ws.audit_log(action="import.staging_swept")
-        assert sorted(swept[0].detail["folders"]) == sorted([killed.name, legacy_old.name])
+        swept = ws.audit_log(action="workspace.orphans_swept")
+        assert sorted(Path(f).name for f in swept[-1].detail["staging"]) == sorted(
+            [killed.name, legacy_old.name])
         assert [i.features for i in ws.list_layers()] == [5]
     finally:
         ws.close()

@@ -146,8 +146,9 @@ def test_midterm_english_html_and_xlsx(ws_root: Path, tmp_path: Path):
     assert book.sheetnames == ["指标值", "评估预警"]
     rows = list(book["指标值"].iter_rows(values_only=True))
     assert rows[1][0] == "指标/统计项"
-    ids = {r[0] for r in rows[2:]}
-    assert {"gdp", "farmland_retained", "abandoned_open_pit_mines_restored"} <= ids
+    names = {r[0] for r in rows[2:]}  # names, not ids (the label catalogue)
+    assert {"地区生产总值", "耕地保有量", "治理废弃露天矿山"} <= names
+    assert not {"gdp", "farmland_retained", "abandoned_open_pit_mines_restored"} & names
 
 
 def test_api_scope_and_corrections(ws_root: Path):

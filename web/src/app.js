@@ -1,5 +1,5 @@
 // onemap web map: MapLibre GL JS over our own OGC vector tiles, offline (no basemap service).
-import { t, setLang, currentLang, applyText, nameOf } from "./i18n.js";
+import { t, setLang, currentLang, applyText, nameOf, loadLabels, label, hasLabel, fmtArea, fmt } from "./i18n.js";
 import { getJSON, postJSON, request, hasRoute, ApiError } from "./api.js";
 import { PANELS } from "./capabilities.js";
 import { state, buildTree, showLayer, defaultLayers, fillLayerIds, buildLegend } from "./layers.js";
@@ -71,13 +71,39 @@ async function identify(e) {
   } catch (err) { /* keep the tile's attributes */ }
   const titles = new Map((meta ? meta.fields : []).map((f) => [f.name, f.title_zh]));
   titles.set("county", "县级行政区划代码");
-  const rows = Object.entries(props).filter(([k]) => k !== "fid")
-    .map(([k, v]) => `<tr><th>${esc(currentLang() === "zh" ? titles.get(k) || k : k)}</th><td>${esc(v)}</td></tr>`).join("");
+  const rows = Object.entries(props).filter(([k]) => k !== "fid" && k !== "generalised")
+    .map(([k, v]) => `<tr><th>${esc(currentLang() === "zh" ? titles.get(k) || k : k)}</th><td>${esc(shown(k, v, titles.get(k)))}</td></tr>`).join("");
   const title = meta ? (currentLang() === "zh" ? meta.title_zh : meta.title_en) : cid;
   if (e.originalEvent?.onemapHandled) return;
-  new maplibregl.Popup({ maxWidth: "360px" }).setLngLat(e.lngLat)
+  new maplibregl.Popup({ maxWidth: "380px", className: "identify-popup" }).setLngLat(e.lngLat)
     .setHTML(`<div class="identify"><h3>${esc(title)} ${meta && meta.vintage ? meta.vintage : ""}</h3><table>${rows}</table></div>`)
     .addTo(map);
+}
+
+// A popup value as a reader wants it: coded fields with their names (权属性质 30 → 集体土地所有权),
+// land-class codes with the class, areas (…MJ, 面积) in m² with 公顷/亩 and thousands separators.
+function shown(key, value, title) {
+  if (value == null || value === "") return "";
+  if (hasLabel(`field_${key}`, value)) return `${value} ${label(`field_${key}`, value)}`;
+  if (/DLBM$/.test(key) && hasLabel("land_class", value)) return `${value} ${label("land_class", value)}`;
+  const num = Number(value);
+  if (typeof value !== "boolean" && value !== "" && !Number.isNaN(num)
+      && (/MJ$/.test(key) || /面积/.test(title || ""))) return fmtArea(num);
+  if (typeof value === "number" && !Number.isInteger(value)) return fmt(value, 4);
+  return String(value);
+}
+
+// The legend lists the land classes of the DLTB patches drawn in the current view.
+let legendKey = "";
+function updateLegend(force) {
+  const ids = [...state.on].filter((id) => (state.meta.get(id) || { kind: "" }).kind === "dltb")
+    .map((id) => `${id}-fill`).filter((l) => map.getLayer(l));
+  const codes = ids.length ? [...new Set(map.queryRenderedFeatures({ layers: ids })
+    .map((f) => f.properties.DLBM).filter(Boolean))].sort() : [];
+  const key = currentLang() + codes.join(",");
+  if (key === legendKey && !force) return;
+  legendKey = key;
+  buildLegend($("legend"), state.colors || {}, codes.map((c) => [c, label("land_class", c)]));
 }
 
 // The tabs of the capability panels whose routes the server offers (capabilities.js).
@@ -112,22 +138,29 @@ function setupTabs() {
       for (const b of document.querySelectorAll("#tabs button")) b.classList.toggle("active", b === btn);
       for (const p of document.querySelectorAll(".panel")) p.hidden = p.id !== `panel-${btn.dataset.tab}`;
       if (btn.dataset.tab === "cases") loadCases($("cases-body"), map);
-      if (btn.dataset.tab === "indicators") loadIndicators($("indicators-body"), currentLang());
+      if (btn.dataset.tab === "indicators") loadIndicators($("indicators-body"), currentLang(), me && me.regions ? me.regions[0] : "");
       if (btn.dataset.capability) renderCapability(btn.dataset.tab);
     });
   }
 }
 
+// While measuring or drawing, a double-click ends the sketch instead of zooming.
+function setMode(next) {
+  mode = next;
+  if (next) map.doubleClickZoom.disable();
+  else setTimeout(() => { if (!mode) map.doubleClickZoom.enable(); }, 400);
+}
+
 function setupTools() {
   measure = new Sketch(map, "measure", "#0050b3");
   site = new Sketch(map, "site", "#d4380d");
-  $("measure-line").onclick = () => { mode = "measure"; measure.start("line"); $("measure-result").textContent = ""; };
-  $("measure-area").onclick = () => { mode = "measure"; measure.start("area"); $("measure-result").textContent = ""; };
-  $("measure-clear").onclick = () => { mode = null; measure.clear(); $("measure-result").textContent = ""; };
-  $("draw-start").onclick = () => { mode = "draw"; site.start("area"); $("draw-finish").disabled = false; $("review-result").textContent = t("drawing"); };
+  $("measure-line").onclick = () => { setMode("measure"); measure.start("line"); $("measure-result").textContent = ""; };
+  $("measure-area").onclick = () => { setMode("measure"); measure.start("area"); $("measure-result").textContent = ""; };
+  $("measure-clear").onclick = () => { setMode(null); measure.clear(); $("measure-result").textContent = ""; };
+  $("draw-start").onclick = () => { setMode("draw"); site.start("area"); $("draw-finish").disabled = false; $("review-result").textContent = t("drawing"); };
   $("draw-finish").onclick = async () => {
     const geom = site.geometry();
-    mode = null; site.stop(); $("draw-finish").disabled = true;
+    setMode(null); site.stop(); $("draw-finish").disabled = true;
     if (!geom) return;
     await runReview(() => reviewGeometry(geom, $("project-name").value));
   };
@@ -149,6 +182,17 @@ async function runReview(call) {
   }
 }
 
+// Double-click ends a measurement or a drawing; it never zooms while one is under way.
+map.on("dblclick", (e) => {
+  if (!mode) return;
+  e.preventDefault();
+  if (mode === "measure") {
+    measure.finish();
+    $("measure-result").textContent = measure.summary();
+    setMode(null);
+  }
+});
+
 map.on("click", (e) => {
   if (mode === "measure") { measure.add(e.lngLat); $("measure-result").textContent = measure.summary(); return; }
   if (mode === "draw") { site.add(e.lngLat); return; }
@@ -168,15 +212,11 @@ $("login-form").addEventListener("submit", async (ev) => {
 });
 $("logout-btn").onclick = async () => { await postJSON("/auth/logout"); await refreshUser(); await loadLayers(false); };
 // Legend classes, with the standard's English names (onemap.standards.landuse name_en).
-const LEGEND = [["0101", { zh: "水田", en: "Paddy field" }], ["0102", { zh: "水浇地", en: "Irrigated dry land" }],
-  ["0103", { zh: "旱地", en: "Rain-fed dry land" }], ["0201", { zh: "果园", en: "Orchard" }],
-  ["0301", { zh: "乔木林地", en: "Arbor forest land" }], ["0404", { zh: "其他草地", en: "Other grassland" }],
-  ["0702", { zh: "农村宅基地", en: "Rural homestead" }], ["1001", { zh: "铁路用地", en: "Railway" }],
-  ["1101", { zh: "河流水面", en: "River surface" }]];
 
 $("lang-btn").onclick = async () => {
   setLang(currentLang() === "zh" ? "en" : "zh");
-  if (state.colors) buildLegend($("legend"), state.colors, LEGEND);
+  await loadLabels(getJSON);
+  updateLegend(true);
   await refreshUser();
   await loadLayers(false);
   // re-render the open panel in the new language
@@ -200,9 +240,10 @@ map.on("load", async () => {
   setupTabs();
   setupTools();
   state.colors = await getJSON("/styles/landuse.json");
-  buildLegend($("legend"), state.colors, LEGEND);
+  await loadLabels(getJSON);
+  updateLegend(true);
   await refreshUser();
   await loadLayers(true);
   document.body.dataset.ready = "1";
 });
-map.on("idle", () => { document.body.dataset.idle = String(Date.now()); });
+map.on("idle", () => { updateLegend(false); document.body.dataset.idle = String(Date.now()); });

@@ -17,7 +17,9 @@ const TEXT = {
     year: "年度", dashboard: "指标看板", pdf_report: "体检报告 (PDF)", indicator: "指标", value: "现状值", target: "目标值",
     progress: "进度", warning: "预警", total: "合计", case_no: "编号", status: "状态",
     county_col: "县", pre_judgement: "预判", due: "期限", seq: "#", time: "时间", action: "操作",
-    person: "人员", comment: "说明",
+    person: "人员", comment: "说明", all: "全部", search_case: "搜索编号", page: "页",
+    prev: "上一页", next: "下一页", of_total: "共", rows: "条", case_detail: "点击案件查看详情",
+    legend_empty: "视图内无地类图斑",
   },
   en: {
     title: "One Map of Territorial Space", username: "user", password: "password", login: "Log in",
@@ -39,7 +41,9 @@ const TEXT = {
     indicator: "Indicator", value: "Value", target: "Target", progress: "Progress", warning: "Warning",
     total: "Total", case_no: "Case", status: "Status", county_col: "County",
     pre_judgement: "Pre-judgement", due: "due", seq: "#", time: "Time", action: "Action",
-    person: "User", comment: "Comment",
+    person: "User", comment: "Comment", all: "all", search_case: "search case no.", page: "page",
+    prev: "Previous", next: "Next", of_total: "of", rows: "rows", case_detail: "Click a case for its details",
+    legend_empty: "No land-use patch in view",
   },
 };
 
@@ -76,6 +80,37 @@ export function nameOf(group, key, zh) {
 }
 
 let lang = localStorage.getItem("onemap.lang") || "zh";
+
+// The server's label catalogue (GET /labels): names of every enumerated value, by domain.
+const LABELS = {};
+
+export async function loadLabels(getJSON) {
+  if (!LABELS[lang]) LABELS[lang] = await getJSON(`/labels?lang=${lang}`);
+}
+
+/** Name of `value` in `domain` (warning, change_class, land_class, field_QSXZ ...), else the value. */
+export function label(domain, value) {
+  const d = (LABELS[lang] || {})[domain];
+  const key = String(value ?? "");
+  return d && d[key] ? d[key] : key;
+}
+
+export function hasLabel(domain, value) {
+  const d = (LABELS[lang] || {})[domain];
+  return Boolean(d && d[String(value ?? "")]);
+}
+
+/** A number with thousands separators and `digits` decimals. */
+export function fmt(n, digits = 2) {
+  if (n == null || Number.isNaN(Number(n))) return "-";
+  return Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US",
+    { minimumFractionDigits: digits, maximumFractionDigits: digits });
+}
+
+/** An area in m² with 公顷 and 亩. */
+export function fmtArea(m2) {
+  return `${fmt(m2)} m²（${fmt(m2 / 10000, 4)} ${t("ha")}，${fmt(m2 / 666.6667, 2)} ${t("mu")}）`;
+}
 
 export function t(key) {
   return (TEXT[lang] && TEXT[lang][key]) || TEXT.zh[key] || key;

@@ -101,10 +101,16 @@ export function defaultLayers(layers) {
 
 export function buildLegend(container, colors, names) {
   container.innerHTML = `<div class="tree-cat">${t("legend")}</div>`;
+  if (!names.length) container.innerHTML += `<div class="muted">${t("legend_empty")}</div>`;
   for (const [code, name] of names) {
     const row = document.createElement("div");
+    row.className = "legend-row";
+    row.dataset.code = code;
     const label = typeof name === "string" ? name : name[currentLang()] || name.zh;
-    row.innerHTML = `<span class="sw" style="background:${colors[code] || "#ccc"}"></span>${code} ${label}`;
+    const sw = document.createElement("span");
+    sw.className = "sw";
+    sw.style.background = colors[code] || "#ccc";
+    row.append(sw, `${code} ${label}`);
     container.appendChild(row);
   }
 }

@@ -1,5 +1,5 @@
 // Measure distance/area, draw a site, and send it (or an uploaded file) to /reviews.
-import { t, currentLang } from "./i18n.js";
+import { t, currentLang, fmt, label } from "./i18n.js";
 import { request } from "./api.js";
 
 const R = 6378137;
@@ -27,7 +27,7 @@ export function ringArea(coords) {
   return Math.abs((s * R * R) / 2);
 }
 
-const fmtArea = (m2) => `${m2.toFixed(1)} m² · ${(m2 / 10000).toFixed(4)} ${t("ha")} · ${(m2 / 666.6667).toFixed(3)} ${t("mu")}`;
+const fmtArea = (m2) => `${fmt(m2, 1)} m² · ${fmt(m2 / 10000, 4)} ${t("ha")} · ${fmt(m2 / 666.6667, 3)} ${t("mu")}`;
 
 export class Sketch {
   constructor(map, id, color) {
@@ -39,9 +39,16 @@ export class Sketch {
     map.addLayer({ id: `${id}-pt`, type: "circle", source: id, filter: ["==", "$type", "Point"],
       paint: { "circle-radius": 3, "circle-color": color } });
   }
-  start(mode) { this.mode = mode; this.points = []; this.render(); }
+  start(mode) { this.mode = mode; this.points = []; this.done = false; this.render(); }
+  // Double-click: its two clicks added the last vertex twice; keep one and stop adding.
+  finish() {
+    const n = this.points.length;
+    if (n > 1 && this.points[n - 1][0] === this.points[n - 2][0] && this.points[n - 1][1] === this.points[n - 2][1]) this.points.pop();
+    this.done = true;
+    this.render();
+  }
   stop() { this.mode = null; }
-  add(lngLat) { this.points.push([lngLat.lng, lngLat.lat]); this.render(); }
+  add(lngLat) { if (this.done) return; this.points.push([lngLat.lng, lngLat.lat]); this.render(); }
   clear() { this.points = []; this.mode = null; this.render(); }
   geometry() {
     if (this.points.length < 3) return null;
@@ -56,7 +63,7 @@ export class Sketch {
     this.map.getSource(this.id).setData({ type: "FeatureCollection", features: feats });
   }
   summary() {
-    if (this.mode === "line") return `${t("distance")}: ${(lineLength(this.points) / 1000).toFixed(3)} km`;
+    if (this.mode === "line") return `${t("distance")}: ${fmt(lineLength(this.points) / 1000, 3)} km`;
     if (this.points.length > 2) return `${t("area")}: ${fmtArea(ringArea(this.points))}`;
     return "";
   }
@@ -76,7 +83,7 @@ export function renderReview(el, r) {
   const q = en ? "?lang=en" : "";
   const rules = (r.rules || []).map((x) => `<li>${(en && x.text_en) || x.text}${x.reference ? ` <small>(${x.reference})</small>` : ""}</li>`).join("");
   const land = Object.entries(r.landuse || {}).sort((a, b) => b[1] - a[1])
-    .map(([code, m2]) => `<tr><td>${code}</td><td>${(m2 / 10000).toFixed(4)}</td><td>${(m2 / 666.6667).toFixed(2)}</td></tr>`).join("");
+    .map(([code, m2]) => `<tr><td>${code} ${label("land_class", code)}</td><td>${fmt(m2 / 10000, 4)}</td><td>${fmt(m2 / 666.6667, 2)}</td></tr>`).join("");
   const links = r.links || {};
   el.innerHTML = `
     <div class="verdict ${verdictClass(verdict)}" id="review-verdict">${t("verdict")}: ${shown}</div>

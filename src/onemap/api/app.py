@@ -35,6 +35,7 @@ ROUTER_MODULES: list[str] = [
     "onemap.api.routers.registry",
     "onemap.api.routers.hazards",
     "onemap.api.routers.pages",
+    "onemap.api.routers.labels",
 ]
 
 
@@ -43,7 +44,7 @@ def create_app(settings: ApiSettings, workspace: Workspace | None = None) -> Fas
     ws = workspace or Workspace.open(settings.workspace)
     ctx = build_context(settings, ws)
     app = FastAPI(title="onemap 国土空间一张图", version="0.1.0", openapi_url="/api",
-                  docs_url="/api.html", redoc_url=None)
+                  docs_url=None, redoc_url=None)  # docs: routers/pages.py
     app.state.ctx = ctx
     install_error_handlers(app)
     install_security(app, ctx)

@@ -75,7 +75,10 @@ _LINK_HREF = re.compile(r"<link[^>]*\bhref=[\"']([^\"']+)", re.I)
 
 def install_security(app: FastAPI, ctx: AppContext) -> None:
     """Add :class:`SecurityMiddleware` to ``app`` (called once by ``create_app``)."""
+    from onemap.api.routers.pages import API_DOCS, API_DOCS_REDIRECT
+
     pages = {p for p in (app.docs_url, app.swagger_ui_oauth2_redirect_url, app.redoc_url) if p}
+    pages |= {API_DOCS, API_DOCS_REDIRECT}
     app.add_middleware(SecurityMiddleware, ctx=ctx, framework_pages=frozenset(pages))
 
 

@@ -48,6 +48,7 @@ from onemap.change.schema import ChangeBatchRow
 from onemap.change.scores import TruthItem, score_detection
 from onemap.change.totals import add_totals, county_totals
 from onemap.errors import InvalidInput
+from onemap.standards.labels import register as register_labels
 from onemap.standards.landuse import land_classes
 from onemap.store.db import utc_now as _now
 from onemap.store.policy import Action
@@ -78,14 +79,24 @@ def sliver_from_workspace(ws: Workspace) -> SliverRules:
 
 
 def load_rules(path: str | Path | None = None) -> RuleTable:
-    """Return the rule table in ``path`` (TOML) or the built-in default."""
+    """Return the rule table in ``path`` (TOML) or the built-in default.
+
+    Its class names join the label catalogue (domain ``change_class``), so reports name a
+    workspace's own classes too.
+    """
     if not path:
-        return default_rules()
+        return register_class_labels(default_rules())
     try:
         text = Path(path).read_text(encoding="utf-8")
     except OSError as exc:
         raise InvalidInput(f"cannot read rule table: {exc}", path=str(path)) from None
-    return parse_rules(text)
+    return register_class_labels(parse_rules(text))
+
+
+def register_class_labels(table: RuleTable) -> RuleTable:
+    """Add the table's class names to the label catalogue; return the table."""
+    register_labels("change_class", {r.id: (r.name, r.name_en or r.name) for r in table.rules})
+    return table
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from onemap.cli.output import emit_json, progress_bar, stdout
 from onemap.demo.job import prepare_main_job
 from onemap.demo.models import CLOSE_UP_COUNTY, DemoOptions, DemoResult, Scale
 from onemap.demo.service import PICTURE_MAX_POLYGONS, build_demo, write_summary
-from onemap.reports.maps import render_workspace_landuse
+from onemap.reports.maps import county_name, render_workspace_landuse
 from onemap.store.workspace import Workspace
 
 
@@ -30,7 +30,7 @@ def _picture(result: DemoResult, run: bool = False) -> DemoResult:
                 else result.county_codes[0]
             render_workspace_landuse(
                 ws, Path(result.workspace) / "outputs" / f"landuse-{code}.png", vintage=2019,
-                title=f"{code} 土地利用现状图（演示数据 2019）", counties=[code],
+                title=f"{county_name(ws, code)} 土地利用现状图（演示数据 2019）", counties=[code],
                 by_level1=False)
     finally:
         ws.close()

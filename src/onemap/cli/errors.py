@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Protocol
+
+import click
+import typer.core
+
 from onemap import errors as e
 from onemap.quality.errors import QualityGateFailed
 
@@ -32,3 +37,28 @@ def exit_code_for(exc: e.OnemapError) -> int:
         if isinstance(exc, cls):
             return code
     return 1
+
+
+def _usage_error_classes() -> tuple[type[Exception], ...]:
+    """Click's usage-error base classes: typer ≥ 0.22 bundles its own click (``typer._click``).
+
+    Commands raise ``typer.BadParameter`` (the bundled class) while the installed ``click``
+    may still be imported by other code, so both roots are caught.
+    """
+    classes: list[type[Exception]] = [click.ClickException]
+    bundled = getattr(typer.core, "_click", None)
+    if bundled is not None:
+        classes.append(bundled.exceptions.ClickException)
+    return tuple(dict.fromkeys(classes))
+
+
+USAGE_ERRORS = _usage_error_classes()
+
+
+class UsageError(Protocol):
+    """What the CLI uses of a click usage error (either click's or typer's bundled one)."""
+
+    exit_code: int
+
+    def show(self) -> None:
+        """Print the command's usage and the error line on stderr."""

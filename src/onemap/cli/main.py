@@ -4,11 +4,15 @@ from __future__ import annotations
 
 import importlib
 import sys
+from typing import TYPE_CHECKING, cast
 
 import typer
 
-from onemap.cli.errors import exit_code_for
+from onemap.cli.errors import USAGE_ERRORS, exit_code_for
 from onemap.errors import OnemapError
+
+if TYPE_CHECKING:
+    from onemap.cli.errors import UsageError
 
 # Each module defines ``register(app: typer.Typer) -> None``. Add yours here (one line).
 COMMAND_MODULES = [
@@ -52,7 +56,7 @@ def main(argv: list[str] | None = None) -> None:
     """Run the CLI; domain errors become a message on stderr and a stable exit code."""
     app = create_cli()
     try:
-        app(args=argv, standalone_mode=False)
+        result = app(args=argv, standalone_mode=False)
     except OnemapError as exc:
         as_json = "--json" in (argv if argv is not None else sys.argv)
         if as_json:
@@ -61,19 +65,18 @@ def main(argv: list[str] | None = None) -> None:
             sys.stdout.write(json.dumps({"error": exc.to_dict()}, ensure_ascii=False) + "\n")
         sys.stderr.write(f"错误 error [{exc.code}]: {exc.user_message}\n")
         sys.exit(exit_code_for(exc))
+    except USAGE_ERRORS as exc:
+        # Missing argument, unknown option, wrong type, unknown command: the command's usage
+        # and one line of error on stderr, exit 2 (click's convention), never a traceback.
+        usage = cast("UsageError", exc)
+        usage.show()
+        sys.exit(usage.exit_code)
     except typer.Abort:
         sys.stderr.write("aborted\n")
         sys.exit(1)
-    except SystemExit:
-        raise
-    except Exception as exc:  # click usage errors
-        import click
-
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(exc.exit_code)
-        raise
-
+    # Outside standalone mode ``typer.Exit(code)`` comes back as the return value.
+    if isinstance(result, int) and not isinstance(result, bool) and result != 0:
+        sys.exit(result)
 
 if __name__ == "__main__":
     main()

@@ -28,6 +28,9 @@ class FailOn(StrEnum):
     never = "never"
 
 
+QC_ORPHAN_GRACE_S = 3600.0  # uncommitted partitions older than this belong to no live write
+
+
 def gate_failure(report: QcReport, fail_on: FailOn) -> QualityGateFailed | None:
     """Return the error to exit with when ``report`` has findings at or above ``fail_on``.
 
@@ -69,6 +72,7 @@ def qc(
     with open_executor(executor, cluster) as pool, \
             progress_bar("质检 quality checks", enabled=not json_) as progress:
         actor = actor_for(ws, user)
+        _sweep(ws, actor.username)
         report = run_quality_checks(ws, kind, vintage, actor=actor,
                                     counties=county or None, progress=progress, executor=pool)
     if out is not None:
@@ -85,6 +89,16 @@ def qc(
     if failure is not None:
         stderr.print(f"{failure.user_message} ({failure.reason})", markup=False)
         raise typer.Exit(exit_code_for(failure))
+
+
+def _sweep(ws: Workspace, actor: str) -> None:
+    """Clean what killed imports or older versions left; say so on stderr."""
+    swept = ws.sweep_orphans(grace_s=QC_ORPHAN_GRACE_S, actor=actor)
+    folders = len(swept.staging) + len(ws.swept.staging if ws.swept else [])
+    files = len(swept.partitions) + len(ws.swept.partitions if ws.swept else [])
+    if folders or files:
+        stderr.print(f"已清理 cleaned {files} orphan partition file(s) and {folders} staging "
+                     "folder(s) left by interrupted imports")
 
 
 def _print_table(report: QcReport) -> None:

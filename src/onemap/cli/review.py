@@ -8,31 +8,43 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
+import onemap.store.kinds  # noqa: F401  (registers the layer kinds' labels)
 from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stderr, stdout
 from onemap.quota.service import review_lookup
 from onemap.review.models import ProjectInfo, SiteReview
-from onemap.review.service import ReviewService, read_site
+from onemap.review.service import ReviewService, project_name_of, read_site
+from onemap.standards.labels import label
 from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout")]
 
 
-def _print(review: SiteReview) -> None:
-    view = Table(title=f"用地审查 {review.review_id}  结论: {review.verdict}")
-    for col in ("项目", "面积(平方米)", "公顷"):
+def _print(review: SiteReview, lang: str = "zh") -> None:
+    en = lang == "en"
+    verdict = label("review_verdict", review.verdict, lang)
+    view = Table(title=f"Site review {review.review_id}  verdict: {verdict}" if en
+                 else f"用地审查 {review.review_id}  结论: {verdict}")
+    for col in ("Item", "Area (m²)", "ha") if en else ("项目", "面积(平方米)", "公顷"):
         view.add_column(col)
-    view.add_row("用地总面积", f"{review.area_m2:,.2f}", f"{review.area_m2 / 1e4:,.4f}")
+    view.add_row("Site area" if en else "用地总面积", f"{review.area_m2:,.2f}",
+                 f"{review.area_m2 / 1e4:,.4f}")
     for code, area in review.landuse.items():
-        view.add_row(f"地类 {code}", f"{area:,.2f}", f"{area / 1e4:,.4f}")
+        view.add_row(f"{code} {label('land_class', code, lang)}", f"{area:,.2f}",
+                     f"{area / 1e4:,.4f}")
     for kind, area in review.overlaps.items():
         if area > 0:
-            view.add_row(f"压占 {kind}", f"{area:,.2f}", f"{area / 1e4:,.4f}")
-    view.add_row("城镇开发边界外", f"{review.totals.udb_outside_m2:,.2f}",
+            name = label("layer_kind", kind, lang)
+            view.add_row(f"Inside {name}" if en else f"压占 {name}", f"{area:,.2f}",
+                         f"{area / 1e4:,.4f}")
+    view.add_row("Outside the urban development boundary" if en else "城镇开发边界外",
+                 f"{review.totals.udb_outside_m2:,.2f}",
                  f"{review.totals.udb_outside_m2 / 1e4:,.4f}")
     stdout.print(view)
     for rule in review.rules:
-        stdout.print(f"[{rule.severity}] {rule.id} {rule.text}")
+        text = rule.text_en or rule.text if en else rule.text
+        stdout.print(f"[{label('review_severity', rule.severity, lang)}] {rule.id} {text}",
+                     markup=False)
 
 
 def review(
@@ -76,7 +88,8 @@ def review(
         stdout.print(view)
         return
     parcels = read_site(site)
-    result = service.review(parcels, actor, project=info, site_name=project or site.stem,
+    result = service.review(parcels, actor, project=info,
+                            site_name=project or project_name_of(site, parcels) or site.stem,
                             source=site.name)
     if pdf is not None or html is not None:
         from onemap.reports.review import render_review_html, render_review_pdf
@@ -92,7 +105,7 @@ def review(
     if json_:
         emit_json(result)
     else:
-        _print(result)
+        _print(result, lang)
 
 
 def register(app: typer.Typer) -> None:

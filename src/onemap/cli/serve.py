@@ -53,7 +53,13 @@ def serve(
                          soft_wrap=True)
     sys.stdout.flush()
     if warm:
-        app.state.ctx.reviews.warm_in_background()  # daemon thread: start-up does not wait for it
+        reviews = app.state.ctx.reviews.warm_in_background()  # daemon: start-up does not wait
+        from onemap.store.browse import warm_search_in_background
+        from onemap.users.identity import local_operator
+
+        ctx = app.state.ctx  # then the partitions /search reads (the first search is warm)
+        warm_search_in_background(ctx.reader.scoped(local_operator(ctx.workspace)),
+                                  after=reviews)
     uvicorn.run(app, host=host, port=port, log_level="warning")
 
 

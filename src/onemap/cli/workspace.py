@@ -1,4 +1,4 @@
-"""Workspace commands: ``init`` and ``layers``."""
+"""Workspace commands: ``init`` and ``layers`` (``layers list``, ``layers remove``)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,10 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+import typer.core
 from rich.table import Table
 
+from onemap.cli.identity import UserOpt, actor_for
 from onemap.cli.output import emit_json, stdout
 from onemap.standards.regions import DEFAULT_ROOT_REGION
 from onemap.standards.units import convert_area
@@ -54,7 +56,41 @@ def layers(
     stdout.print(table)
 
 
+def remove(
+    directory: Annotated[Path, typer.Argument(help="workspace folder")],
+    kind: Annotated[str, typer.Argument(help="layer kind, e.g. dltb")],
+    vintage: Annotated[int, typer.Argument(help="年度 (0 for kinds without vintages)")],
+    user: UserOpt = "",
+    json_: JsonOpt = False,
+) -> None:
+    """Remove layer KIND/VINTAGE and its files (administrators; audited; atomic)."""
+    ws = Workspace.open(directory)
+    try:
+        removed = ws.remove_layer(actor_for(ws, user), kind, vintage)
+    finally:
+        ws.close()
+    if json_:
+        emit_json(removed)
+        return
+    stdout.print(f"已删除图层 removed layer {removed.kind}/{removed.vintage} "
+                 f"({removed.title_zh}: {removed.features:,} features, "
+                 f"{removed.counties} counties)")
+
+
+class _ListByDefault(typer.core.TyperGroup):
+    """``onemap layers DIR`` still lists: an argument that names no subcommand means ``list``."""
+
+    def parse_args(self, ctx: typer.Context, args: list[str]) -> list[str]:  # type: ignore[override]
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["list", *args]
+        return super().parse_args(ctx, args)
+
+
 def register(app: typer.Typer) -> None:
     """Add the workspace commands to ``app``."""
     app.command("init")(init)
-    app.command("layers")(layers)
+    group = typer.Typer(cls=_ListByDefault, no_args_is_help=True,
+                        help="Layers: list them (default), remove one (图层).")
+    group.command("list")(layers)
+    group.command("remove")(remove)
+    app.add_typer(group, name="layers")

@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from collections.abc import Iterable, Mapping
 
 M2_PER_UNIT: dict[str, float] = {
-    "m2": 1.0, "km2": 1e6, "公顷": 1e4, "ha": 1e4, "亩": 10000.0 / 15.0,
+    "m2": 1.0, "km2": 1e6, "km²": 1e6, "公顷": 1e4, "ha": 1e4, "亩": 10000.0 / 15.0,
     "万亩": 10000.0 / 15.0 * 1e4,
 }
 

@@ -12,12 +12,13 @@ import io
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from onemap.cases.models import ACTION_ZH, STATUS_ZH, CaseSheet
-from onemap.change.classify import default_rules
 from onemap.errors import MissingDependency
+from onemap.reports.templating import finish_html, report_env
+from onemap.standards.labels import label
 from onemap.standards.units import convert_area
 
 if TYPE_CHECKING:
+    from onemap.cases.models import CaseSheet
     from onemap.store.workspace import Workspace
 
 LABELS: dict[str, dict[str, str]] = {
@@ -95,7 +96,7 @@ def before_after_png(ws: Workspace, sheet: CaseSheet, *, lang: str = "zh",
     box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
     case_frame = gpd.GeoDataFrame(geometry=[geom], crs="EPSG:4490")
     fig, axes = plt.subplots(1, 2, figsize=(9.0, 4.6))
-    for ax, year, label in ((axes[0], sheet.from_year, t["before"]),
+    for ax, year, caption in ((axes[0], sheet.from_year, t["before"]),
                             (axes[1], sheet.to_year, t["after"])):
         layers = []
         if year is not None and ws.has_layer("dltb", year):
@@ -110,7 +111,7 @@ def before_after_png(ws: Workspace, sheet: CaseSheet, *, lang: str = "zh",
         ax.set_ylim(box[1], box[3])
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"{label} {year or ''}", fontsize=11)
+        ax.set_title(f"{caption} {year or ''}", fontsize=11)
         add_scale_bar(ax)
         add_north_arrow(ax)
     fig.tight_layout()
@@ -123,14 +124,12 @@ def before_after_png(ws: Workspace, sheet: CaseSheet, *, lang: str = "zh",
 def sheet_context(sheet: CaseSheet, lang: str = "zh") -> dict[str, Any]:
     """Template context: labels, the sheet and formatted figures."""
     c = sheet.case
-    rules = {r.id: (r.name if lang == "zh" else r.name_en or r.id) for r in default_rules().rules}
-    zh = lang == "zh"
     return {
-        "classes": [rules.get(k, k) for k in c.classes],
-        "status_name": (lambda v: STATUS_ZH.get(v, v)) if zh else (lambda v: v),
-        "action_name": (lambda v: ACTION_ZH.get(v, v)) if zh else (lambda v: v),
+        "classes": [label("change_class", k, lang) for k in c.classes],
+        "status_name": lambda v: label("case_status", v, lang),
+        "action_name": lambda v: label("case_action", v, lang),
         "t": LABELS[lang], "lang": lang, "s": sheet, "c": c,
-        "status": STATUS_ZH[c.status] if lang == "zh" else c.status.value,
+        "status": label("case_status", c.status.value, lang),
         "area_m2": f"{c.area_m2:,.2f}", "area_mu": f"{convert_area(c.area_m2, 'mu'):,.2f}",
         "share": f"{c.approval_share:.1%}",
         "patch_area": c.area_m2 or 1.0,
@@ -139,13 +138,10 @@ def sheet_context(sheet: CaseSheet, lang: str = "zh") -> dict[str, Any]:
 
 def render_case_sheet_html(ws: Workspace, sheet: CaseSheet, *, lang: str = "zh") -> str:
     """Return the sheet as a self-contained HTML page (maps inlined as PNG)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(loader=PackageLoader("onemap.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = report_env(lang)
     ctx = sheet_context(sheet, lang)
     ctx["map_png"] = base64.b64encode(before_after_png(ws, sheet, lang=lang)).decode("ascii")
-    return env.get_template("case_sheet.html.j2").render(**ctx)
+    return finish_html(env.get_template("case_sheet.html.j2").render(**ctx))
 
 
 def render_case_sheet_pdf(ws: Workspace, sheet: CaseSheet, path: str | Path | None = None, *,

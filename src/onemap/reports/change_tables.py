@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+import onemap.change  # noqa: F401  (registers the change classes' labels)
 from onemap.reports.xlsx import AREA_FORMAT, INTEGER_FORMAT, XlsxColumn, XlsxSheet, write_xlsx
+from onemap.standards.labels import label, labels
 from onemap.standards.landuse import land_classes
 
 if TYPE_CHECKING:
@@ -33,7 +35,8 @@ def write_change_tables(path: str | Path, batch: BatchSummary, cells: Sequence[M
     matrix = [dict(c.model_dump(), from_name=_name(c.from_code), to_name=_name(c.to_code))
               for c in cells]
     plist = [dict(p.model_dump(exclude={"geometry", "approvals", "overlaps_m2"}),
-                  classes="、".join(p.classes), area_ha=p.area_m2 / 10_000,
+                  classes=labels("change_class", p.classes), ledger=label("direction", p.ledger),
+                  legality=label("legality", p.legality), area_ha=p.area_m2 / 10_000,
                   area_mu=p.area_m2 * 15 / 10_000) for p in patches]
     return write_xlsx(path, [
         XlsxSheet("变化矩阵", [
@@ -55,7 +58,8 @@ def write_change_tables(path: str | Path, batch: BatchSummary, cells: Sequence[M
 
 def write_case_list(path: str | Path, cases: Sequence[Case]) -> Path:
     """Write a case list; the platform's suspicion and the reviewed verdict in separate columns."""
-    rows = [dict(c.model_dump(exclude={"geometry"}), classes="、".join(c.classes),
+    rows = [dict(c.model_dump(exclude={"geometry"}), classes=labels("change_class", c.classes),
+                 pre_judgement=label("legality", c.pre_judgement),
                  suspected="疑似违法" if c.suspected else "",
                  verdict=c.verdict.value if c.verdict else "",
                  stands="是" if c.verdict_stands else "否",

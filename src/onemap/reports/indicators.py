@@ -13,6 +13,7 @@ import base64
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import onemap.store.kinds  # noqa: F401  (registers the layer kinds' labels)
 from onemap.errors import InvalidInput, MissingDependency
 from onemap.indicators.catalog import list_indicators
 from onemap.indicators.evaluate import basis_of, rule_text
@@ -20,6 +21,7 @@ from onemap.indicators.service import export_report
 from onemap.reports.carbon_section import carbon_section
 from onemap.reports.indicator_charts import indicator_chart_png, warning_map_png
 from onemap.reports.xlsx import XlsxColumn, XlsxSheet, write_xlsx
+from onemap.standards.labels import label, labels
 
 if TYPE_CHECKING:
     from onemap.indicators.models import Evaluation, EvaluationSet, IndicatorValue, ReportMode
@@ -70,7 +72,8 @@ LABELS: dict[str, dict[str, str]] = {
 }
 
 
-UNITS_EN = {"万亩": "10k mu", "处": "sites", "座": "mines", "幅": "sheets", "km2": "km²"}
+UNITS_EN = {"万亩": "10k mu", "处": "sites", "座": "mines", "幅": "sheets", "km2": "km²",
+            "km²": "km²"}
 
 
 def _fmt(v: float | None, digits: int = 2) -> str:
@@ -125,11 +128,11 @@ def report_context(ws: Workspace, evs: EvaluationSet, lang: str) -> dict[str, An
 
 def render_indicators_html(ws: Workspace, evs: EvaluationSet, lang: str = "zh") -> str:
     """Return the health-check report as one self-contained HTML page."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from onemap.reports.templating import finish_html, report_env
 
-    env = Environment(loader=PackageLoader("onemap.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
-    return env.get_template("indicators.html.j2").render(**report_context(ws, evs, lang))
+    env = report_env(lang)
+    return finish_html(env.get_template("indicators.html.j2").render(
+        **report_context(ws, evs, lang)))
 
 
 def render_indicators_pdf(ws: Workspace, evs: EvaluationSet, lang: str = "zh") -> bytes:
@@ -152,7 +155,7 @@ VALUE_COLUMNS = [
     XlsxColumn("更正前数值", "previous", width=30),
 ]
 EVAL_COLUMNS = [
-    XlsxColumn("指标", "id", width=30), XlsxColumn("名称", "name", width=24),
+    XlsxColumn("指标名称", "name", width=30),
     XlsxColumn("行政区代码", "region", width=12), XlsxColumn("区域", "region_name", width=12),
     XlsxColumn("数据年度", "value_year", "0", width=9),
     XlsxColumn("现状值", "value", "#,##0.0000", width=14),
@@ -161,30 +164,40 @@ EVAL_COLUMNS = [
     XlsxColumn("每年所需", "pace_needed", "#,##0.0000", width=12),
     XlsxColumn("线性推算", "projection_linear", "#,##0.0000", width=12),
     XlsxColumn("趋势推算", "projection_trend", "#,##0.0000", width=12),
-    XlsxColumn("预警", "warning", width=8), XlsxColumn("判定规则", "rule", width=80),
+    XlsxColumn("预警", "warning", width=14), XlsxColumn("判定规则", "rule", width=80),
 ]
 
 
 def _source_text(v: IndicatorValue) -> str:
     s = v.source
     if s.kind == "layers":
-        return "图层 " + ", ".join(f"{r.kind}/{r.vintage} r{r.revision}" for r in s.layers)
+        return "图层 " + "、".join(
+            f"{label('layer_kind', r.kind)} {r.vintage}年（第{r.revision}版）" for r in s.layers)
     if s.kind == "import":
         return f"导入 {s.file}"
     if s.kind == "derived":
-        return "由统计数据推算 " + ", ".join(s.inputs)
+        return "由统计数据推算：" + labels("statistic", s.inputs)
     return "人工填报"
+
+
+def _item_name(item: str, names: dict[str, str]) -> str:
+    """Name an indicator or a statistic (the catalog's, else the label catalogue's)."""
+    if item in names:
+        return names[item]
+    named = label("indicator", item)
+    return named if named != item else label("statistic", item)
 
 
 def write_indicators_xlsx(values: list[IndicatorValue], evs: EvaluationSet,
                           path: str | Path) -> Path:
     """Write every value (with source and corrections) and every evaluation to XLSX."""
-    rows = [{"id": v.id, "region": v.region, "year": v.year, "value": v.value,
+    names = {e.id: e.name for e in evs.evaluations if e.name}
+    rows = [{"id": _item_name(v.id, names), "region": v.region, "year": v.year, "value": v.value,
              "source": _source_text(v), "entered_by": v.source.entered_by,
              "recorded_at": v.recorded_at.strftime("%Y-%m-%d %H:%M:%S"),
              "recorded_by": v.recorded_by, "corrections": len(v.history),
              "previous": "; ".join(f"{h.value}" for h in v.history)} for v in values]
-    evals = [e.model_dump() for e in evs.evaluations]
+    evals = [dict(e.model_dump(), warning=label("warning", e.warning)) for e in evs.evaluations]
     return write_xlsx(path, [
         XlsxSheet("指标值", VALUE_COLUMNS, rows, caption="规划指标监测值（含来源与更正记录）"),
         XlsxSheet("评估预警", EVAL_COLUMNS, evals, caption=f"{evs.year}年 指标评估与预警"),

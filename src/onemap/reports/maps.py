@@ -192,9 +192,15 @@ def add_scale_bar(ax: Axes, km: float | None = None) -> None:
                        if (10 ** np.floor(np.log10(raw))) * m >= raw / 2.5))
     length = km / km_per_deg
     x, y = x0 + 0.05 * (x1 - x0), y0 + 0.05 * (y1 - y0)
+    from matplotlib.patches import Rectangle
+
+    # A white card under bar and label: the label sits on the card, never over map features.
+    ax.add_patch(Rectangle((x - 0.015 * (x1 - x0), y - 0.02 * (y1 - y0)),
+                           length + 0.03 * (x1 - x0), 0.075 * (y1 - y0), facecolor="white",
+                           edgecolor="#999999", linewidth=0.5, alpha=0.9, zorder=49))
     ax.plot([x, x + length], [y, y], color="black", lw=2.5, solid_capstyle="butt", zorder=50)
-    ax.text(x + length / 2, y + 0.015 * (y1 - y0), f"{km:g} km", ha="center", va="bottom",
-            fontsize=8, zorder=50)
+    ax.text(x + length / 2, y + 0.012 * (y1 - y0), f"{km:g} km", ha="center", va="bottom",
+            fontsize=8, zorder=51)
 
 
 def add_north_arrow(ax: Axes) -> None:
@@ -258,6 +264,16 @@ def render_landuse_map(
     fig.savefig(out, dpi=dpi, bbox_inches="tight", metadata={"Software": "onemap"})
     plt.close(fig)
     return out
+
+
+def county_name(ws: Workspace, code: str) -> str:
+    """Return the name (XZQMC) of county ``code`` for map titles; the code when unknown."""
+    if not ws.has_layer("admin_county"):
+        return code
+    frame = ws.read_layer("admin_county", counties=[code], columns=["XZQDM", "XZQMC"])
+    names = [str(n) for c, n in zip(frame["XZQDM"].astype(str), frame["XZQMC"], strict=True)
+             if c.startswith(code) and isinstance(n, str) and n]
+    return names[0] if names else code
 
 
 def render_workspace_landuse(

@@ -63,17 +63,16 @@ def rule_rows(report: QcReport, lang: str = "zh") -> list[dict[str, Any]]:
 
 def render_qc_html(report: QcReport, lang: str = "zh") -> str:
     """Render the report as a self-contained HTML page."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
+    from onemap.reports.templating import finish_html, report_env
 
-    env = Environment(loader=PackageLoader("onemap.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = report_env(lang)
     kind = KINDS.get(report.run.kind)
     title = (kind.title_zh if lang == "zh" else kind.title_en) if kind else report.run.kind
-    return env.get_template("qc.html.j2").render(
+    return finish_html(env.get_template("qc.html.j2").render(
         lang=lang, t=LABELS[lang], run=report.run, kind_title=title,
         rule_rows=rule_rows(report, lang), findings=report.findings[:HTML_FINDINGS_LIMIT],
         shown=min(len(report.findings), HTML_FINDINGS_LIMIT),
-        findings_total=len(report.findings))
+        findings_total=len(report.findings)))
 
 
 FINDING_COLUMNS = [

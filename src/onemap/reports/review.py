@@ -12,8 +12,10 @@ from typing import TYPE_CHECKING, Any
 
 from onemap.errors import InvalidInput, MissingDependency
 from onemap.reports.review_map import site_map_png
+from onemap.reports.templating import finish_html, report_env
 from onemap.reports.xlsx import AREA_FORMAT, XlsxColumn, XlsxSheet, write_xlsx
 from onemap.review.models import SEVERITY_ZH, BatchSummary, SiteReview
+from onemap.standards.labels import label
 from onemap.standards.landuse import get_land_class, is_known_code
 from onemap.standards.units import convert_area
 
@@ -108,6 +110,30 @@ def _class_name(code: str, lang: str) -> str:
     return get_land_class(code).name(lang) if is_known_code(code) else code
 
 
+def _layer_name(kind: str, lang: str) -> str:
+    if kind in LAYER_NAMES:  # zones of one kind (自然保护地核心保护区 ...)
+        return LAYER_NAMES[kind][0 if lang == "zh" else 1]
+    return label("layer_kind", kind, lang)
+
+
+def _quoted(name: str, lang: str) -> str:
+    """Quote a proper name from the data (project, approval no.) in English reports."""
+    return f"“{name}”" if lang == "en" and name and not name.isascii() else name
+
+
+def _figure(key: str, value: float, lang: str) -> str:
+    """One figure a rule read, as a reader says it: name, value and unit."""
+    name = label("review_figure", key, lang)
+    if key.endswith("_m2"):
+        return f"{name} {value:,.2f} {'m²' if lang == 'en' else '平方米'}"
+    if key in ("national_key_project", "state_council_approved"):
+        yes = value > 0
+        if lang == "zh":
+            return f"{name}：{'是' if yes else '否'}"
+        return f"{name}: {'yes' if yes else 'no'}"
+    return f"{name} {value:,.0f}"
+
+
 def _named(code: str, names: Mapping[str, str]) -> str:
     return f"{code} {names[code]}" if code in names else code
 
@@ -120,9 +146,9 @@ def report_context(review: SiteReview, lang: str = "zh") -> dict[str, Any]:
     sep = LABELS[lang]["sep"]
     landuse = [{"code": c, "name": _class_name(c, lang), **_area(a),
                 "share": f"{100 * a / total:.2f}%"} for c, a in review.landuse.items()]
-    overlaps = [{"name": LAYER_NAMES.get(k, (k, k))[0 if lang == "zh" else 1], **_area(a),
+    overlaps = [{"name": _layer_name(k, lang), **_area(a),
                  "share": f"{100 * a / total:.2f}%",
-                 "related": sep.join(review.totals.related.get(k, []))}
+                 "related": sep.join(_quoted(n, lang) for n in review.totals.related.get(k, []))}
                 for k, a in review.overlaps.items()]
     if "udb" in review.overlaps:
         overlaps.append({"name": LABELS[lang]["udb_outside"], **_area(review.totals.udb_outside_m2),
@@ -145,6 +171,11 @@ def report_context(review: SiteReview, lang: str = "zh") -> dict[str, Any]:
         "balance": {"need": _area(review.balance.farmland_m2),
                     "paddy": _area(review.balance.paddy_m2)},
         "severity": SEVERITY_ZH if lang == "zh" else SEVERITY_EN,
+        "figures": {rule.id: [_figure(k, v, lang) for k, v in rule.values.items()]
+                    for rule in review.rules},
+        "project_name": _quoted(review.site_name or review.project.name or "-", lang),
+        "rule_set": _quoted(review.rule_set, lang),
+        "quoted": lambda name: _quoted(str(name or ""), lang),
         "counties": sep.join(_named(c, review.admin_names) for c in review.totals.counties),
         "townships": sep.join(_named(c, review.admin_names) for c in review.totals.townships),
         "date": (review.reviewed_at.strftime("%Y-%m-%d %H:%M") if review.reviewed_at else ""),
@@ -154,14 +185,11 @@ def report_context(review: SiteReview, lang: str = "zh") -> dict[str, Any]:
 def render_review_html(review: SiteReview, site: gpd.GeoDataFrame,
                        layers: Mapping[str, gpd.GeoDataFrame], *, lang: str = "zh") -> str:
     """Return the report as a self-contained HTML page (the map inlined as PNG)."""
-    from jinja2 import Environment, PackageLoader, select_autoescape
-
-    env = Environment(loader=PackageLoader("onemap.reports", "templates"),
-                      autoescape=select_autoescape(["html", "j2"]))
+    env = report_env(lang)
     png = site_map_png(site, layers, lang=lang)
     ctx = report_context(review, lang)
     ctx["map_png"] = base64.b64encode(png).decode("ascii")
-    return env.get_template("review.html.j2").render(**ctx)
+    return finish_html(env.get_template("review.html.j2").render(**ctx))
 
 
 def render_review_pdf(review: SiteReview, site: gpd.GeoDataFrame,

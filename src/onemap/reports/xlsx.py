@@ -53,8 +53,9 @@ def write_xlsx(path: str | Path, sheets: Sequence[XlsxSheet]) -> Path:
 
     Text columns are written as text (codes keep their leading zeros); columns
     with a ``number_format`` are written as numbers in that format. The header
-    row is bold and frozen. Uses openpyxl's streaming writer, so large tables
-    (100k+ rows) stay fast and small in memory.
+    row is bold and frozen, printed on every page (print titles), and the caption
+    is one title row merged over the table's width. Uses openpyxl's streaming
+    writer, so large tables (100k+ rows) stay fast and small in memory.
     """
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
@@ -70,13 +71,22 @@ def write_xlsx(path: str | Path, sheets: Sequence[XlsxSheet]) -> Path:
         ws = wb.create_sheet(title=sheet.title[:31])
         for i, col in enumerate(sheet.columns, start=1):
             ws.column_dimensions[get_column_letter(i)].width = col.width
-        header_row = 1
+        header_row = 2 if sheet.caption else 1
+        # Frozen header (set before the first row: write-only sheets need it first), the header
+        # rows printed on every page, and the caption merged over the table's width.
+        ws.freeze_panes = f"A{header_row + 1}"
+        ws.print_title_rows = f"1:{header_row}"
+        ws.page_setup.orientation = "landscape" if len(sheet.columns) > 8 else "portrait"
+        ws.page_setup.fitToWidth = 1
+        ws.sheet_properties.pageSetUpPr.fitToPage = True
+        ws.page_setup.fitToHeight = 0
         if sheet.caption:
             cap = WriteOnlyCell(ws, value=sheet.caption)
             cap.font = Font(bold=True, size=12)
+            cap.alignment = Alignment(horizontal="center", vertical="center")
             ws.append([cap])
-            header_row = 2
-        ws.freeze_panes = f"A{header_row + 1}"
+            if len(sheet.columns) > 1:
+                ws.merged_cells.add(f"A1:{get_column_letter(len(sheet.columns))}1")
         header = []
         for col in sheet.columns:
             cell = WriteOnlyCell(ws, value=col.header)

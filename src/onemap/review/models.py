@@ -168,6 +168,8 @@ class SiteReview(BaseModel):
     hazard_buffer_m: float = 500.0
     reviewed_at: datetime | None = None
     reviewer: str = ""
+    reviewer_name: str = Field("", description="审查人: the reviewer's display name (empty for "
+                                               "the local operator)")
     links: dict[str, str] = Field(default_factory=dict,
                                   description="report URLs (html, pdf) when served by the API")
 

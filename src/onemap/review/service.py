@@ -54,6 +54,7 @@ from onemap.store.kinds import get_kind
 from onemap.store.partitions import GEOGRAPHIC_CRS
 from onemap.store.policy import Action
 from onemap.store.reader import WorkspaceReader
+from onemap.users.identity import display_name
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Mapping, Sequence
@@ -129,6 +130,24 @@ def read_site(path: str | Path) -> gpd.GeoDataFrame:
     from onemap.store.formats import read_features
 
     return parcels_from_frame(read_features(str(path)))
+
+
+def project_name_of(path: str | Path, parcels: gpd.GeoDataFrame) -> str:
+    """Return the project name a site file states (项目名称), else ``""``.
+
+    A coordinate TXT's ``[项目信息]`` section names it (``项目名称``); without one, the
+    name its parcel headers share (地块名称) is the project's. Other files: the parcels'
+    shared name.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".txt":
+        from onemap.store.formats.coordinate_txt import read_coordinate_txt
+
+        stated = read_coordinate_txt(path).project.get("项目名称", "").strip()
+        if stated:
+            return stated
+    names = {str(n).strip() for n in parcels.get("name", []) if isinstance(n, str) and n.strip()}
+    return names.pop() if len(names) == 1 else ""
 
 
 def _site_json(parcels: gpd.GeoDataFrame) -> dict[str, Any]:
@@ -311,7 +330,8 @@ class ReviewService:
             vintages=vintages, missing_layers=missing,
             admin_names=_admin_names(layers, {*totals.counties, *totals.townships}),
             rule_set=f"{rules.name} {rules.version}",
-            hazard_buffer_m=buffer_m, reviewed_at=_now(), reviewer=actor.username)
+            hazard_buffer_m=buffer_m, reviewed_at=_now(), reviewer=actor.username,
+            reviewer_name=display_name(self.ws, actor))
         if record:
             self._record(result, parcels, actor, source)
         return result
@@ -333,8 +353,9 @@ class ReviewService:
     def review_file(self, path: str | Path, actor: Actor, **kwargs: Any) -> SiteReview:
         """Review the site in a coordinate TXT, Shapefile, GeoPackage or GeoJSON file."""
         path = Path(path)
-        kwargs.setdefault("site_name", path.stem)
-        return self.review(read_site(path), actor, source=path.name, **kwargs)
+        parcels = read_site(path)
+        kwargs.setdefault("site_name", project_name_of(path, parcels) or path.stem)
+        return self.review(parcels, actor, source=path.name, **kwargs)
 
     def review_geojson(self, obj: dict[str, Any], actor: Actor, **kwargs: Any) -> SiteReview:
         """Review a site drawn on the map (GeoJSON in lon/lat)."""

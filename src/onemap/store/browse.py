@@ -6,6 +6,8 @@ visible layers and in-scope counties are listed, found or exported.
 
 from __future__ import annotations
 
+import logging
+import threading
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -27,6 +29,7 @@ EXPORT_FORMATS: dict[str, tuple[str, str, str]] = {
 }
 """Export format → (GDAL driver, suffix, media type)."""
 
+_log = logging.getLogger(__name__)
 SEARCH_FIELDS = ("XZQMC", "XZQDM", "BSM", "JCBH", "XKZH", "ZHDBH", "PZWH")
 """Attributes searched: names and codes of regions, 标识码 and the registers' numbers."""
 
@@ -93,6 +96,47 @@ def search(data: ScopedReader, q: str, limit: int = 20) -> list[SearchHit]:
             if len(hits) >= limit:
                 return hits
     return hits
+
+
+def warm_search(data: ScopedReader) -> int:
+    """Load the partitions :func:`search` reads into the cache; return how many were read.
+
+    Run at server start (``onemap serve``), so the first search is answered from memory.
+    Stops early once the cache is full (what is loaded then is what fits).
+    """
+    loaded = 0
+    for entry in data.layers():
+        spec = get_kind(entry.info.kind)
+        if not any(spec.spec(f) is not None for f in SEARCH_FIELDS):
+            continue
+        for _ in data.chunks(entry):
+            loaded += 1
+            if data.cache.full:
+                return loaded
+    return loaded
+
+
+def warm_search_in_background(data: ScopedReader, *,
+                              after: threading.Thread | None = None) -> threading.Thread:
+    """Run :func:`warm_search` on a daemon thread (a failure is logged, never raised).
+
+    ``after``: a warm-up to let finish first (the site-review one), so the two do not
+    compete for the machine's cores at start-up.
+    """
+
+    def run() -> None:
+        if after is not None:
+            after.join()
+        try:
+            n = warm_search(data)
+        except Exception:  # a cold search is slower, not wrong
+            _log.warning("search warm-up failed", exc_info=True)
+            return
+        _log.info("search warm: %d partitions", n)
+
+    thread = threading.Thread(target=run, name="search-warm", daemon=True)
+    thread.start()
+    return thread
 
 
 def export_view(data: ScopedReader, collection: str, folder: Path, fmt: str = "geojson",

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from onemap.errors import InvalidInput
+from onemap.standards.labels import register as register_labels
 
 FieldType = Literal["str", "int", "float"]
 COUNTY_COLUMN = "county"  # 6-digit county code (县级行政区划代码), the partition key
@@ -198,3 +199,6 @@ def get_kind(name: str) -> LayerKind:
         raise InvalidInput(
             f"unknown layer kind {name!r}; known kinds: {', '.join(KINDS)}"
         ) from None
+
+
+register_labels("layer_kind", {k.name: (k.title_zh, k.title_en) for k in KINDS.values()})

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import secrets
+import shutil
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
@@ -46,9 +48,11 @@ from onemap.store.partitions import (
     write_partition,
 )
 from onemap.store.schema import AuditHeadRow, AuditRow, LayerRow, PartitionRow
+from onemap.store.staging import new_staging_folder
 
 if TYPE_CHECKING:
     from onemap.store.access import Actor
+    from onemap.store.orphans import OrphanSweep
 
 Progress = Callable[[int, int, str], None]
 
@@ -78,6 +82,7 @@ class Workspace:
         self.config = config
         self.engine = engine
         self._sessions = session_factory(engine)
+        self.swept: OrphanSweep | None = None  # what :meth:`open` cleaned (onemap qc shows it)
 
     # -- lifecycle -----------------------------------------------------------------
     @classmethod
@@ -115,7 +120,27 @@ class Workspace:
         tighten_modes(root, config.database_url)  # secrets: mode 600, logged if changed
         engine = make_engine(config.database_url or f"sqlite:///{root / CATALOG_FILE}")
         upgrade_schema(engine)
-        return cls(root, config, engine)
+        ws = cls(root, config, engine)
+        ws.swept = ws.sweep_orphans()
+        return ws
+
+    def sweep_orphans(self, *, grace_s: float | None = None,
+                      actor: str = "system") -> OrphanSweep:
+        """Remove what killed writes left (:mod:`onemap.store.orphans`); audit it if any.
+
+        ``grace_s``: age after which an unreferenced partition file is an orphan (default
+        :data:`~onemap.store.staging.STALE_AFTER_S`; ``onemap qc`` uses an hour).
+        """
+        from onemap.store.orphans import OrphanSweep, sweep_orphans
+        from onemap.store.staging import STALE_AFTER_S
+
+        try:
+            swept = sweep_orphans(self, grace_s=STALE_AFTER_S if grace_s is None else grace_s)
+        except OSError:  # a read-only workspace folder: nothing to clean from here
+            return OrphanSweep()
+        if swept.removed:
+            self.audit(actor, "workspace.orphans_swept", "layers", swept.model_dump())
+        return swept
 
     def close(self) -> None:
         """Release database connections."""
@@ -237,13 +262,18 @@ class Workspace:
                                                                              sort=True))
             total = 0
         written: list[WrittenPartition] = []
+        # Partitions are written into this process's staging folder and moved into layers/
+        # just before the catalog switch: a write killed on the way leaves only a staging
+        # folder, which the next open or import sweeps (its process is gone).
+        staging = new_staging_folder(self.root)
         try:
             for i, (county, part) in enumerate(groups):
                 if any(w[0] == str(county) for w in written):
                     raise WorkspaceError(f"county {county} appears in two parts of one write")
-                written.append(self._write_part(kind, year, str(county), part))
+                written.append(self._write_part(kind, year, str(county), part, into=staging))
                 if progress:
                     progress(i + 1, total, str(county))
+            self._move_in(staging, written)
             obsolete = self._switch(spec, year, written, replace=replace, meta={
                 "source_path": source_path, "source_crs": source_crs,
                 "source_encoding": source_encoding, "source_checksum": source_checksum,
@@ -253,6 +283,8 @@ class Workspace:
             for _, rel, *_ in written:
                 (self.root / rel).unlink(missing_ok=True)
             raise
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
         for old in obsolete:
             (self.root / old).unlink(missing_ok=True)
         return self.layer(kind, year)
@@ -316,25 +348,54 @@ class Workspace:
         for w in written:
             (self.root / w.path).unlink(missing_ok=True)
 
-    def _write_part(self, kind: str, year: int, county: str,
-                    part: gpd.GeoDataFrame) -> WrittenPartition:
+    def _move_in(self, staging: Path, written: list[WrittenPartition]) -> None:
+        """Move staged partition files to their place under layers/ (same file system)."""
+        for w in written:
+            target = self.root / w.path
+            target.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staging / w.path, target)
+            os.utime(target)  # the orphan sweep's grace counts from the move
+
+    def _write_part(self, kind: str, year: int, county: str, part: gpd.GeoDataFrame, *,
+                    into: Path | None = None) -> WrittenPartition:
         part = sort_spatially(part.reset_index(drop=True))
         rel = Path("layers", kind, str(year), f"{county}-{uuid.uuid4().hex[:12]}.parquet")
-        checksum = write_partition(part, self.root / rel)
+        checksum = write_partition(part, (into or self.root) / rel)
         area = float(ellipsoidal_area(part.geometry.to_numpy()).sum())
         b = part.total_bounds
         return WrittenPartition(county, rel, len(part), area,
                                 (float(b[0]), float(b[1]), float(b[2]), float(b[3])), checksum)
 
-    def delete_layer(self, kind: str, vintage: int, *, actor: str = "system") -> None:
-        """Remove a layer vintage and its files."""
+    def delete_layer(self, kind: str, vintage: int, *, actor: str = "system") -> LayerInfo:
+        """Remove a layer vintage and its files; return what was removed.
+
+        One catalog transaction (the row, its partitions and the audit entry) decides; the
+        files are deleted after it commits. A process killed in between leaves only files
+        the catalog no longer lists, which :func:`onemap.store.orphans.sweep_orphans` removes.
+        """
         with self.session() as s:
             row = self._layer_row(s, kind, vintage)
+            removed = self._info(row)
             paths = [p.path for p in row.partitions]
             s.delete(row)
-            self._audit(s, actor, "layer.delete", f"{kind}/{vintage}", {})
+            self._audit(s, actor, "layer.delete", f"{kind}/{vintage}",
+                        {"features": removed.features, "counties": removed.counties,
+                         "files": len(paths)})
         for rel in paths:
             (self.root / rel).unlink(missing_ok=True)
+        return removed
+
+    def remove_layer(self, actor: Actor, kind: str, vintage: int | None) -> LayerInfo:
+        """Remove layer ``kind``/``vintage`` for ``actor`` (图层删除; administrators only).
+
+        Province-wide: the actor must administer the workspace's root region. Audited as
+        ``layer.delete``; atomic as :meth:`delete_layer`.
+        """
+        spec = get_kind(kind)
+        self.authorize(actor, policy.Action.ADMINISTER, self.root_region,
+                       what=f"layer {kind}/{vintage}")
+        return self.delete_layer(spec.name, self._vintage_for(spec, vintage),
+                                 actor=actor.username)
 
     def set_layer_access(
         self, kind: str, vintage: int, *, classification: str | None = None,

@@ -92,6 +92,21 @@ class Identity:
         return user.to_actor() if user is not None else None
 
 
+def display_name(ws: Workspace, actor: Actor) -> str:
+    """Return the name a deliverable prints for ``actor`` (审查人, 编制人): its display name.
+
+    Accounts without one print their user name; the local operator and anonymous users,
+    who are no named person, print nothing (the sign-off line is filled in by hand).
+    """
+    if actor.origin != "user":
+        return ""
+    try:
+        user = UserService(ws).get_user(actor.username)
+    except NotFound:
+        return actor.username
+    return user.display_name or user.username
+
+
 def cli_actor(ws: Workspace, username: str | None) -> Actor:
     """Shortcut for :meth:`Identity.for_cli` (what every CLI command calls)."""
     return Identity(ws).for_cli(username)

@@ -58,4 +58,10 @@ def build_router(ctx: AppContext) -> APIRouter:
         return ctx.workspace.set_layer_access(kind, vintage, classification=body.classification,
                                               published=body.published, actor=actor.username)
 
+    @router.delete("/layers/{collection_id}", response_model=LayerInfo)
+    def remove_layer(collection_id: str, actor: Current) -> LayerInfo:
+        """Remove a layer vintage and its files (administrators; audited; atomic)."""
+        kind, vintage = parse_collection_id(collection_id)
+        return ctx.workspace.remove_layer(actor, kind, vintage)
+
     return router

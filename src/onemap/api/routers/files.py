@@ -15,7 +15,13 @@ from onemap.api.deps import AppContext, current_actor
 from onemap.api.uploads import save_upload
 from onemap.store.access import Actor
 from onemap.store.formats.areas import measure_features
-from onemap.store.formats.models import FeatureArea, ImportReport, ImportRequest
+from onemap.store.formats.models import (
+    VINTAGE_MAX,
+    VINTAGE_MIN,
+    FeatureArea,
+    ImportReport,
+    ImportRequest,
+)
 from onemap.store.importer import import_file
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -59,7 +65,9 @@ def build_router(ctx: AppContext) -> APIRouter:
     async def import_upload(
         request: Request, actor: Me,
         kind: Annotated[str, Query(max_length=64, description="layer kind, e.g. dltb")],
-        vintage: Annotated[int | None, Query(ge=1900, le=2200, description="年度")] = None,
+        vintage: Annotated[int | None, Query(
+            description=f"年度 ({VINTAGE_MIN}–{VINTAGE_MAX}; checked by ImportRequest, as in "
+                        "the CLI)")] = None,
         encoding: EncodingQ = None, crs: CrsQ = None, layer: LayerQ = None,
         alias: Annotated[list[str] | None, Query(max_length=200,
                                                  description="SRC=FIELD")] = None,

@@ -12,6 +12,7 @@ from onemap.store.kinds import get_kind
 from onemap.store.models import LayerInfo
 
 CHUNK_SIZE = 250_000  # features read at a time from large GDAL sources
+VINTAGE_MIN, VINTAGE_MAX = 1900, 2200  # 年度 accepted by every import (CLI and API alike)
 
 
 class SourceInfo(BaseModel):
@@ -169,6 +170,21 @@ class ImportRequest(BaseModel):
             out[src.strip()] = dst.strip()
         return out
 
+    @field_validator("encoding")
+    @classmethod
+    def _known_encoding(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        import codecs
+
+        try:
+            codecs.lookup(value.strip())
+        except LookupError:
+            raise InvalidInput(f"unknown text encoding {value!r} (e.g. utf-8, gbk, gb18030)",
+                               user_message=f"未知的字符编码 unknown text encoding {value!r} "
+                                            "(e.g. utf-8, gbk, gb18030)") from None
+        return value.strip()
+
     @model_validator(mode="after")
     def _vintage_rule(self) -> Self:
         if not get_kind(self.kind).versioned:
@@ -176,6 +192,11 @@ class ImportRequest(BaseModel):
         elif self.vintage is None:
             raise ImportRejected(f"layer kind {self.kind} needs a vintage (年度), e.g. "
                                  "--vintage 2020", path=self.display_name)
+        elif not VINTAGE_MIN <= self.vintage <= VINTAGE_MAX:
+            raise InvalidInput(
+                f"vintage {self.vintage} is outside {VINTAGE_MIN}–{VINTAGE_MAX}",
+                user_message=f"年度 vintage {self.vintage} 超出范围 is outside "
+                             f"{VINTAGE_MIN}–{VINTAGE_MAX}")
         return self
 
 
