@@ -175,6 +175,12 @@ def test_bad_coordinate_files_raise_with_a_line(fixtures: dict[str, Path], name:
     if name == "bad_unknown_code.txt":  # well-formed: the importer rejects the code
         assert len(read_features(fixtures[name])) == 2
         return
+    if name == "bad_unclosed.txt":  # closed on read with a warning; refused when strict
+        assert len(read_features(fixtures[name])) >= 1
+        with pytest.raises(CoordinateFileError) as info:
+            read_coordinate_txt(fixtures[name], strict=True)
+        assert info.value.line and name in info.value.user_message
+        return
     with pytest.raises(CoordinateFileError) as info:
         read_features(fixtures[name])
     assert info.value.line and name in info.value.user_message

@@ -72,7 +72,7 @@ def test_geojson_rights_and_clear_errors(ws: Workspace, tmp_path) -> None:
         import_rights_file(ws, SYSTEM, bad_path)
     assert err.value.path == str(bad_path)
     broken = tmp_path / "broken.txt"
-    broken.write_text(HEAD + BLOCK1.replace("J1,1,3166000.000,39392000.000\n", "", 1),
+    broken.write_text(HEAD + BLOCK1.replace("J1,1,3166000.000,", "J1,1,31660OO.000,", 1),
                       encoding="utf-8")
     with pytest.raises(ImportRejected, match="line"):
         import_rights_file(ws, SYSTEM, broken, defaults={"county": "360121"})

@@ -289,7 +289,9 @@ def _corrupt(lines: list[str], kind: str) -> tuple[list[str], int]:
     raise AssertionError(kind)
 
 
-@pytest.mark.parametrize("kind", ["count", "unclosed", "swapped", "zone", "bowtie"])
+# an unclosed ring is no longer refused: it is closed on read with a warning (issue 19;
+# tests/unit/test_txt_variants.py), so "unclosed" is not among the bad files here
+@pytest.mark.parametrize("kind", ["count", "swapped", "zone", "bowtie"])
 def test_bad_coordinate_files_are_rejected_naming_the_line(
         tmp_path: Path, world: Workspace, service: ReviewService, kind: str) -> None:
     good = _txt_lines([("DK01", SITES["outside_udb"])])

@@ -86,7 +86,8 @@ def _state(ws: Workspace) -> tuple[object, ...]:
     layers = [(i.kind, i.vintage, i.features, i.revision, i.area_m2) for i in ws.list_layers()]
     files = sorted(str(p.relative_to(ws.root)) for p in (ws.root / "layers").rglob("*")
                    if p.is_file())
-    return layers, files, (ws.root / ".import-staging").exists()
+    staging = ws.root / ".import-staging"  # empty process folders may stay; files may not
+    return layers, files, sorted(str(p) for p in staging.rglob("*") if p.is_file())
 
 
 def _write(frame: gpd.GeoDataFrame, path: Path) -> Path:

@@ -74,8 +74,16 @@ def test_depth_line_after_a_block_and_gbk_file(tmp_path) -> None:
 ])
 def test_errors_name_the_line(text: str, line: int, words: str) -> None:
     with pytest.raises(CoordinateFileError, match=words) as err:
-        parse_mining_right_txt(text, path="bad.txt")
+        parse_mining_right_txt(text, path="bad.txt", strict=True)
     assert err.value.line == line and err.value.path == "bad.txt"
+
+
+def test_an_unclosed_block_is_closed_with_a_warning_unless_strict() -> None:
+    text = HEAD + BLOCK1 + BLOCK2.replace("J5,1,3166300.000,39392000.000\n*", "*").replace(
+        "5,2.0000", "4,2.0000")
+    doc = parse_mining_right_txt(text, path="open.txt")
+    assert len(doc.blocks) == 2 and doc.blocks[1].geometry.is_valid
+    assert any("open.txt" in w and "line" in w for w in doc.warnings), doc.warnings
 
 
 def test_site_files_read_as_before(tmp_path) -> None:

@@ -61,6 +61,8 @@ class MiningRightFile(BaseModel):
     zone: int
     epsg: int
     blocks: list[MiningBlock]
+    warnings: list[str] = Field(default_factory=list,
+                                description="repairs made on read (e.g. a ring closed)")
 
     @property
     def geometry(self) -> Any:
@@ -129,10 +131,15 @@ def _split_depths(text: str, path: str) -> tuple[str, dict[int, tuple[float, flo
     return "\n".join(kept), by_block, whole
 
 
-def parse_mining_right_txt(text: str, *, path: str = "") -> MiningRightFile:
-    """Parse decoded text of a mining-right file (pure); errors name the line."""
+def parse_mining_right_txt(text: str, *, path: str = "", strict: bool = False
+                           ) -> MiningRightFile:
+    """Parse decoded text of a mining-right file (pure); errors name the line.
+
+    Read as leniently as site files: an unclosed ring is closed with a warning unless
+    ``strict``.
+    """
     rest, by_block, whole = _split_depths(text, path)
-    doc = parse_coordinate_txt(rest, path=path)
+    doc = parse_coordinate_txt(rest, path=path, strict=strict)
     blocks = []
     for p in doc.parcels:
         top, bottom = by_block.get(p.index, whole or (None, None))
@@ -142,10 +149,11 @@ def parse_mining_right_txt(text: str, *, path: str = "") -> MiningRightFile:
     attributes = dict(doc.attributes)
     attributes.update(doc.project)
     return MiningRightFile(path=path, attributes=attributes, zone=doc.zone, epsg=doc.epsg,
-                           blocks=blocks)
+                           blocks=blocks, warnings=list(doc.warnings))
 
 
-def read_mining_right_txt(path: str | Path, encoding: str | None = None) -> MiningRightFile:
+def read_mining_right_txt(path: str | Path, encoding: str | None = None, *,
+                          strict: bool = False) -> MiningRightFile:
     """Read a mining-right coordinate file (UTF-8 or GBK; see the module docstring)."""
     p = Path(path)
     try:
@@ -153,7 +161,8 @@ def read_mining_right_txt(path: str | Path, encoding: str | None = None) -> Mini
     except OSError as exc:
         raise CoordinateFileError(f"cannot read file: {exc.strerror}", path=str(p)) from None
     text, enc = decode_text(data, encoding, path=str(p))
-    return parse_mining_right_txt(text, path=str(p)).model_copy(update={"encoding": enc})
+    return parse_mining_right_txt(text, path=str(p), strict=strict).model_copy(
+        update={"encoding": enc})
 
 
 __all__ = ["ATTRIBUTE_SECTION", "MiningBlock", "MiningRightFile", "parse_mining_right_txt",
