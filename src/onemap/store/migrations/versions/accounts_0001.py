@@ -3,29 +3,12 @@
 import sqlalchemy as sa
 from alembic import op
 
+from onemap.store.migrations.guards import append_only
+
 revision = "accounts_0001"
 down_revision = None
 branch_labels = ("accounts",)
 depends_on = "core_0001"
-
-_PG_GUARD = """
-CREATE OR REPLACE FUNCTION onemap_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;
-"""
-
-
-def append_only(table: str) -> None:
-    """Refuse UPDATE and DELETE on ``table`` (SQLite and PostgreSQL triggers)."""
-    dialect = op.get_bind().dialect.name
-    if dialect == "sqlite":
-        for what in ("UPDATE", "DELETE"):
-            op.execute(f"CREATE TRIGGER {table}_no_{what.lower()} BEFORE {what} ON {table} "
-                       f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
-    elif dialect == "postgresql":
-        op.execute(_PG_GUARD)
-        op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR "
-                   f"TRUNCATE ON {table} FOR EACH STATEMENT "
-                   "EXECUTE FUNCTION onemap_append_only()")
 
 
 def upgrade() -> None:

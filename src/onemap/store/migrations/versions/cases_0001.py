@@ -3,15 +3,12 @@
 import sqlalchemy as sa
 from alembic import op
 
+from onemap.store.migrations.guards import append_only
+
 revision = "cases_0001"
 down_revision = None
 branch_labels = ("cases",)
 depends_on = "core_0001"
-
-_PG_GUARD = """
-CREATE OR REPLACE FUNCTION onemap_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;
-"""
 
 
 def upgrade() -> None:
@@ -72,17 +69,8 @@ def upgrade() -> None:
         sa.Column("uploaded_by", sa.String(64), nullable=False),
         sa.Column("uploaded_at", sa.DateTime, nullable=False),
     )
-    dialect = op.get_bind().dialect.name
     for table in ("case_events", "case_attachments"):
-        if dialect == "sqlite":
-            for what in ("UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_no_{what.lower()} BEFORE {what} ON {table} "
-                           f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
-        elif dialect == "postgresql":
-            op.execute(_PG_GUARD)
-            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR "
-                       f"TRUNCATE ON {table} FOR EACH STATEMENT "
-                       "EXECUTE FUNCTION onemap_append_only()")
+        append_only(table)
 
 
 def downgrade() -> None:

@@ -6,6 +6,8 @@ Stations, rain, grids, status history, batches, warnings, notices, responses, ev
 import sqlalchemy as sa
 from alembic import op
 
+from onemap.store.migrations.guards import append_only
+
 revision = "hazards_0001"
 down_revision = None
 branch_labels = ("hazards",)
@@ -13,11 +15,6 @@ depends_on = "core_0001"
 
 APPEND_ONLY = ("hazard_status_events", "hazard_batch_log", "hazard_warnings", "hazard_notices",
                "hazard_responses", "hazard_events")
-_PG_GUARD = """
-CREATE OR REPLACE FUNCTION onemap_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;
-"""
-
 
 def _id() -> sa.Column[int]:
     return sa.Column("id", sa.Integer, primary_key=True)
@@ -134,17 +131,8 @@ def upgrade() -> None:
         sa.Column("actor", sa.String(64), nullable=False),
         sa.Column("at", sa.DateTime, nullable=False),
         sa.Column("comment", sa.Text, nullable=False, server_default=""))
-    dialect = op.get_bind().dialect.name
     for table in APPEND_ONLY:
-        if dialect == "sqlite":
-            for what in ("UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_no_{what.lower()} BEFORE {what} ON {table} "
-                           f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
-        elif dialect == "postgresql":
-            op.execute(_PG_GUARD)
-            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR "
-                       f"TRUNCATE ON {table} FOR EACH STATEMENT "
-                       "EXECUTE FUNCTION onemap_append_only()")
+        append_only(table)
 
 
 def downgrade() -> None:

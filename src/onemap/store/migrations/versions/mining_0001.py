@@ -5,15 +5,13 @@ from typing import Any
 import sqlalchemy as sa
 from alembic import op
 
+from onemap.store.migrations.guards import append_only
+
 revision = "mining_0001"
 down_revision = None
 branch_labels = ("mining",)
 depends_on = "core_0001"
 
-_PG_GUARD = """
-CREATE OR REPLACE FUNCTION onemap_append_only() RETURNS trigger AS $$
-BEGIN RAISE EXCEPTION '% is append-only', TG_TABLE_NAME; END; $$ LANGUAGE plpgsql;
-"""
 APPEND_ONLY = ("mining_quotas", "mining_production")
 
 
@@ -110,17 +108,8 @@ def upgrade() -> None:
         _c("at", sa.DateTime),
         sa.UniqueConstraint("reverses", name="uq_mining_production_reverses"),
     )
-    dialect = op.get_bind().dialect.name
     for table in APPEND_ONLY:
-        if dialect == "sqlite":
-            for what in ("UPDATE", "DELETE"):
-                op.execute(f"CREATE TRIGGER {table}_no_{what.lower()} BEFORE {what} ON {table} "
-                           f"BEGIN SELECT RAISE(ABORT, '{table} is append-only'); END")
-        elif dialect == "postgresql":
-            op.execute(_PG_GUARD)
-            op.execute(f"CREATE TRIGGER {table}_append_only BEFORE UPDATE OR DELETE OR "
-                       f"TRUNCATE ON {table} FOR EACH STATEMENT "
-                       "EXECUTE FUNCTION onemap_append_only()")
+        append_only(table)
 
 
 def downgrade() -> None:
