@@ -221,40 +221,6 @@ def open_spot_case(ws: Workspace, actor: Actor, spot: SpotCaseIn, *,
     return case, True
 
 
-def open_external_case(ws: Workspace, actor: Actor, *, patch_id: str, county: str,
-                       classes: list[str], area_m2: float, source: str, detected_on: date,
-                       geometry: shapely.Geometry, info: dict[str, Any],
-                       now: datetime | None = None) -> Case:
-    """Issue one case found outside change detection (e.g. 闲置土地 from supply supervision).
-
-    ``patch_id`` identifies the finding: issuing it twice returns the case held.
-    """
-    now = now or _now()
-    _require_work(ws, actor, county, f"case {patch_id}")
-    with ws.session() as s:
-        held = s.scalars(select(CaseRow).where(CaseRow.patch_id == patch_id)).one_or_none()
-        if held is not None:
-            return to_case(held)
-        row = CaseRow(case_no=f"WP-{patch_id}", county=county, township="", batch_id=None,
-                      patch_id=patch_id, status=CaseStatus.ISSUED.value, suspected=True,
-                      pre_judgement="疑似违法", classes=list(classes), from_code="",
-                      to_code="", area_m2=float(area_m2), approval_share=0.0,
-                      detection_source=source, detected_on=detected_on,
-                      due_date=first_due(now.date()), version=1, created_at=now,
-                      updated_at=now, patch=json.loads(json.dumps(info, default=str)),
-                      geometry=shapely.to_wkb(geometry))
-        s.add(row)
-        s.flush()
-        s.add(CaseEventRow(case_id=row.id, seq=1, at=now, actor=actor.username,
-                           action=Action.CREATE.value, from_status=None,
-                           to_status=CaseStatus.ISSUED.value, comment="",
-                           detail={"source": source, **json.loads(json.dumps(info,
-                                                                              default=str))}))
-        case = to_case(row)
-    ws.audit(actor.username, "cases.open", f"{source}/{patch_id}", {"created": 1})
-    return case
-
-
 def _patch_info(p: object, from_year: int, to_year: int) -> dict[str, object]:
     keys = ("id", "from_code", "to_code", "area_m2", "classes", "legality", "approval_share",
             "approvals", "overlaps_m2", "ledger", "source_ref", "old_bsm", "new_bsm")

@@ -11,8 +11,6 @@ from __future__ import annotations
 from datetime import date
 from typing import TYPE_CHECKING
 
-from shapely.geometry import shape
-
 from onemap.errors import InvalidInput, NotFound
 from onemap.store.policy import Action
 from onemap.supply.errors import MissingSupplyData
@@ -132,18 +130,23 @@ def idle_parcels(ws: Workspace, actor: Actor, year: int) -> list[SupplyParcel]:
 
 
 def open_idle_case(ws: Workspace, actor: Actor, year: int, gdbh: str) -> Case:
-    """Open an enforcement case (reusing ``cases``) for an idle parcel of ``year``."""
-    from onemap.cases.service import open_external_case
+    """Open an enforcement case (reusing ``cases``) for an idle parcel of ``year``.
+
+    Reason code XZ01 闲置土地 or XZ02 疑似闲置土地; one case per parcel and year.
+    """
+    from onemap.cases.models import SpotCaseIn
+    from onemap.cases.service import open_spot_case
 
     found = next((p for p in idle_parcels(ws, actor, year) if p.gdbh == gdbh), None)
     if found is None or found.geometry is None:
         raise NotFound(f"no suspected idle or idle parcel {gdbh} in {year}",
                        user_message=f"{year} 年无疑似闲置或闲置宗地 {gdbh}")
-    label = "闲置土地" if found.status == "idle" else "疑似闲置土地"
-    return open_external_case(
-        ws, actor, patch_id=f"idle-{year}-{gdbh}", county=found.county,
-        classes=[found.status], area_m2=found.area.m2, source="supply",
-        detected_on=date(year, 12, 31), geometry=shape(found.geometry),
-        info={"gdbh": gdbh, "label": label, "agreed_start": str(found.agreed_start),
-              "built_share": found.built_share, "idle_fee_basis_wan":
-              found.idle_fee_basis_wan, "year": year})
+    spot = SpotCaseIn(
+        patch_id=f"idle-{year}-{gdbh}", county=found.county,
+        reason_code="XZ01" if found.status == "idle" else "XZ02", detection_source="supply",
+        area_m2=found.area.m2, geometry=found.geometry,
+        detail={"gdbh": gdbh, "status": found.status, "agreed_start": str(found.agreed_start),
+                "built_share": found.built_share,
+                "idle_fee_basis_wan": found.idle_fee_basis_wan, "year": year})
+    case, _ = open_spot_case(ws, actor, spot)
+    return case
