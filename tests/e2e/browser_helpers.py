@@ -32,3 +32,13 @@ def watch_csp(page: Any) -> list[str]:
     page.on("console", lambda msg: seen.append(msg.text)
             if "Content Security Policy" in msg.text else None)
     return seen
+
+
+def open_map_as(page: Any, server: str, user: str, password: str) -> None:
+    """Open ``server``'s web map, wait until it is ready, and log in as ``user``."""
+    page.goto(f"{server}/map")
+    wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
+    page.fill("#login-user", user)
+    page.fill("#login-pass", password)
+    page.click("#login-btn")
+    wait_js(page, f"document.getElementById('who').textContent.includes('{user}')")

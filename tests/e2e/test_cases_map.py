@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
-from browser_helpers import wait_js  # noqa: E402
+from browser_helpers import open_map_as, wait_js  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built, _not_blank  # noqa: E402
 
 from change_world import write_world  # noqa: E402
@@ -55,12 +55,7 @@ def test_case_list_map_and_workflow(server: str) -> None:
         answers = {"核查结论": "违法", "原因代码": "", "说明": "未批先建 (e2e)"}
         page.on("dialog", lambda d: d.accept(next(
             (v for k, v in answers.items() if k in d.message), "")))
-        page.goto(f"{server}/map")
-        wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
-        page.fill("#login-user", "west")
-        page.fill("#login-pass", PASSWORD)
-        page.click("#login-btn")
-        wait_js(page, "document.getElementById('who').textContent.includes('west')")
+        open_map_as(page, server, "west", PASSWORD)
         page.click("button[data-tab='cases']")
         page.wait_for_selector("#case-list .case-row", timeout=30_000)
         rows = page.query_selector_all("#case-list .case-row")

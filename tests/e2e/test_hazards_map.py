@@ -12,7 +12,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
-from browser_helpers import wait_js  # noqa: E402
+from browser_helpers import open_map_as  # noqa: E402
 from hazard_world import DAY, WEST, write_hazard_world  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built, _not_blank  # noqa: E402
 
@@ -58,12 +58,7 @@ def test_warning_panel_shows_levels_and_figures(server: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{server}/map")
-        wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
-        page.fill("#login-user", "west")
-        page.fill("#login-pass", PASSWORD)
-        page.click("#login-btn")
-        wait_js(page, "document.getElementById('who').textContent.includes('west')")
+        open_map_as(page, server, "west", PASSWORD)
         page.click("button[data-tab='hazards']")
         page.wait_for_selector(".hazard-table tr[data-id]", timeout=30_000)
         assert page.input_value("#hazard-day") == DAY.isoformat()  # the latest batch's day

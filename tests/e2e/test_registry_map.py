@@ -11,7 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
-from browser_helpers import wait_js  # noqa: E402
+from browser_helpers import open_map_as, wait_js  # noqa: E402
 from registry_world import FOREST_A, RIVER_B, A, standard_units, write_world  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built, _not_blank  # noqa: E402
 
@@ -47,12 +47,7 @@ def test_registry_panel_shows_only_the_county_units_and_their_register(server: s
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{server}/map")
-        wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
-        page.fill("#login-user", "east")
-        page.fill("#login-pass", PASSWORD)
-        page.click("#login-btn")
-        wait_js(page, "document.getElementById('who').textContent.includes('east')")
+        open_map_as(page, server, "east", PASSWORD)
         page.click("button[data-tab='registry']")
         page.wait_for_selector("#registry-units .registry-row", timeout=30_000)
         rows = page.query_selector_all("#registry-units .registry-row")

@@ -13,7 +13,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "integration"))
 sys.path.insert(0, str(ROOT))
 from api_helpers import PASSWORD, live_server  # noqa: E402
-from browser_helpers import wait_js  # noqa: E402
+from browser_helpers import open_map_as, wait_js  # noqa: E402
 from test_web_map import ARGS, CHROMIUM, SHOTS, _ensure_built  # noqa: E402
 
 from change_world import write_world  # noqa: E402
@@ -57,12 +57,7 @@ def test_every_panel_switches_to_english_and_back(server: str) -> None:
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
         page = browser.new_page(viewport={"width": 1280, "height": 800})
-        page.goto(f"{server}/map")
-        wait_js(page, "document.body.dataset.ready === '1'", timeout=30_000)
-        page.fill("#login-user", "prov")
-        page.fill("#login-pass", PASSWORD)
-        page.click("#login-btn")
-        wait_js(page, "document.getElementById('who').textContent.includes('prov')")
+        open_map_as(page, server, "prov", PASSWORD)
         page.click("button[data-tab='cases']")  # open in Chinese, then switch
         page.wait_for_selector("#case-list .case-row", timeout=30_000)
         assert "已下发待核查" in page.inner_text("#case-list")
