@@ -103,7 +103,7 @@ def issue_cmd(directory: Dir, on: Day,
               user: UserOpt = "", json_: JsonOpt = False) -> None:
     """Issue (发布) one warning batch per county, with a notice for every warned point."""
     from onemap.hazards import loop
-    from onemap.hazards.models import LEVEL_NAMES, IssueRequest
+    from onemap.hazards.models import LEVEL_NAMES, LEVEL_ZH, IssueRequest
 
     if min_level not in LEVEL_NAMES or min_level == "none":
         raise typer.BadParameter("--min-level must be blue, yellow, orange or red")
@@ -114,8 +114,10 @@ def issue_cmd(directory: Dir, on: Day,
         emit_json(result)
         return
     for b in result.batches:
-        stdout.print(f"已发布 {b.batch_no} (id {b.id}): 隐患点 {b.points}, 风险区 {b.zones}, "
-                     f"{b.counts}")
+        counts = "、".join(f"{LEVEL_ZH[LEVEL_NAMES[k]]} {n}" for k, n in b.counts.items()
+                          if k in LEVEL_NAMES)
+        stdout.print(f"已发布 {b.batch_no} (id {b.id}): 隐患点 {b.points}, 风险区 {b.zones}; "
+                     f"{counts}")
     if not result.batches:
         stdout.print("无需发布 nothing to warn")
 
@@ -231,6 +233,7 @@ def score_cmd(directory: Dir,
               user: UserOpt = "", json_: JsonOpt = False) -> None:
     """Hindcast scores: hits, misses, false alarms, POD, FAR, CSI, TSS per level and county."""
     from onemap.hazards import evaluation
+    from onemap.hazards.models import LEVEL_ZH
 
     ws = Workspace.open(directory)
     actor = actor_for(ws, user)
@@ -251,7 +254,8 @@ def score_cmd(directory: Dir,
 
     for r in report.rows:
         if r.county == "all" or r.hits + r.misses:
-            view.add_row(r.level.name.lower(), r.county, str(r.hits), str(r.misses),
+            view.add_row(LEVEL_ZH[r.level], "全部" if r.county == "all" else r.county,
+                         str(r.hits), str(r.misses),
                          str(r.false_alarms), f(r.pod), f(r.far), f(r.csi), f(r.tss))
     stdout.print(view)
 
