@@ -6,7 +6,7 @@ ONEMAP := $(VENV)/bin/onemap
 DEMO_DIR ?= demo-workspace
 DEMO_SCALE ?= small
 OUT := $(DEMO_DIR)/outputs
-PYTEST_ARGS ?=
+PYTEST_ARGS ?= -n auto  # pytest-xdist: one worker per core
 # Debian packages the project needs: browser for e2e tests, CJK fonts for reports,
 # poppler to check PDFs, pango for WeasyPrint, PostgreSQL+PostGIS for the postgres mode.
 DEB_PACKAGES := chromium fonts-noto-cjk poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
