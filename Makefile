@@ -77,8 +77,6 @@ demo-build: python
 	$(ONEMAP) hazards show $(DEMO_DIR) 1 --xlsx $(OUT)/hazard-notices-batch-1.xlsx > /dev/null
 	$(ONEMAP) hazards bulletin $(DEMO_DIR) --on 2020-07-08 --out $(OUT)/hazard-bulletin-2020-07-08.pdf
 	$(ONEMAP) hazards score $(DEMO_DIR) --from 2020-04-01 --to 2020-07-31 --post-indicators
-	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.pdf
-	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.xlsx
 	$(ONEMAP) mining check $(DEMO_DIR) --as-of 2023-12-31 --open-cases --xlsx $(OUT)/mining-check.xlsx
 	$(ONEMAP) mining annual $(DEMO_DIR) --year 2023 --out $(OUT)/mining-2023.pdf
 	$(ONEMAP) mining annual $(DEMO_DIR) --year 2023 --out $(OUT)/mining-2023.xlsx
@@ -91,6 +89,8 @@ demo-build: python
 	  --pdf $(OUT)/registry-national-park.pdf
 	$(ONEMAP) registry coverage $(DEMO_DIR) --vintage 2020 --xlsx $(OUT)/registry-coverage-2020.xlsx
 	$(ONEMAP) registry reregister $(DEMO_DIR) --from 2019 --to 2020 --json > $(OUT)/registry-reregistration.json
+	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.pdf
+	$(ONEMAP) indicators report $(DEMO_DIR) --year 2020 --out $(OUT)/indicators-2020.xlsx
 	@echo; echo "演示输出 demo outputs in $(OUT):"; ls -1 $(OUT) | sed 's/^/  /'
 
 serve: python
