@@ -257,6 +257,25 @@ def test_hindcast_scores_and_calibration(world):
     assert total == 6 * 11  # six points, eleven days
     posted = evaluation.post_scores(ws, PROVINCE, report, 2020)
     assert posted >= 4
+    # the annual indicators report carries the ≥黄 scores, scoped like the report
+    from onemap.indicators.service import evaluate
+    from onemap.indicators.statistics import set_value
+    from onemap.reports.indicators import render_indicators_html
+
+    for region in (ws.root_region, WEST, EAST):  # the report covers the regions it evaluates
+        set_value(ws, "abandoned_open_pit_mines_restored", region, 2020, 1.0, actor=PROVINCE)
+    yellow = next(r for r in report.rows if r.level == Level.YELLOW and r.county == "all")
+    html = render_indicators_html(ws, evaluate(ws, 2020, actor=PROVINCE))
+    assert "地质灾害气象预警检验" in html
+    assert yellow.pod is not None and f"{yellow.pod:.3f}" in html
+    from onemap.reports.hazard_section import hazard_section
+
+    everyone = hazard_section(ws, evaluate(ws, 2020, actor=PROVINCE))
+    west = hazard_section(ws, evaluate(ws, 2020, actor=WEST_ANALYST))
+    assert everyone is not None and west is not None
+    assert {r["code"] for r in everyone["rows"]} == {ws.root_region, WEST, EAST}
+    assert everyone["rows"][0]["code"] == ws.root_region  # the province first
+    assert {r["code"] for r in west["rows"]} == {WEST}  # a county user sees its own scores
     cal = evaluation.calibrate(ws, PROVINCE, end - timedelta(10), end)
     assert cal.events == 1 and "高" in cal.fitted
 

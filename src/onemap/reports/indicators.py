@@ -19,6 +19,7 @@ from onemap.indicators.catalog import list_indicators
 from onemap.indicators.evaluate import basis_of, rule_text
 from onemap.indicators.service import export_report
 from onemap.reports.carbon_section import carbon_section
+from onemap.reports.hazard_section import hazard_section
 from onemap.reports.indicator_charts import indicator_chart_png, warning_map_png
 from onemap.reports.xlsx import XlsxColumn, XlsxSheet, write_xlsx
 from onemap.standards.labels import label, labels
@@ -123,6 +124,7 @@ def report_context(ws: Workspace, evs: EvaluationSet, lang: str) -> dict[str, An
             "counts": evs.counts(), "summary": [_row(e) for e in top], "charts": charts,
             "maps": maps, "alerts": alerts, "compare": evs.mode != "annual",
             "carbon": carbon_section(ws, evs, lang),
+            "hazards": hazard_section(ws, evs, lang),
             "generated": evs.generated_at.strftime("%Y-%m-%d %H:%M")}
 
 
