@@ -75,6 +75,21 @@ def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         shutil.rmtree(base, ignore_errors=True)
 
 
+@pytest.fixture
+def fresh_database_url(postgres_url: str) -> str:
+    """Create an empty database on the test cluster; return its SQLAlchemy URL."""
+    import uuid
+
+    from sqlalchemy import create_engine, text
+
+    name = f"ws_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f"CREATE DATABASE {name}"))
+    admin.dispose()
+    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+
+
 _ALLOWED_SKIP = os.environ.get("ONEMAP_ALLOW_SKIPS") == "1"
 
 

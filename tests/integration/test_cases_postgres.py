@@ -5,11 +5,10 @@ from __future__ import annotations
 import queue
 import sys
 import threading
-import uuid
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from actors import SYSTEM
 from onemap.cases import service
@@ -26,14 +25,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_ws(tmp_path, postgres_url: str):
-    name = f"ws_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    ws = Workspace.create(tmp_path / "ws",
-                          database_url=postgres_url.rsplit("/", 1)[0] + f"/{name}")
+def pg_ws(tmp_path, fresh_database_url: str):
+    ws = Workspace.create(tmp_path / "ws", database_url=fresh_database_url)
     write_world(ws)
     yield ws
     ws.close()

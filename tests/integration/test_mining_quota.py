@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import threading
-import uuid
 
 import pytest
 import shapely
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 from sqlalchemy.exc import DBAPIError
 
 from actors import SYSTEM
@@ -119,14 +118,8 @@ def test_region_quota_refusal_reversal_and_append_only(tmp_path) -> None:
 
 
 @pytest.mark.postgres
-def test_concurrent_reports_postgres(tmp_path, postgres_url: str) -> None:
-    name = f"ws_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    ws = Workspace.create(tmp_path / "ws", database_url=postgres_url.rsplit("/", 1)[0] +
-                          f"/{name}")
+def test_concurrent_reports_postgres(tmp_path, fresh_database_url: str) -> None:
+    ws = Workspace.create(tmp_path / "ws", database_url=fresh_database_url)
     try:
         _seed(ws)
         _check_race(ws)

@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import uuid
-
 import geopandas as gpd
 import pytest
 import shapely
-from sqlalchemy import create_engine, text
+from sqlalchemy import text
 
 from onemap.store.workspace import Workspace
 
@@ -15,13 +13,8 @@ pytestmark = pytest.mark.postgres
 
 
 @pytest.fixture
-def pg_database(postgres_url: str) -> str:
-    name = f"ws_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    return postgres_url.rsplit("/", 1)[0] + f"/{name}"
+def pg_database(fresh_database_url: str) -> str:
+    return fresh_database_url
 
 
 def test_workspace_on_postgres(tmp_path, pg_database: str) -> None:

@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import uuid
-
 import pytest
-from sqlalchemy import create_engine, text
 
 from actors import SYSTEM
 from onemap.quality.service import get_report, list_runs, run_quality_checks
@@ -15,13 +12,8 @@ from qc_fixture import EXPECTED_COUNTS, admin_county, dltb_layer
 pytestmark = pytest.mark.postgres
 
 
-def test_qc_on_a_postgres_catalog(tmp_path, postgres_url: str) -> None:
-    name = f"qc_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    ws = Workspace.create(tmp_path / "ws", database_url=postgres_url.rsplit("/", 1)[0] + "/" + name)
+def test_qc_on_a_postgres_catalog(tmp_path, fresh_database_url: str) -> None:
+    ws = Workspace.create(tmp_path / "ws", database_url=fresh_database_url)
     try:
         ws.write_layer("admin_county", None, admin_county())
         ws.write_layer("dltb", 2023, dltb_layer())

@@ -331,18 +331,8 @@ def test_geojson_and_geopackage_sites(tmp_path: Path, service: ReviewService) ->
 
 
 @pytest.mark.postgres
-def test_reviews_are_recorded_on_postgresql(tmp_path: Path, postgres_url: str) -> None:
-    import uuid
-
-    from sqlalchemy import create_engine, text
-
-    name = f"rv_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(postgres_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f"CREATE DATABASE {name}"))
-    admin.dispose()
-    url = postgres_url.rsplit("/", 1)[0] + f"/{name}"
-    ws = build_world(Workspace.create(tmp_path / "ws", database_url=url))
+def test_reviews_are_recorded_on_postgresql(tmp_path: Path, fresh_database_url: str) -> None:
+    ws = build_world(Workspace.create(tmp_path / "ws", database_url=fresh_database_url))
     service = ReviewService(ws)
     r = service.review(_site(SITES["hole_farmland"]), SYSTEM, site_name="PG")
     assert service.get(r.review_id, SYSTEM) == r
