@@ -174,6 +174,13 @@ def test_cli_json_and_reports(ws: Workspace, tmp_path, capsys) -> None:
     assert book.sheetnames[:3] == ["冲突", "登记核查", "疑似违法开采"]
     conflicts = list(book["冲突"].iter_rows(values_only=True))
     assert len(conflicts) - 2 == len(report.conflicts)
+    codes = {"application", "active", "suspended", "closed", "expired_active", "overlap",
+             "unlicensed", "beyond_licence", "listed", "under_review", "rectify", "removed",
+             "province", "city", "mine"}
+    cells = {v for sheet in book.worksheets for row in sheet.iter_rows(values_only=True)
+             for v in row if isinstance(v, str | bool)}
+    assert not cells & codes and True not in cells  # Chinese names, not internal codes
+    assert "有效" in cells
     refused = load_truth(ws.root)["quota"]["refused"][0]
     capsys.readouterr()
     with pytest.raises(SystemExit) as stop:

@@ -116,6 +116,17 @@ def render_annual_pdf(s: MiningSummary, lang: str = "zh") -> bytes:
     return pdf
 
 
+def _named(rows: list[dict[str, Any]], **domains: str) -> list[dict[str, Any]]:
+    """Replace each enumerated field of the rows by its Chinese name (label catalogue)."""
+    from onemap.standards.labels import label
+
+    def name(domain: str, value: object) -> str:
+        key = str(value).lower() if isinstance(value, bool) else value
+        return label(domain, key)
+
+    return [{**r, **{f: name(d, r.get(f)) for f, d in domains.items() if f in r}} for r in rows]
+
+
 def _check_sheets(r: CheckReport) -> list[XlsxSheet]:
     return [
         XlsxSheet("冲突", [XlsxColumn("许可证号", "right_no", width=22),
@@ -126,12 +137,13 @@ def _check_sheets(r: CheckReport) -> list[XlsxSheet]:
                           XlsxColumn("重叠面积（亩）", "overlap_mu", "#,##0.00"),
                           XlsxColumn("占比", "share", "0.0%"), XlsxColumn("处置", "action_zh"),
                           XlsxColumn("依据", "rule", width=40)],
-                  [c.model_dump() for c in r.conflicts], caption=f"核查基准日 {r.as_of}"),
+                  _named([c.model_dump() for c in r.conflicts], status="mining_status"),
+                  caption=f"核查基准日 {r.as_of}"),
         XlsxSheet("登记核查", [XlsxColumn("类型", "kind"),
                            XlsxColumn("许可证号", "right_no", width=22),
                             XlsxColumn("重叠矿业权", "other", width=22), XlsxColumn("县", "county"),
                             XlsxColumn("说明", "text", width=40)],
-                  [i.model_dump() for i in r.issues]),
+                  _named([i.model_dump() for i in r.issues], kind="mining_issue")),
         XlsxSheet("疑似违法开采", [XlsxColumn("图斑标识码", "bsm", width=20),
                                XlsxColumn("县", "county"),
                               XlsxColumn("类型", "kind"), XlsxColumn("原因代码", "reason_code"),
@@ -140,7 +152,8 @@ def _check_sheets(r: CheckReport) -> list[XlsxSheet]:
                               XlsxColumn("面积（亩）", "area_mu", "#,##0.00"),
                               XlsxColumn("相邻采矿权", "near_right", width=22),
                               XlsxColumn("案件编号", "case_no", width=28)],
-                  [p.model_dump(exclude={"geometry"}) for p in r.suspected]),
+                  _named([p.model_dump(exclude={"geometry"}) for p in r.suspected],
+                         kind="mining_patch")),
     ]
 
 
@@ -165,7 +178,8 @@ def write_annual(path: str | Path, s: MiningSummary, *, lang: str = "zh") -> Pat
             XlsxColumn("已开采", "produced", "#,##0.000"),
             XlsxColumn("剩余", "remaining", "#,##0.000"),
             XlsxColumn("使用率", "used_share", "0.0%")],
-            [r.model_dump() for r in s.quota.rows], caption=f"{s.year} 年")
+            _named([r.model_dump() for r in s.quota.rows], level="mining_quota_level"),
+            caption=f"{s.year} 年")
         restored = XlsxSheet("废弃矿山治理", [
             XlsxColumn("县", "county"), XlsxColumn("年度", "year"),
             XlsxColumn("治理（座）", "restored"), XlsxColumn("变更调查核实", "verified")],
@@ -173,7 +187,8 @@ def write_annual(path: str | Path, s: MiningSummary, *, lang: str = "zh") -> Pat
         green = XlsxSheet("绿色矿山", [
             XlsxColumn("许可证号", "right_no", width=22), XlsxColumn("名称", "name", width=24),
             XlsxColumn("级别", "level"), XlsxColumn("年度", "year"), XlsxColumn("复核", "review"),
-            XlsxColumn("采矿权有效", "right_valid")], [g.model_dump() for g in s.green])
+            XlsxColumn("采矿权有效", "right_valid")],
+            _named([g.model_dump() for g in s.green], review="green_review", right_valid="yes_no"))
         minerals = XlsxSheet("矿种统计", [
             XlsxColumn("县", "county"), XlsxColumn("矿种", "mineral", width=16),
             XlsxColumn("采矿权（个）", "mining"), XlsxColumn("探矿权（个）", "exploration"),
