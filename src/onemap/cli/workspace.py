@@ -1,4 +1,4 @@
-"""Workspace commands: ``init`` and ``layers`` (``layers list``, ``layers remove``)."""
+"""Workspace commands: ``init`` and ``layers`` (``list``, ``remove``, ``overviews``)."""
 
 from __future__ import annotations
 
@@ -10,9 +10,12 @@ import typer.core
 from rich.table import Table
 
 from onemap.cli.identity import UserOpt, actor_for
-from onemap.cli.output import emit_json, stdout
+from onemap.cli.output import emit_json, progress_bar, stdout
+from onemap.compute import get_executor
 from onemap.standards.regions import DEFAULT_ROOT_REGION
 from onemap.standards.units import convert_area
+from onemap.store.overviews import backfill_overviews
+from onemap.store.policy import Action
 from onemap.store.workspace import Workspace
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="print the result as JSON on stdout")]
@@ -77,6 +80,43 @@ def remove(
                  f"{removed.counties} counties)")
 
 
+def overviews(
+    directory: Annotated[Path, typer.Argument(help="workspace folder")],
+    kind: Annotated[str, typer.Argument(help="polygon layer kind with a class field, e.g. dltb")],
+    vintage: Annotated[int, typer.Argument(help="年度 (0 for kinds without vintages)")],
+    workers: Annotated[int, typer.Option(
+        help="worker processes (one county each at a time); 1 runs in this process")] = 2,
+    user: UserOpt = "",
+    json_: JsonOpt = False,
+) -> None:
+    """Make the missing or stale low-zoom overviews of KIND/VINTAGE (概略图补建).
+
+    County by county in worker processes; each batch of counties is recorded in one
+    catalog transaction, so an interrupted run keeps what it finished and running it
+    again only does what is left (administrators; audited).
+    """
+    ws = Workspace.open(directory)
+    try:
+        ws.authorize(actor_for(ws, user), Action.ADMINISTER, ws.root_region,
+                     what=f"overviews of {kind}/{vintage}")
+        with progress_bar("概略图 overviews", enabled=not json_) as progress:
+            if workers > 1:
+                with get_executor("processes", workers=workers) as pool:
+                    result = backfill_overviews(ws, kind, vintage, executor=pool,
+                                                batch=4 * workers, progress=progress)
+            else:
+                result = backfill_overviews(ws, kind, vintage, progress=progress)
+    finally:
+        ws.close()
+    if json_:
+        emit_json(result)
+        return
+    stdout.print(f"概略图 overviews {result.kind}/{result.vintage}: made {len(result.made)}, "
+                 f"already current {result.current}, skipped {len(result.skipped)} of "
+                 f"{result.counties} counties; largest class-area change "
+                 f"{result.area_error:.3%} ({result.seconds:.1f} s)")
+
+
 class _ListByDefault(typer.core.TyperGroup):
     """``onemap layers DIR`` still lists: an argument that names no subcommand means ``list``."""
 
@@ -90,7 +130,8 @@ def register(app: typer.Typer) -> None:
     """Add the workspace commands to ``app``."""
     app.command("init")(init)
     group = typer.Typer(cls=_ListByDefault, no_args_is_help=True,
-                        help="Layers: list them (default), remove one (图层).")
+                        help="Layers: list them (default), remove one, make overviews (图层).")
     group.command("list")(layers)
     group.command("remove")(remove)
+    group.command("overviews")(overviews)
     app.add_typer(group, name="layers")

@@ -31,6 +31,7 @@ from onemap.demo.targets import BULLETIN_GROUPS
 from onemap.demo.tessellate import local_area_m2
 from onemap.demo.truth import write_ground_truth
 from onemap.standards.landuse import level1_of
+from onemap.store.orphans import unreferenced_partitions
 from onemap.store.workspace import Workspace, WrittenPartition
 
 Progress = Callable[[int, int, str], None]
@@ -195,11 +196,8 @@ def _peak_rss_mb() -> float:
 
 
 def _orphans(ws: Workspace) -> list[Path]:
-    """Partition files under ``layers/`` that the catalog does not reference."""
-    known = {Path(p.path) for info in ws.list_layers()
-             for p in ws.partitions(info.kind, info.vintage)}
-    return [f for f in (ws.root / "layers").rglob("*.parquet")
-            if f.relative_to(ws.root) not in known]
+    """Partition and overview files under ``layers/`` that the catalog does not reference."""
+    return unreferenced_partitions(ws)
 
 
 def _generate(ws: Workspace, ctx: ProvinceContext, codes: list[str], options: DemoOptions,

@@ -8,6 +8,17 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 
+class OverviewInfo(BaseModel):
+    """The overview file of a partition (class polygons generalised per zoom band)."""
+
+    path: str = Field(description="GeoParquet file, relative to the workspace")
+    checksum: str = Field(description="sha256 of the overview file")
+    source_checksum: str = Field(description="checksum of the partition it was made from")
+    rows: int = 0
+    tolerance: float = Field(0.0, description="finest simplification tolerance used (degrees)")
+    area_error: float = Field(0.0, description="largest relative class-area change")
+
+
 class PartitionInfo(BaseModel):
     """One county partition of a layer vintage."""
 
@@ -17,6 +28,8 @@ class PartitionInfo(BaseModel):
     area_m2: float = Field(description="椭球面积合计 (m²)")
     bbox: tuple[float, float, float, float]
     checksum: str
+    overview: OverviewInfo | None = Field(
+        default=None, description="its overview, when one was made from this very file")
 
 
 class LayerInfo(BaseModel):

@@ -5,7 +5,8 @@ Two kinds of leftovers exist:
 * staging folders ``.import-staging/<pid>@<host>-<token>`` of imports and layer writes that
   were killed (``kill -9``, power loss) while writing partitions — swept by the rules of
   :mod:`onemap.store.staging` (owner gone on this host, or unchanged for a day);
-* partition files under ``layers/`` that the catalog does not list: left by older onemap
+* partition files (and overview files, :mod:`onemap.store.overviews`) under ``layers/``
+  that the catalog does not list: left by older onemap
   versions (which wrote partitions in place), by a process killed in the milliseconds
   between moving its files in and committing the catalog, or by a multi-process write
   (:meth:`~onemap.store.workspace.Workspace.write_partitions`) whose committer died. They
@@ -25,7 +26,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 
-from onemap.store.schema import PartitionRow
+from onemap.store.schema import OverviewRow, PartitionRow
 from onemap.store.staging import STALE_AFTER_S, sweep_stale
 
 if TYPE_CHECKING:
@@ -49,12 +50,13 @@ class OrphanSweep(BaseModel):
 
 
 def unreferenced_partitions(ws: Workspace) -> list[Path]:
-    """Partition files under ``layers/`` that no catalog row points to (absolute paths)."""
+    """Partition and overview files under ``layers/`` no catalog row points to (absolute)."""
     base = ws.root / LAYERS_DIR
     if not base.is_dir():
         return []
     with ws.session() as s:
         known = {Path(p) for p in s.scalars(select(PartitionRow.path))}
+        known |= {Path(p) for p in s.scalars(select(OverviewRow.path))}
     return sorted(f for f in base.rglob("*") if f.is_file()
                   and f.name.endswith(PARTITION_SUFFIXES) and f.relative_to(ws.root) not in known)
 

@@ -36,6 +36,8 @@ from onemap.errors import NotFound
 from onemap.geometry.bbox import BBox, bboxes_meet
 from onemap.store.kinds import COUNTY_COLUMN, get_kind
 from onemap.store.models import LayerInfo, PartitionInfo
+from onemap.store.overviews import OverviewBandFrame, OverviewPartition, current_overview
+from onemap.store.overviews import read_overview as _read_overview
 from onemap.store.partitions import GEOGRAPHIC_CRS, read_partition
 from onemap.store.policy import Action, allows, desensitise, layer_visible, public_geometries
 from onemap.store.policy import authorize as policy_authorize
@@ -228,7 +230,8 @@ class PartitionCache:
         self.background = background
         self.load_after = load_after
         self._items: OrderedDict[tuple[str, str, Columns], CachedPartition] = OrderedDict()
-        self._light: OrderedDict[tuple[str, str], LightPartition] = OrderedDict()
+        self._light: OrderedDict[tuple[str, str], LightPartition | OverviewPartition] = (
+            OrderedDict())  # light entries and decoded overviews, evicted first
         self._bytes = 0
         self._misses: dict[tuple[str, str, Columns], int] = {}
         self._queued: dict[tuple[str, str, Columns], Columns] = {}
@@ -302,10 +305,30 @@ class PartitionCache:
         key = (part.path, part.checksum)
         with self._lock:
             hit = self._light.get(key)
-            if hit is not None:
+            if isinstance(hit, LightPartition):
                 self._light.move_to_end(key)
                 return hit
         item = _read_light(self.root / part.path)
+        with self._lock:
+            if key not in self._light:
+                self._light[key] = item
+                self._bytes += item.nbytes
+                self._evict()
+        return item
+
+    def overview(self, part: PartitionInfo) -> OverviewPartition:
+        """Return the partition's decoded overview (cached; keyed by its file and checksum).
+
+        The caller checks that the overview is current (:func:`current_overview`).
+        """
+        assert part.overview is not None
+        key = (part.overview.path, part.overview.checksum)
+        with self._lock:
+            hit = self._light.get(key)
+            if isinstance(hit, OverviewPartition):
+                self._light.move_to_end(key)
+                return hit
+        item = _read_overview(self.root / part.overview.path)
         with self._lock:
             if key not in self._light:
                 self._light[key] = item
@@ -391,8 +414,10 @@ class WorkspaceReader:
         key = self.catalog._key
         if key != self._seen:
             self._seen = key
-            self.cache.retain((p.path, p.checksum) for e in entries.values()
-                              for p in e.partitions)
+            live = [(p.path, p.checksum) for e in entries.values() for p in e.partitions]
+            live += [(p.overview.path, p.overview.checksum) for e in entries.values()
+                     for p in e.partitions if p.overview is not None]
+            self.cache.retain(live)
         return entries
 
     def scoped(self, actor: Actor) -> ScopedReader:
@@ -517,6 +542,19 @@ class ScopedReader:
         for part in self.partitions(entry, bbox):
             pf = self.cache.get(part)
             yield part, pf, (pf.query(bbox) if bbox is not None else None)
+
+    def overviews(self, entry: LayerEntry, bbox: BBox, band: str
+                  ) -> list[tuple[PartitionInfo, OverviewBandFrame]] | None:
+        """Overview band ``band`` of every in-scope partition meeting ``bbox``, or None.
+
+        None unless every such partition has an overview made from its present file
+        (:func:`~onemap.store.overviews.current_overview`): callers then read the
+        partitions. Geometries are as stored; public callers apply :meth:`finish_geometries`.
+        """
+        parts = self.partitions(entry, bbox)
+        if not all(current_overview(p) for p in parts):
+            return None
+        return [(p, self.cache.overview(p).bands[band]) for p in parts]
 
     def near(self, entry: LayerEntry, bbox: BBox, columns: Columns = None) -> NearRead:
         """Features of ``entry`` whose envelope meets ``bbox`` (analysis reads; not public)."""

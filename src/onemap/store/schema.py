@@ -1,4 +1,4 @@
-"""Core catalog tables: layers, partitions, jobs and the append-only, hash-chained audit log."""
+"""Core catalog tables: layers, partitions, overviews, jobs and the hash-chained audit log."""
 
 from __future__ import annotations
 
@@ -64,6 +64,31 @@ class PartitionRow(Base):
     maxy: Mapped[float] = mapped_column(Float)
     checksum: Mapped[str] = mapped_column(String(64))
     layer: Mapped[LayerRow] = relationship(back_populates="partitions")
+    overview: Mapped[OverviewRow | None] = relationship(
+        back_populates="partition", cascade="all, delete-orphan", uselist=False)
+
+
+class OverviewRow(Base):
+    """The overview (低级别概略图) of one partition: its class polygons per zoom band.
+
+    ``source_checksum`` is the checksum of the partition file it was made from; readers
+    use it only while that equals the partition's ``checksum``, so a rewritten partition
+    is never drawn from an overview of its old contents.
+    """
+
+    __tablename__ = "overviews"
+    __table_args__ = (UniqueConstraint("partition_id", name="uq_overviews_partition_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    partition_id: Mapped[int] = mapped_column(
+        ForeignKey("partitions.id", ondelete="CASCADE"))
+    source_checksum: Mapped[str] = mapped_column(String(64))
+    path: Mapped[str] = mapped_column(Text)
+    rows: Mapped[int] = mapped_column(BigInteger)
+    checksum: Mapped[str] = mapped_column(String(64))
+    tolerance: Mapped[float] = mapped_column(Float, default=0.0)
+    area_error: Mapped[float] = mapped_column(Float, default=0.0)
+    partition: Mapped[PartitionRow] = relationship(back_populates="overview")
 
 
 class JobRow(Base):

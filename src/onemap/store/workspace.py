@@ -40,7 +40,14 @@ from onemap.store.counties import assign_counties
 from onemap.store.db import make_engine, session_factory, transaction, upgrade_schema
 from onemap.store.db import utc_now as _now
 from onemap.store.kinds import COUNTY_COLUMN, LayerKind, get_kind
-from onemap.store.models import AuditEntry, AuditVerification, LayerInfo, PartitionInfo
+from onemap.store.models import (
+    AuditEntry,
+    AuditVerification,
+    LayerInfo,
+    OverviewInfo,
+    PartitionInfo,
+)
+from onemap.store.overviews import WrittenOverview, new_overview_row, write_overview
 from onemap.store.partitions import (
     GEOGRAPHIC_CRS,
     read_partition,
@@ -66,6 +73,7 @@ class WrittenPartition(NamedTuple):
     area_m2: float
     bbox: BBox
     checksum: str
+    overview: WrittenOverview | None = None  # its overview file, for kinds with a class field
 
 
 class Workspace:
@@ -280,8 +288,7 @@ class Workspace:
                 "title": title or spec.title_zh,
             }, actor=actor)
         except BaseException:
-            for _, rel, *_ in written:
-                (self.root / rel).unlink(missing_ok=True)
+            self.discard_partitions(written)
             raise
         finally:
             shutil.rmtree(staging, ignore_errors=True)
@@ -344,17 +351,20 @@ class Workspace:
         return self.layer(kind, year)
 
     def discard_partitions(self, written: Iterable[WrittenPartition]) -> None:
-        """Delete partition files that were written but not committed."""
+        """Delete partition files (and their overviews) that were written but not committed."""
         for w in written:
             (self.root / w.path).unlink(missing_ok=True)
+            if w.overview is not None:
+                (self.root / w.overview.path).unlink(missing_ok=True)
 
     def _move_in(self, staging: Path, written: list[WrittenPartition]) -> None:
         """Move staged partition files to their place under layers/ (same file system)."""
         for w in written:
-            target = self.root / w.path
-            target.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(staging / w.path, target)
-            os.utime(target)  # the orphan sweep's grace counts from the move
+            for rel in [w.path] + ([w.overview.path] if w.overview is not None else []):
+                target = self.root / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(staging / rel, target)
+                os.utime(target)  # the orphan sweep's grace counts from the move
 
     def _write_part(self, kind: str, year: int, county: str, part: gpd.GeoDataFrame, *,
                     into: Path | None = None) -> WrittenPartition:
@@ -363,8 +373,10 @@ class Workspace:
         checksum = write_partition(part, (into or self.root) / rel)
         area = float(ellipsoidal_area(part.geometry.to_numpy()).sum())
         b = part.total_bounds
+        overview = write_overview(part, kind, year, county, checksum, into or self.root)
         return WrittenPartition(county, rel, len(part), area,
-                                (float(b[0]), float(b[1]), float(b[2]), float(b[3])), checksum)
+                                (float(b[0]), float(b[1]), float(b[2]), float(b[3])), checksum,
+                                overview)
 
     def delete_layer(self, kind: str, vintage: int, *, actor: str = "system") -> LayerInfo:
         """Remove a layer vintage and its files; return what was removed.
@@ -377,6 +389,7 @@ class Workspace:
             row = self._layer_row(s, kind, vintage)
             removed = self._info(row)
             paths = [p.path for p in row.partitions]
+            paths += [p.overview.path for p in row.partitions if p.overview is not None]
             s.delete(row)
             self._audit(s, actor, "layer.delete", f"{kind}/{vintage}",
                         {"features": removed.features, "counties": removed.counties,
@@ -540,26 +553,33 @@ class Workspace:
         frame[COUNTY_COLUMN] = assign_counties(frame, spec, admin, self.config.root_region)
         return frame
 
-    def _switch(self, spec: LayerKind, year: int, written: list[Any], *, replace: bool,
+    def _switch(self, spec: LayerKind, year: int, written: list[WrittenPartition], *,
+                replace: bool,
                 meta: dict[str, str], actor: str) -> list[str]:
         obsolete: list[str] = []
         with self.session() as s:
             row = s.scalars(select(LayerRow).where(
-                LayerRow.kind == spec.name, LayerRow.vintage == year)).one_or_none()
+                LayerRow.kind == spec.name, LayerRow.vintage == year).options(
+                selectinload(LayerRow.partitions).selectinload(PartitionRow.overview))
+            ).one_or_none()
             if row is None:
                 row = LayerRow(kind=spec.name, vintage=year, classification=spec.classification,
                                updated_at=_now(), revision=0)
                 s.add(row)
-            new_counties = {w[0] for w in written}
+            new_counties = {w.county for w in written}
             for part in list(row.partitions):
                 if replace or part.county in new_counties:
                     obsolete.append(part.path)
+                    if part.overview is not None:  # goes with its partition (cascade)
+                        obsolete.append(part.overview.path)
                     row.partitions.remove(part)
             s.flush()
-            for county, rel, rows, area, b, checksum in written:
+            for w in written:
+                b = w.bbox
                 row.partitions.append(PartitionRow(
-                    county=county, path=rel.as_posix(), rows=rows, area_m2=area,
-                    minx=b[0], miny=b[1], maxx=b[2], maxy=b[3], checksum=checksum))
+                    county=w.county, path=w.path.as_posix(), rows=w.rows, area_m2=w.area_m2,
+                    minx=b[0], miny=b[1], maxx=b[2], maxy=b[3], checksum=w.checksum,
+                    overview=new_overview_row(w.overview) if w.overview else None))
             row.features = sum(p.rows for p in row.partitions)
             row.area_m2 = sum(p.area_m2 for p in row.partitions)
             row.revision += 1
@@ -567,13 +587,13 @@ class Workspace:
             for key, value in meta.items():
                 setattr(row, key, value)
             self._audit(s, actor, "layer.write", f"{spec.name}/{year}",
-                        {"counties": sorted(new_counties), "features": sum(w[2] for w in written),
+                        {"counties": sorted(new_counties), "features": sum(w.rows for w in written),
                          "source": meta["source_path"], "replace": replace})
         return obsolete
 
     def _layer_row(self, s: Session, kind: str, vintage: int | None) -> LayerRow:
         q = select(LayerRow).where(LayerRow.kind == kind).options(
-            selectinload(LayerRow.partitions))
+            selectinload(LayerRow.partitions).selectinload(PartitionRow.overview))
         if vintage is None:
             q = q.order_by(LayerRow.vintage.desc()).limit(1)
         else:
@@ -586,8 +606,13 @@ class Workspace:
 
     @staticmethod
     def _part(p: PartitionRow) -> PartitionInfo:
+        o = p.overview
+        overview = None if o is None else OverviewInfo(
+            path=o.path, checksum=o.checksum, source_checksum=o.source_checksum, rows=o.rows,
+            tolerance=o.tolerance, area_error=o.area_error)
         return PartitionInfo(county=p.county, path=p.path, rows=p.rows, area_m2=p.area_m2,
-                             bbox=(p.minx, p.miny, p.maxx, p.maxy), checksum=p.checksum)
+                             bbox=(p.minx, p.miny, p.maxx, p.maxy), checksum=p.checksum,
+                             overview=overview)
 
     @staticmethod
     def _info(row: LayerRow) -> LayerInfo:

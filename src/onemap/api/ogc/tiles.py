@@ -24,6 +24,8 @@ from onemap.api.ogc.mvt import encode_layer
 from onemap.errors import InvalidInput, NotFound
 from onemap.geometry.bbox import BBox
 from onemap.store.kinds import COUNTY_COLUMN, get_kind
+from onemap.store.models import PartitionInfo
+from onemap.store.overviews import OverviewBandFrame, band_for, class_field
 from onemap.store.policy import sensitive_fields
 from onemap.store.reader import CachedPartition, LayerEntry, ScopedReader
 
@@ -121,12 +123,18 @@ def tile_fields(kind: str, public: bool, z: int = DETAIL_ZOOM) -> list[str]:
 
 
 def tile_etag(data: ScopedReader, entry: LayerEntry, addr: TileAddress) -> str:
-    """ETag from the checksums of the partitions the tile reads and the caller's scope."""
+    """ETag from the checksums of the partitions the tile reads and the caller's scope.
+
+    The checksums of their overviews count too, so a tile drawn from an overview changes
+    its ETag when the overview is made or remade.
+    """
     parts = data.partitions(entry, _buffered(addr))
     h = hashlib.sha1(usedforsecurity=False)
     h.update(f"{entry.collection_id}|{addr}|{data.scope_key}|{entry.info.classification}".encode())
     for p in parts:
         h.update(p.checksum.encode())
+        if p.overview is not None:
+            h.update(f"|{p.overview.checksum}:{p.overview.source_checksum}".encode())
     return '"' + h.hexdigest() + '"'
 
 
@@ -140,7 +148,9 @@ def render_tile(data: ScopedReader, entry: LayerEntry, addr: TileAddress, max_by
                 max_vertices: int = 120_000, max_features: int = 12_000) -> bytes:
     """Encode the in-scope features of ``entry`` meeting the tile as one MVT layer.
 
-    Polygons under half a screen pixel are dropped, the rest simplified to a quarter
+    Below :data:`DETAIL_ZOOM`, polygon layers whose every partition read has a current
+    overview are drawn from the overviews (:func:`_render_overview`). Otherwise polygons
+    under half a screen pixel are dropped, the rest simplified to a quarter
     pixel; of the rest at most ``max_features`` and ``max_vertices`` coordinates are
     kept, the largest features first. A tile over ``max_bytes`` is re-encoded with half the
     features until it fits.
@@ -150,6 +160,11 @@ def render_tile(data: ScopedReader, entry: LayerEntry, addr: TileAddress, max_by
     pixel = max(e - w, n - s) / 256.0  # degrees per screen pixel at this zoom
     kind = entry.info.kind
     point_kind = get_kind(kind).geometry == "point"
+    band = band_for(pixel) if addr.z < DETAIL_ZOOM and class_field(kind) else None
+    if band is not None:
+        overviews = data.overviews(entry, box, band.name)
+        if overviews is not None:
+            return _render_overview(data, entry, addr, box, overviews, max_bytes)
     if addr.z < LIGHT_ZOOM and not point_kind:
         return _render_light(data, entry, addr, box, 0.5 * pixel, max_bytes, max_features)
     spec = get_kind(kind)
@@ -264,6 +279,58 @@ def _render_light(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box:
             props.update(labels.get((county, row), {}))
             feats.append({"geometry": geoms[i], "properties": props})
     return _mvt(entry.collection_id, mosaic + feats)
+
+
+def _render_overview(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box: BBox,
+                     overviews: list[tuple[PartitionInfo, OverviewBandFrame]],
+                     max_bytes: int) -> bytes:
+    """Low-zoom tile from overviews: each county's class polygons, already generalised.
+
+    Parts meeting the tile are clipped (only those crossing its buffered edge), put in
+    tile units and encoded with their class and county; the largest parts are kept
+    first within the byte budget. Public callers get :meth:`ScopedReader.finish_geometries`.
+    """
+    spec = get_kind(entry.info.kind)
+    field = class_field(entry.info.kind)
+    geoms: list[np.ndarray] = []
+    sizes: list[np.ndarray] = []
+    meta: list[tuple[str, object]] = []
+    for part, band in overviews:
+        hit = band.query(box)
+        if not len(hit):
+            continue
+        g = data.finish_geometries(band.geometries[hit])
+        b = shapely.bounds(g)
+        cross = ~((b[:, 0] >= box[0]) & (b[:, 1] >= box[1]) & (b[:, 2] <= box[2])
+                  & (b[:, 3] <= box[3]))
+        if cross.any():
+            g = g.copy()
+            g[cross] = shapely.clip_by_rect(g[cross], *box)
+        g = addr.to_tile_units(g)
+        ok = ~(shapely.is_empty(g) | shapely.is_missing(g))
+        geoms.append(g[ok])
+        sizes.append(band.sizes[hit][ok])
+        meta.extend((part.county, c) for c in band.classes[hit][ok])
+    if not meta:
+        return _mvt(entry.collection_id, [])
+    all_geoms, all_sizes = np.concatenate(geoms), np.concatenate(sizes)
+    order = np.argsort(-all_sizes, kind="stable")  # largest first
+    cost = np.cumsum(2 * shapely.get_num_coordinates(all_geoms[order]) + 48)
+    keep = np.sort(order[cost <= 0.9 * max_bytes]) if cost[-1] > 0.9 * max_bytes else order
+    while True:
+        feats: list[dict[str, object]] = []
+        for i in np.sort(keep):
+            county, code = meta[i]
+            props: dict[str, object] = {COUNTY_COLUMN: county}
+            if code is not None and field is not None:
+                props[field] = str(code)
+            if spec.coverage:
+                props["generalised"] = 1  # drawn without outlines, like the mosaic
+            feats.append({"geometry": all_geoms[i], "properties": props})
+        blob = _mvt(entry.collection_id, feats)
+        if len(blob) <= max_bytes or len(keep) <= 1:
+            return blob
+        keep = keep[np.argsort(-all_sizes[keep], kind="stable")][: len(keep) // 2]
 
 
 def _mosaic(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box: BBox
