@@ -32,6 +32,7 @@ from sqlalchemy import select
 
 from onemap.errors import InvalidInput
 from onemap.geometry.generalise import dissolve_by_class, simplify_classes
+from onemap.store.db import utc_now
 from onemap.store.kinds import COUNTY_COLUMN, get_kind
 from onemap.store.partitions import (
     GEOGRAPHIC_CRS,
@@ -279,7 +280,8 @@ def backfill_overviews(ws: Workspace, kind: str, vintage: int, *,
     Counties go through ``executor`` (one task per county, memory per worker follows the
     county) in batches of ``batch``; each batch is recorded in one catalog transaction,
     only for partitions whose checksum is still the one the overview was made from, so a
-    killed run keeps the finished batches and a second run does nothing more.
+    killed run keeps the finished batches and a second run does nothing more. A batch
+    that records overviews moves the layer's revision, so running servers pick them up.
     """
     if class_field(kind) is None:
         raise InvalidInput(f"layer kind {kind} has no class field ({', '.join(CLASS_FIELDS)})"
@@ -342,7 +344,9 @@ def _record(ws: Workspace, kind: str, year: int, tasks: list[OverviewTask],
                     s.flush()
                 row.overview = new_overview_row(w)
                 made.append(task.county)
-            if made:
+            if made:  # readers re-read the catalog when a layer's revision moves
+                layer.revision += 1
+                layer.updated_at = utc_now()
                 ws._audit(s, actor, "layer.overviews", f"{kind}/{year}",
                           {"counties": made, "skipped": skipped})
     except BaseException:
