@@ -27,8 +27,9 @@ def _layer_bytes(root: Path) -> dict[tuple[str, int, str], str]:
                 assert digest == p.checksum
                 out[(info.kind, info.vintage, p.county)] = digest
         on_disk = {f.relative_to(root).as_posix() for f in (root / "layers").rglob("*.parquet")}
-        listed = {p.path for i in ws.list_layers() for p in ws.partitions(i.kind, i.vintage)}
-        assert on_disk == listed  # no orphan files
+        parts = [p for i in ws.list_layers() for p in ws.partitions(i.kind, i.vintage)]
+        listed = {p.path for p in parts} | {p.overview.path for p in parts if p.overview}
+        assert on_disk == listed  # no orphan files (partitions and their overviews)
         return out
     finally:
         ws.close()
