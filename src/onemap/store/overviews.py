@@ -180,7 +180,7 @@ class OverviewBandFrame:
 
     geometries: np.ndarray  # polygons (parts of the class multipolygons)
     classes: np.ndarray  # class per part (object; None when missing)
-    sizes: np.ndarray  # bbox area per part (degrees²), for largest-first budgets
+    sizes: np.ndarray  # longer bbox side per part (degrees): size floors, largest first
     tree: shapely.STRtree
 
     def query(self, bbox: tuple[float, float, float, float]) -> np.ndarray:
@@ -209,7 +209,8 @@ def read_overview(path: Path) -> OverviewPartition:
         parts, index = shapely.get_parts(frame.geometry.to_numpy()[sel], return_index=True)
         codes = frame[field].to_numpy(dtype=object)[sel][index]
         b = shapely.bounds(parts)
-        sizes = (b[:, 2] - b[:, 0]) * (b[:, 3] - b[:, 1]) if len(parts) else np.zeros(0)
+        sizes = (np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) if len(parts)
+                 else np.zeros(0))
         bands[band.name] = OverviewBandFrame(parts, codes, sizes, shapely.STRtree(parts))
         nbytes += int(shapely.get_num_coordinates(parts).sum()) * 16 + len(parts) * 240
     return OverviewPartition(field, bands, nbytes)

@@ -164,7 +164,8 @@ def render_tile(data: ScopedReader, entry: LayerEntry, addr: TileAddress, max_by
     if band is not None:
         overviews = data.overviews(entry, box, band.name)
         if overviews is not None:
-            return _render_overview(data, entry, addr, box, overviews, max_bytes)
+            return _render_overview(data, entry, addr, box, overviews, 0.5 * pixel,
+                                    max_bytes, max_features)
     if addr.z < LIGHT_ZOOM and not point_kind:
         return _render_light(data, entry, addr, box, 0.5 * pixel, max_bytes, max_features)
     spec = get_kind(kind)
@@ -283,20 +284,28 @@ def _render_light(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box:
 
 def _render_overview(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box: BBox,
                      overviews: list[tuple[PartitionInfo, OverviewBandFrame]],
-                     max_bytes: int) -> bytes:
+                     min_size: float, max_bytes: int, max_features: int) -> bytes:
     """Low-zoom tile from overviews: each county's class polygons, already generalised.
 
-    Parts meeting the tile are clipped (only those crossing its buffered edge), put in
-    tile units and encoded with their class and county; the largest parts are kept
-    first within the byte budget. Public callers get :meth:`ScopedReader.finish_geometries`.
+    Parts under ``min_size`` (degrees, bbox side) are dropped and at most
+    ``max_features`` of the largest kept before any geometry work; they are clipped
+    (only those crossing the buffered edge), put in tile units and encoded with their
+    class and county, the largest first within the byte budget. Public callers get
+    :meth:`ScopedReader.finish_geometries`.
     """
     spec = get_kind(entry.info.kind)
     field = class_field(entry.info.kind)
+    hits = [(part, band, hit[band.sizes[hit] >= min_size]) for part, band in overviews
+            if len(hit := band.query(box))]
+    every = (np.concatenate([band.sizes[hit] for _, band, hit in hits]) if hits
+             else np.zeros(0))
+    if len(every) > max_features:  # the smallest go before any geometry work
+        floor = np.partition(every, len(every) - max_features)[-max_features]
+        hits = [(part, band, hit[band.sizes[hit] >= floor]) for part, band, hit in hits]
     geoms: list[np.ndarray] = []
     sizes: list[np.ndarray] = []
     meta: list[tuple[str, object]] = []
-    for part, band in overviews:
-        hit = band.query(box)
+    for part, band, hit in hits:
         if not len(hit):
             continue
         g = data.finish_geometries(band.geometries[hit])
