@@ -22,6 +22,8 @@ MAX_AREA_ERROR = 0.005
 """Largest relative change of a class's ellipsoidal area the simplification may make."""
 MAX_HALVINGS = 6
 """How often the tolerance may be halved (down to 1/64 of the one asked for)."""
+OVERLAP_TOLERANCE = 1e-6
+"""Area a union may lose (share of the input's) for the input to count as a coverage."""
 
 
 @dataclass(frozen=True)
@@ -57,17 +59,21 @@ def class_keys(classes: npt.ArrayLike) -> npt.NDArray[np.object_]:
 
 def dissolve_by_class(geoms: npt.ArrayLike, classes: npt.ArrayLike
                       ) -> tuple[npt.NDArray[np.object_], npt.NDArray[np.object_], bool]:
-    """Union the polygons of each class; return (classes, geometries, input was a coverage).
+    """Union the polygons of each class; return (classes, geometries, edge-matched).
 
     A valid coverage (no overlaps, matching shared vertices, as DLTB must be) is unioned
     with :func:`shapely.coverage_union_all` (fast, edges only); otherwise with
     :func:`shapely.union_all`. Missing and empty geometries are ignored; classes come
-    back sorted.
+    back sorted. The flag is true for a valid coverage, and for input whose union lost
+    at most :data:`OVERLAP_TOLERANCE` of its area (shared edges whose vertices do not
+    quite match, common in survey data): coverage simplification suits both.
 
     Notes
     -----
     Works in any planar coordinates (EPSG:4490 degrees here); area is kept exactly up to
-    floating point, except where overlapping input counted twice.
+    floating point, except where overlapping input counted twice. Overlaps between
+    polygons of different classes are not looked for (that would cost a union of the
+    county); a valid coverage has none.
 
     Examples
     --------
@@ -75,6 +81,8 @@ def dissolve_by_class(geoms: npt.ArrayLike, classes: npt.ArrayLike
     >>> keys, out, cov = dissolve_by_class([a, b, c], ["x", "x", "y"])
     >>> keys.tolist(), [round(g.area, 6) for g in out], cov
     (['x', 'y'], [2.0, 1.0], True)
+    >>> dissolve_by_class([a, shapely.box(0.5, 0, 2, 1)], ["x", "x"])[2]
+    False
     """
     g = np.asarray(geoms, dtype=object)
     keys = class_keys(classes)
@@ -88,6 +96,9 @@ def dissolve_by_class(geoms: npt.ArrayLike, classes: npt.ArrayLike
     out = np.empty(len(codes), dtype=object)
     for i, code in enumerate(codes):
         out[i] = union(g[keys == code])
+    if not is_coverage:
+        total = float(shapely.area(g).sum())
+        is_coverage = total - float(shapely.area(out).sum()) <= OVERLAP_TOLERANCE * total
     return codes, out, is_coverage
 
 
@@ -112,22 +123,24 @@ def generalise_by_class(geoms: npt.ArrayLike, classes: npt.ArrayLike, tolerance:
     >>> int(shapely.get_num_coordinates(out.geometries).sum()) < 260
     True
     """
-    codes, dissolved, _ = dissolve_by_class(geoms, classes)
-    return simplify_classes(codes, dissolved, tolerance, max_area_error=max_area_error,
-                            max_halvings=max_halvings)
+    codes, dissolved, coverage = dissolve_by_class(geoms, classes)
+    return simplify_classes(codes, dissolved, tolerance, coverage=coverage,
+                            max_area_error=max_area_error, max_halvings=max_halvings)
 
 
 def simplify_classes(codes: npt.NDArray[np.object_], dissolved: npt.NDArray[np.object_],
-                     tolerance: float, *, max_area_error: float = MAX_AREA_ERROR,
+                     tolerance: float, *, coverage: bool | None = None,
+                     max_area_error: float = MAX_AREA_ERROR,
                      max_halvings: int = MAX_HALVINGS) -> ClassCoverage:
     """Simplify dissolved class polygons together, keeping each class's area.
 
     Simplification starts at ``tolerance`` (degrees) and halves it until every class's
     ellipsoidal area is within ``max_area_error`` (relative) of its dissolved area, at
     most ``max_halvings`` times (the last result is kept, with its ``area_error``).
-    When the classes do not overlap (:func:`overlap_free`) they are simplified with
+    When the classes form a coverage (``coverage``, as :func:`dissolve_by_class` tells;
+    default: :func:`shapely.coverage_is_valid`) they are simplified with
     :func:`shapely.coverage_simplify` (Visvalingam–Whyatt on shared edges: neighbours
-    stay edge-matched); otherwise each alone, topology-preserving.
+    stay edge-matched); otherwise each polygon part alone, topology-preserving.
 
     Notes
     -----
@@ -142,7 +155,7 @@ def simplify_classes(codes: npt.NDArray[np.object_], dissolved: npt.NDArray[np.o
     """
     if not len(dissolved):
         return ClassCoverage(codes, dissolved, float(tolerance), 0.0, True)
-    as_coverage = overlap_free(dissolved)
+    as_coverage = bool(shapely.coverage_is_valid(dissolved)) if coverage is None else coverage
     reference = ellipsoidal_area(dissolved)
     tol = float(tolerance)
     for step in range(max_halvings + 1):
@@ -157,30 +170,15 @@ def simplify_classes(codes: npt.NDArray[np.object_], dissolved: npt.NDArray[np.o
     raise AssertionError("unreachable")  # pragma: no cover - the loop always returns
 
 
-OVERLAP_TOLERANCE = 1e-6
-"""Overlap (share of the total area) below which polygons count as a coverage."""
-
-
-def overlap_free(geoms: npt.NDArray[np.object_]) -> bool:
-    """Tell whether polygons overlap by at most :data:`OVERLAP_TOLERANCE` of their area.
-
-    A valid coverage is; so is one whose only faults are shared edges whose vertices do
-    not quite match (common in survey data), which coverage simplification handles.
-
-    Examples
-    --------
-    >>> a, b = shapely.box(0, 0, 1, 1), shapely.box(1, 0, 2, 1)
-    >>> overlap_free(np.array([a, b])), overlap_free(np.array([a, shapely.box(0.5, 0, 2, 1)]))
-    (True, False)
-    """
-    if shapely.coverage_is_valid(geoms):
-        return True
-    total = float(shapely.area(geoms).sum())
-    return total - float(shapely.union_all(geoms).area) <= OVERLAP_TOLERANCE * total
-
-
 def _simplify(dissolved: npt.NDArray[np.object_], tol: float, as_coverage: bool
               ) -> npt.NDArray[np.object_]:
     if as_coverage:
         return np.asarray(shapely.coverage_simplify(dissolved, tol), dtype=object)
-    return np.asarray(shapely.simplify(dissolved, tol, preserve_topology=True), dtype=object)
+    # part by part: one topology-preserving pass over a class with thousands of parts
+    # checks every part against every other (minutes); parts of a union do not overlap
+    parts, index = shapely.get_parts(dissolved, return_index=True)
+    simple = shapely.simplify(parts, tol, preserve_topology=True)
+    out = np.empty(len(dissolved), dtype=object)
+    for i in range(len(dissolved)):
+        out[i] = shapely.multipolygons(simple[index == i])
+    return out

@@ -130,13 +130,13 @@ def make_overview(frame: gpd.GeoDataFrame, kind: str, county: str
     field = class_field(kind)
     if field is None or field not in frame.columns:
         return None
-    codes, dissolved, _ = dissolve_by_class(frame.geometry.to_numpy(),
-                                            frame[field].to_numpy())
+    codes, dissolved, coverage = dissolve_by_class(frame.geometry.to_numpy(),
+                                                   frame[field].to_numpy())
     rows: dict[str, list[object]] = {"band": [], field: [], COUNTY_COLUMN: [],
                                      "tolerance": [], "geometry": []}
     finest, worst = float("inf"), 0.0
     for band in BANDS:
-        out = simplify_classes(codes, dissolved, band.tolerance)
+        out = simplify_classes(codes, dissolved, band.tolerance, coverage=coverage)
         keep = ~(shapely.is_empty(out.geometries) | shapely.is_missing(out.geometries))
         n = int(keep.sum())
         rows["band"] += [band.name] * n
