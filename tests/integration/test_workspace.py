@@ -34,8 +34,11 @@ def test_rewriting_a_county_replaces_only_that_county(workspace: Workspace) -> N
     workspace.write_layer("dltb", 2019, _dltb(["0103"], ["360111"]))
     got = workspace.read_layer("dltb", 2019).sort_values("county")
     assert got["DLBM"].tolist() == ["0103", "0701"]
-    files = sorted(p.name for p in (workspace.root / "layers/dltb/2019").iterdir())
+    files = sorted(p.name for p in (workspace.root / "layers/dltb/2019").iterdir()
+                   if p.is_file())
     assert len(files) == 2  # the replaced partition file was removed
+    overviews = list((workspace.root / "layers/dltb/2019/overviews").iterdir())
+    assert len(overviews) == 2  # ... and its overview
 
 
 def test_failed_write_changes_nothing(workspace: Workspace, monkeypatch) -> None:
