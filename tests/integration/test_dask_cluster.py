@@ -16,8 +16,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.integration.dask_cluster import Cluster, start_cluster
 from tests.integration.test_demo_parallel import _layer_bytes
+
+from onemap.testing.cluster import Cluster, start_cluster
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -178,3 +179,22 @@ def test_an_unreachable_scheduler_is_a_clear_error(pair: tuple[Path, Path]) -> N
     assert proc.returncode == 17, proc.stderr[-1500:]
     assert json.loads(proc.stdout)["error"]["code"] == "compute_failed"
     assert "Traceback" not in proc.stderr
+
+
+def test_the_executor_waits_on_its_own_client(cluster: Cluster) -> None:
+    """Another Client opened later in the process (the newest is Dask's default) must not
+    slow the executor's waits down to their 1-s timeout."""
+    import time
+
+    from distributed import Client
+
+    from onemap.compute.dask import DaskExecutor
+
+    with DaskExecutor(cluster.address) as executor, Client(cluster.address):
+        assert executor.map(abs, [-1, -2, -3, -4]) == [1, 2, 3, 4]  # warm
+        seconds = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            assert executor.map(abs, [-5, -6]) == [5, 6]
+            seconds.append(time.perf_counter() - t0)
+    assert min(seconds) < 0.5, seconds  # each wait timed out (≥ 1 s) before the fix
