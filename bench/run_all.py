@@ -27,6 +27,7 @@ BENCHES: list[tuple[str, list[str], list[str]]] = [
     ("bench_web.py", [], ["--scale", "tiny", "--requests", "15"]),
     ("bench_demo.py", [], ["--scale", "tiny", "--counties", "360111,360121"]),
     ("bench_mining.py", [], ["--scale", "tiny", "--repeat", "2"]),
+    ("bench_dask_overlay.py", [], ["--repeat", "2"]),
 ]
 
 

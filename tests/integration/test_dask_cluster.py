@@ -16,8 +16,9 @@ import sys
 from typing import TYPE_CHECKING, Any
 
 import pytest
-from tests.integration.dask_cluster import Cluster, start_cluster
 from tests.integration.test_demo_parallel import _layer_bytes
+
+from onemap.testing.cluster import Cluster, start_cluster
 
 if TYPE_CHECKING:
     from collections.abc import Iterator
@@ -178,3 +179,20 @@ def test_an_unreachable_scheduler_is_a_clear_error(pair: tuple[Path, Path]) -> N
     assert proc.returncode == 17, proc.stderr[-1500:]
     assert json.loads(proc.stdout)["error"]["code"] == "compute_failed"
     assert "Traceback" not in proc.stderr
+
+
+def test_the_executor_waits_on_its_own_client(cluster: Cluster) -> None:
+    """``distributed.wait`` waits through the default client, the newest one in the process;
+    on another client's futures it only returns at each 1-s timeout. With a Client opened
+    after the executor, the executor's waits must still go through its own client."""
+    from distributed import Client, default_client
+
+    from onemap.compute.dask import DaskExecutor
+
+    with DaskExecutor(cluster.address) as executor, Client(cluster.address) as newer:
+        assert default_client() is newer  # outside map: Dask's default is the newest
+        seen: list[object] = []
+        result = executor.map(abs, [-1, -2, -3], progress=lambda d, t: seen.append(
+            default_client()))
+    assert result == [1, 2, 3]
+    assert len(seen) == 3 and all(c is executor._client for c in seen)

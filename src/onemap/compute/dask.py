@@ -108,23 +108,26 @@ class DaskExecutor(Executor):
         done_count = 0
         alone_since: float | None = None
         try:
-            while pending:
-                try:
-                    finished, pending = distributed.wait(pending, timeout=1.0,
-                                                         return_when="FIRST_COMPLETED")
-                except TimeoutError:  # nothing finished this second
-                    finished = set()
-                for fut in finished:
-                    i = index[fut.key]
-                    if fut.status != "finished":
-                        raise ComputeFailed(
-                            f"task {i + 1} of {len(futures)} ({_label(items[i])}) failed on "
-                            f"the cluster: {fut.exception()!r}", item=_label(items[i]))
-                    results[i] = fut.result()
-                    done_count += 1
-                    report(progress, done_count, len(futures))
-                if pending and not finished:
-                    alone_since = self._check_workers(alone_since, len(pending))
+            # wait() waits through the default client, the newest one in this process;
+            # on another client's futures it would only return at each timeout
+            with self._client.as_current():
+                while pending:
+                    try:
+                        finished, pending = distributed.wait(pending, timeout=1.0,
+                                                             return_when="FIRST_COMPLETED")
+                    except TimeoutError:  # nothing finished this second
+                        finished = set()
+                    for fut in finished:
+                        i = index[fut.key]
+                        if fut.status != "finished":
+                            raise ComputeFailed(
+                                f"task {i + 1} of {len(futures)} ({_label(items[i])}) failed on "
+                                f"the cluster: {fut.exception()!r}", item=_label(items[i]))
+                        results[i] = fut.result()
+                        done_count += 1
+                        report(progress, done_count, len(futures))
+                    if pending and not finished:
+                        alone_since = self._check_workers(alone_since, len(pending))
         except BaseException:
             self._client.cancel(list(pending))
             raise

@@ -1,4 +1,4 @@
-"""Test helpers shipped with onemap: equality rules and a workspace factory."""
+"""Test helpers shipped with onemap: equality rules, a workspace factory, a Dask cluster."""
 
 from onemap.testing.asserts import assert_areas_close, assert_layers_equal
 
