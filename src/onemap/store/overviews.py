@@ -198,7 +198,12 @@ class OverviewPartition:
 
 
 def read_overview(path: Path) -> OverviewPartition:
-    """Decode an overview file into per-band parts with STRtrees."""
+    """Decode an overview file into per-band parts with STRtrees.
+
+    Parts under half a pixel at the band's deepest zoom are left out: no tile of the band
+    draws them (:func:`onemap.api.ogc.tiles.render_tile` drops them too); the file keeps
+    them, so its class areas stay whole.
+    """
     names = pq.read_schema(path).names
     field = next(f for f in CLASS_FIELDS if f in names)
     frame = read_partition(path, columns=["band", field])
@@ -208,9 +213,10 @@ def read_overview(path: Path) -> OverviewPartition:
         sel = (frame["band"] == band.name).to_numpy()
         parts, index = shapely.get_parts(frame.geometry.to_numpy()[sel], return_index=True)
         codes = frame[field].to_numpy(dtype=object)[sel][index]
-        b = shapely.bounds(parts)
-        sizes = (np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1]) if len(parts)
-                 else np.zeros(0))
+        b = shapely.bounds(parts).reshape(-1, 4)
+        sizes = np.maximum(b[:, 2] - b[:, 0], b[:, 3] - b[:, 1])
+        drawn = sizes >= band.pixel / 2
+        parts, codes, sizes = parts[drawn], codes[drawn], sizes[drawn]
         bands[band.name] = OverviewBandFrame(parts, codes, sizes, shapely.STRtree(parts))
         nbytes += int(shapely.get_num_coordinates(parts).sum()) * 16 + len(parts) * 240
     return OverviewPartition(field, bands, nbytes)
