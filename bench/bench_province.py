@@ -348,10 +348,11 @@ def step_stats(ws: Path) -> dict[str, Any]:
 
 
 def step_change(ws: Path, county: str) -> dict[str, Any]:
+    workers = ["--workers", str(os.cpu_count() or 1)]  # the CLI's default is one process
     full = run([*ONEMAP, "change", ws, "--from", "2019", "--to", "2020", "--open-cases",
-                "--no-geometry", "--json"], "change province (+cases)")
+                *workers, "--no-geometry", "--json"], "change province (+cases)")
     one = run([*ONEMAP, "change", ws, "--from", "2019", "--to", "2020", "--counties", county,
-               "--no-geometry", "--json"], f"change {county}")
+               *workers, "--no-geometry", "--json"], f"change {county}")
     base = baseline(CHANGE_BASELINE, "change baseline (GeoPandas overlay)", str(ws), county)
     doc = full["result"] or {}
     batch = doc.get("batch", {}) if isinstance(doc, dict) else {}
@@ -361,9 +362,10 @@ def step_change(ws: Path, county: str) -> dict[str, Any]:
             "ratio_largest_county": round(base["process_seconds"] / one["seconds"], 2)}
 
 
-def step_review(ws: Path) -> dict[str, Any]:
+def step_review(ws: Path, cache_mb: int | None) -> dict[str, Any]:
+    cache = ["--cache-mb", str(cache_mb)] if cache_mb else []
     out = run([sys.executable, BENCH / "bench_review.py", "--workspace", ws, "--sites", "100",
-               "--cold", "20", "--batch", "100", "--json"], "review")
+               "--cold", "20", "--batch", "100", *cache, "--json"], "review")
     res = out.pop("result")
     res.update(out)
     return dict(res)
@@ -464,6 +466,7 @@ def main() -> None:
     ap.add_argument("--steps", default=",".join(s for s in STEPS if s != "build"))
     ap.add_argument("--import-counties", type=int, default=5,
                     help="largest counties to export and import (0: all)")
+    ap.add_argument("--cache-mb", type=int, help="review: the server's partition_cache_mb")
     ap.add_argument("--out", type=Path, default=Path("bench-province.json"))
     args = ap.parse_args()
     steps = [s.strip() for s in args.steps.split(",") if s.strip()]
@@ -494,7 +497,7 @@ def main() -> None:
             elif step == "change":
                 result["change"] = step_change(args.workspace, county)
             elif step == "review":
-                result["review"] = step_review(args.workspace)
+                result["review"] = step_review(args.workspace, args.cache_mb)
             elif step == "indicators":
                 result["indicators"] = step_indicators(args.workspace, county, county_rows,
                                                        all_rows)

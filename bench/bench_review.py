@@ -174,6 +174,9 @@ def main() -> None:
     ap.add_argument("--cold", type=int, default=8, help="cold reviews (cache cleared)")
     ap.add_argument("--batch", type=int, default=40, help="sites in the batch folder")
     ap.add_argument("--seed", type=int, default=7)
+    ap.add_argument("--cache-mb", type=int, default=None,
+                    help="partition cache of the warm service (the server's "
+                         "partition_cache_mb; default: the reader's default)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
 
@@ -185,7 +188,8 @@ def main() -> None:
     dltb_rows = sum(p.rows for p in ws.partitions("dltb"))
     sites = random_sites(ws, args.sites + args.cold, args.seed + 1)
     frames = [site_frame(g) for g in sites]
-    svc = ReviewService(ws)
+    svc = ReviewService(ws) if args.cache_mb is None else ReviewService(
+        ws, WorkspaceReader(ws, PartitionCache(ws.root, args.cache_mb * 2**20)))
     operator = local_operator(ws)
     server = ReviewService(ws, WorkspaceReader(ws, PartitionCache(ws.root, background=True)))
 

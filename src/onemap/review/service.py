@@ -8,6 +8,7 @@ mode do) for warm latency. Every county the site touches must be in the reviewer
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import json
 import logging
@@ -256,15 +257,21 @@ class ReviewService:
         """
         wanted = set(counties) if counties is not None else None
         loaded = 0
-        for kind in REVIEW_KINDS:
-            entry = self.reader.catalog.latest(kind)
-            for part in entry.partitions if entry is not None else []:
-                if self.cache.full or (stop is not None and stop.is_set()):
-                    return loaded
-                if wanted is None or part.county in wanted:
-                    self.cache.get(part, REVIEW_COLUMNS.get(kind))
-                    loaded += 1
-        return loaded
+        try:
+            for kind in REVIEW_KINDS:
+                entry = self.reader.catalog.latest(kind)
+                for part in entry.partitions if entry is not None else []:
+                    if self.cache.full or (stop is not None and stop.is_set()):
+                        return loaded
+                    if wanted is None or part.county in wanted:
+                        self.cache.get(part, REVIEW_COLUMNS.get(kind))
+                        loaded += 1
+            return loaded
+        finally:
+            # The cached partitions live as long as the server: keep the cyclic garbage
+            # collector from walking their millions of objects on every full collection
+            # (0.4 s pauses on a province, measured in bench_province's review step).
+            gc.freeze()
 
     def warm_in_background(self, counties: list[str] | None = None) -> threading.Thread:
         """Start :meth:`warm` on a daemon thread and return at once (server start-up).

@@ -218,7 +218,9 @@ class PartitionCache:
     otherwise from a bbox-filtered read (row groups whose bbox statistics miss are
     skipped). With ``background=True`` (servers) the whole partition is then loaded on
     a worker thread once the query is answered (:meth:`flush`); otherwise it is loaded
-    after ``load_after`` bbox reads, so one command-line review never decodes counties.
+    after ``load_after`` bbox reads, so one command-line review never decodes counties,
+    and only while the cache has room (a load that evicts would make every caller wait
+    for a whole decode in turn).
     """
 
     def __init__(self, root: Path, max_bytes: int = DEFAULT_CACHE_BYTES, *,
@@ -343,7 +345,10 @@ class PartitionCache:
         if item is None:
             with self._lock:
                 self._misses[key] = self._misses.get(key, 0) + 1
-                load_now = not self.background and self._misses[key] >= self.load_after
+                # a synchronous load that would evict another partition costs the caller a
+                # whole decode (≈1 s for a large county) and thrashes: read the bbox instead
+                load_now = (not self.background and self._misses[key] >= self.load_after
+                            and self._bytes < self.max_bytes)
                 if self.background and key not in self._pending:
                     self._queued[key] = columns
             if load_now:
