@@ -356,7 +356,8 @@ def main() -> None:
                     help="workspace folder (default: build a tiny demo in a temp folder)")
     ap.add_argument("--scale", default="tiny", help="scale of the default demo")
     ap.add_argument("--counties", default=DEMO_COUNTIES,
-                    help="counties of the default demo (comma-separated; empty: all)")
+                    help="counties of the default demo, or of --workspace to use "
+                         "(comma-separated; empty: all)")
     ap.add_argument("--vintage", type=int, default=None, help="DLTB vintage (default: latest)")
     ap.add_argument("--control", default="pbf", help="control layer kind (default pbf)")
     ap.add_argument("--control-vintage", type=int, default=None)
@@ -378,6 +379,9 @@ def main() -> None:
     vintage, control_vintage, jobs = county_jobs(root, args.vintage, args.control,
                                                  args.control_vintage, key)
     onemap_plan = time.perf_counter() - t0
+    if args.workspace and args.counties != DEMO_COUNTIES and args.counties:
+        wanted = set(args.counties.split(","))  # a subset of an existing workspace
+        jobs = [j for j in jobs if j.county in wanted]
     n_left = sum(pq.ParquetFile(j.left_path).metadata.num_rows for j in jobs)
     n_right = sum(pq.ParquetFile(j.right_path).metadata.num_rows for j in jobs)
     print(f"workspace {root}{f' (demo built in {built:.1f} s)' if not args.workspace else ''}: "

@@ -33,6 +33,9 @@ process. Steps:
 * ``indicators``: ``onemap indicators refresh`` (processes); baseline: bench_indicators' plain
   GeoPandas figures for the largest county (per polygon, since the baseline cannot hold the
   province).
+* ``overviews``: ``onemap layers overviews DIR dltb 2020`` (the backfill for a workspace built
+  before overviews existed; a build now writes them with the partitions, and a second run
+  finds nothing to do).
 * ``tiles``: bench_tiles.py sweep z6–z14, cold and warm, with overviews and without.
 
 The memory bound: a county job holds one county per worker process, so the peak of a
@@ -53,11 +56,16 @@ import tempfile
 import threading
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
 
 BENCH = Path(__file__).resolve().parent
 ONEMAP = [str(Path(sys.executable).with_name("onemap"))]
-STEPS = ("build", "qc", "import", "stats", "change", "review", "indicators", "tiles")
+STEPS = ("build", "qc", "import", "stats", "change", "review", "indicators", "overviews",
+         "tiles")
+CORES = os.cpu_count() or 1
 
 
 # -- running a child and measuring it ------------------------------------------------------
@@ -272,7 +280,7 @@ def step_qc(ws: Path, county: str) -> dict[str, Any]:
     base = baseline(QC_BASELINE, "qc baseline (GeoPandas overlaps)", str(ws), county,
                     str(BENCH))
     return {"province": _short(full), "largest_county": _short(one), "baseline": base,
-            "findings": _count_findings(full["result"]),
+            "findings": _count_findings(full["result"]), "workers": CORES,
             "ratio_largest_county": round(base["process_seconds"] / one["seconds"], 2)}
 
 
@@ -321,6 +329,7 @@ def step_import(ws: Path, counties: int, tmp: Path) -> dict[str, Any]:
     for f in files:
         f.unlink()
     return {"counties": len(chosen), "features": features, "seconds": round(seconds, 1),
+            "workers": 1,
             "features_per_s": round(features / seconds), "peak_rss_mb": peak,
             "export_seconds": round(export_s, 1), "baseline": base,
             "ratio": round(base["process_seconds"] / seconds, 2)}
@@ -341,6 +350,7 @@ def step_stats(ws: Path) -> dict[str, Any]:
     bmed = statistics.median(b["process_seconds"] for b in base)
     rows = ours[0]["result"]
     return {"seconds_median": round(med, 2), "runs": [_short(s) for s in ours],
+            "workers": CORES,
             "peak_rss_mb": max(s["peak_rss_mb"] for s in ours),
             "rows": len(rows) if isinstance(rows, list) else None,
             "baseline_seconds_median": round(bmed, 2), "baseline": base,
@@ -348,7 +358,7 @@ def step_stats(ws: Path) -> dict[str, Any]:
 
 
 def step_change(ws: Path, county: str) -> dict[str, Any]:
-    workers = ["--workers", str(os.cpu_count() or 1)]  # the CLI's default is one process
+    workers = ["--workers", str(CORES)]  # the CLI's default is one process
     full = run([*ONEMAP, "change", ws, "--from", "2019", "--to", "2020", "--open-cases",
                 *workers, "--no-geometry", "--json"], "change province (+cases)")
     one = run([*ONEMAP, "change", ws, "--from", "2019", "--to", "2020", "--counties", county,
@@ -357,7 +367,7 @@ def step_change(ws: Path, county: str) -> dict[str, Any]:
     doc = full["result"] or {}
     batch = doc.get("batch", {}) if isinstance(doc, dict) else {}
     return {"province": _short(full), "largest_county": _short(one), "baseline": base,
-            "patches": batch.get("patches") or batch.get("patch_count"),
+            "workers": CORES, "patches": batch.get("patches") or batch.get("patch_count"),
             "cases": batch.get("cases_opened") or doc.get("cases_opened"),
             "ratio_largest_county": round(base["process_seconds"] / one["seconds"], 2)}
 
@@ -378,18 +388,36 @@ def step_indicators(ws: Path, county: str, county_rows: int, all_rows: int) -> d
                     str(ws), county)
     ours_rate = 2 * all_rows / full["seconds"]
     base_rate = base["polygons"] / base["process_seconds"]
-    return {"province": _short(full), "baseline_largest_county": base,
+    return {"province": _short(full), "baseline_largest_county": base, "workers": CORES,
             "polygons_per_s": round(ours_rate), "baseline_polygons_per_s": round(base_rate),
             "ratio_per_polygon": round(ours_rate / base_rate, 2), "county_rows": county_rows}
 
 
-def step_tiles(ws: Path) -> dict[str, Any]:
+def step_overviews(ws: Path) -> dict[str, Any]:
+    out = run([*ONEMAP, "layers", "overviews", ws, "dltb", "2020", "--workers", str(CORES),
+               "--json"], "overviews backfill dltb 2020")
+    res = out.pop("result") or {}
+    return {**out, "workers": CORES, "counties_made": len(res.get("made", []))}
+
+
+def step_tiles(ws: Path, tiles: int) -> dict[str, Any]:
     script = BENCH / "bench_tiles.py"
     if not script.exists():
         return {"skipped": "bench/bench_tiles.py missing"}
-    out = run([sys.executable, script, "--workspace", ws, "--json"], "tiles")
-    res = out.pop("result")
-    return {"sweep": res, **out}
+    out = run([sys.executable, script, "--workspace", ws, "--tiles", str(tiles), "--json"],
+              "tiles")
+    rows = out.pop("result")["rows"]
+    by = {(r["zoom"], r["path"]): r for r in rows}
+    table = []
+    for z in sorted({r["zoom"] for r in rows}):
+        ov, base = by[(z, "overviews")], by[(z, "baseline")]
+        table.append(
+            f"| tiles z{z} ({ov['tiles']} sampled), cold / warm p95 | {ov['cold_p95_ms']:.0f} / "
+            f"{ov['warm_p95_ms']:.0f} ms ({ov['bytes'] / 1000:.0f} kB) | | without overviews "
+            f"{base['cold_p95_ms']:.0f} / {base['warm_p95_ms']:.0f} ms | "
+            f"{base['cold_p95_ms'] / max(ov['cold_p95_ms'], 1e-6):.1f}× / "
+            f"{base['warm_p95_ms'] / max(ov['warm_p95_ms'], 1e-6):.1f}× |")
+    return {"sweep": {"rows": rows, "table": table}, **out}
 
 
 # -- the table ------------------------------------------------------------------------------
@@ -451,10 +479,31 @@ def markdown(r: dict[str, Any]) -> str:
                      f"{_f(n['province']['peak_rss_mb'], '{:,.0f}')} MB | GeoPandas "
                      f"{_f(n['baseline_polygons_per_s'], '{:,}')} polygons/s (one county) | "
                      f"{n['ratio_per_polygon']}× per polygon |")
+    if "overviews" in r:
+        o = r["overviews"]
+        lines.append(f"| overviews backfill, DLTB 2020 | {_f(o['seconds'] / 60)} min | "
+                     f"{_f(o['peak_rss_mb'], '{:,.0f}')} MB | – | – |")
     if "tiles" in r and "sweep" in r["tiles"]:
         for row in r["tiles"]["sweep"].get("table", []):
             lines.append(row)
     return "\n".join(lines)
+
+
+def run_step(step: str, args: argparse.Namespace, tmp: Path) -> dict[str, Any]:
+    """Run one step (not ``build``) on ``args.workspace``."""
+    ws = args.workspace
+    county, county_rows, all_rows = largest_county(ws)
+    runners: dict[str, Callable[[], dict[str, Any]]] = {
+        "qc": lambda: step_qc(ws, county),
+        "import": lambda: step_import(ws, args.import_counties, tmp),
+        "stats": lambda: step_stats(ws),
+        "change": lambda: step_change(ws, county),
+        "review": lambda: step_review(ws, args.cache_mb),
+        "indicators": lambda: step_indicators(ws, county, county_rows, all_rows),
+        "overviews": lambda: step_overviews(ws),
+        "tiles": lambda: step_tiles(ws, args.tiles),
+    }
+    return runners[step]()
 
 
 def main() -> None:
@@ -466,6 +515,7 @@ def main() -> None:
     ap.add_argument("--steps", default=",".join(s for s in STEPS if s != "build"))
     ap.add_argument("--import-counties", type=int, default=5,
                     help="largest counties to export and import (0: all)")
+    ap.add_argument("--tiles", type=int, default=20, help="tiles sampled per zoom")
     ap.add_argument("--cache-mb", type=int, help="review: the server's partition_cache_mb")
     ap.add_argument("--out", type=Path, default=Path("bench-province.json"))
     args = ap.parse_args()
@@ -488,21 +538,7 @@ def main() -> None:
             county, county_rows, all_rows = largest_county(args.workspace)
             result["largest_county"] = {"code": county, "polygons_2020": county_rows}
             result["dltb_2020_polygons"] = all_rows
-            if step == "qc":
-                result["qc"] = step_qc(args.workspace, county)
-            elif step == "import":
-                result["import"] = step_import(args.workspace, args.import_counties, tmp)
-            elif step == "stats":
-                result["stats"] = step_stats(args.workspace)
-            elif step == "change":
-                result["change"] = step_change(args.workspace, county)
-            elif step == "review":
-                result["review"] = step_review(args.workspace, args.cache_mb)
-            elif step == "indicators":
-                result["indicators"] = step_indicators(args.workspace, county, county_rows,
-                                                       all_rows)
-            elif step == "tiles":
-                result["tiles"] = step_tiles(args.workspace)
+            result[step] = run_step(step, args, tmp)
             result["machine"]["load_after_" + step] = os.getloadavg()
             args.out.write_text(json.dumps(result, ensure_ascii=False, indent=2))
     finally:

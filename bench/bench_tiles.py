@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import argparse
 import gc
+import json
 import statistics
 import sys
 import time
@@ -149,9 +150,12 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--kind", default="dltb")
     p.add_argument("--vintage", type=int, default=None, help="default: latest")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--json", action="store_true", help="end with the rows as one JSON line")
     a = p.parse_args(argv)
-    sweep(a.workspace, _zooms(a.zooms), tiles=a.tiles, kind=a.kind, vintage=a.vintage,
-          seed=a.seed)
+    rows = sweep(a.workspace, _zooms(a.zooms), tiles=a.tiles, kind=a.kind, vintage=a.vintage,
+                 seed=a.seed)
+    if a.json:
+        print(json.dumps({"rows": rows}))
 
 
 if __name__ == "__main__":

@@ -6,14 +6,16 @@ Usage::
         [--largest-county 1.2e6] [--workers 64] [--markdown]
 
 Inputs, all from the province run unless given: per job, the core-seconds per polygon
-(wall seconds × worker processes ÷ polygons, the county kernels being independent and
-CPU-bound), the spread of per-county cost (the demo's per-county seconds per polygon:
-median and maximum), bytes on disk per polygon (both vintages and every layer), and the
-peak memory of the largest process against the largest county's polygons. The national
-figures scale each linearly in polygons (the kernels are linear or n log n within a county,
-and counties are independent), and the wall time of a job on W workers is the larger of
-(total core-seconds ÷ W) and the largest county's own time: a county is one task, so no
-number of workers finishes a job before its largest county does.
+(wall seconds × the job's worker processes ÷ polygons, the county kernels being
+independent and CPU-bound); where the largest county was also run alone (QC, diff), the
+skew of that county's time against the province rate; bytes on disk per polygon (both
+vintages and every layer); and the memory of the county workers (largest county) and of
+the main process (what it keeps of every county). The national figures scale each
+linearly in polygons (the kernels are linear or n log n within a county, and counties are
+independent), and the wall time of a job on W workers is the larger of (total core-seconds
+÷ W) and the largest county's own time: a county is one task, so no number of workers
+finishes a job before its largest county does. The demo build's per-county seconds per
+polygon are reported as the spread of county costs (median, max).
 """
 
 from __future__ import annotations
@@ -24,12 +26,18 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-JOBS = {  # name → (path in the JSON to seconds, polygons processed per vintage factor)
-    "demo build (2 vintages)": (("build", "seconds"), 2),
-    "QC, one vintage": (("qc", "province", "seconds"), 1),
-    "vintage diff + cases": (("change", "province", "seconds"), 2),
-    "indicator refresh": (("indicators", "province", "seconds"), 2),
-    "statistics (attributes only)": (("stats", "seconds_median"), 1),
+JOBS = {  # name → (path in the JSON to seconds, path to its worker processes, vintages read)
+    "demo build (2 vintages, every layer)": (("build", "seconds"), ("build", "workers"), 2),
+    "import, county GeoPackages": (("import", "seconds"), ("import", "workers"), 1),
+    "QC, one vintage": (("qc", "province", "seconds"), ("qc", "workers"), 1),
+    "vintage diff + cases": (("change", "province", "seconds"), ("change", "workers"), 2),
+    "indicator refresh": (("indicators", "province", "seconds"), ("indicators", "workers"), 2),
+    "overviews (one vintage)": (("overviews", "seconds"), ("overviews", "workers"), 1),
+    "statistics (attributes only)": (("stats", "seconds_median"), ("stats", "workers"), 1),
+}
+LARGEST_ALONE = {  # jobs whose largest county was also run alone: measured skew
+    "QC, one vintage": ("qc", "largest_county", "seconds"),
+    "vintage diff + cases": ("change", "largest_county", "seconds"),
 }
 
 
@@ -55,37 +63,63 @@ def model(run: dict[str, Any], polygons: float, counties: int, largest: float,
                   "max_s_per_1k": round(1000 * max(rates), 3),
                   "max_over_median": round(max(rates) / statistics.median(rates), 2)}
     jobs = {}
-    for name, (path, factor) in JOBS.items():
+    for name, (path, wpath, factor) in JOBS.items():
         seconds = _get(run, path)
         if seconds is None:
             continue
-        core_s_per_poly = seconds * local_workers / (prov * factor)
+        polys = float(run["import"]["features"]) if name.startswith("import") else prov
+        used = _get(run, wpath) or local_workers
+        core_s_per_poly = seconds * used / (polys * factor)
         total_core_h = core_s_per_poly * polygons * factor / 3600
-        # the largest county is one task: its time at the province's per-polygon rate,
-        # times the measured spread between the slowest county and the median
-        skew = spread["max_over_median"] if spread else 1.0
+        # The largest county is one task. Its measured time alone (where run) against the
+        # province's per-polygon rate gives the skew; otherwise the per-polygon rate.
+        alone = _get(run, LARGEST_ALONE[name]) if name in LARGEST_ALONE else None
+        skew = alone / (core_s_per_poly * big * factor) if alone else 1.0
         largest_task_h = core_s_per_poly * largest * factor * skew / 3600
         wall_h = max(total_core_h / workers, largest_task_h)
-        jobs[name] = {"province_seconds": round(seconds, 1),
+        jobs[name] = {"province_seconds": round(seconds, 1), "worker_processes": used,
                       "core_us_per_polygon": round(core_s_per_poly * 1e6, 1),
+                      "largest_county_skew": round(skew, 2),
                       "nation_core_hours": round(total_core_h, 1),
                       "largest_county_hours": round(largest_task_h, 2),
                       f"wall_hours_on_{workers}_workers": round(wall_h, 2)}
-    rss = [v.get("peak_rss_mb") for v in (run.get("qc", {}).get("province"),
-                                         run.get("change", {}).get("province")) if v]
-    peak_mb = max(rss) if rss else None
-    worker_mb = peak_mb * largest / big if peak_mb else None
+    # memory: county workers scale with the largest county; the main process of QC keeps
+    # 8-byte id hashes of every polygon (province-wide duplicate-id check) and the diff's
+    # main process keeps every change patch: both grow with the whole job, not one county.
+    qc = run.get("qc", {})
+    worker_mb = qc.get("province", {}).get("worker_peak_mb")
+    main_growth = None
+    if qc.get("province", {}).get("main_peak_mb") and qc.get("largest_county"):
+        main_growth = ((qc["province"]["main_peak_mb"] - qc["largest_county"]["main_peak_mb"])
+                       * 2**20 / (prov - big))
+    ch = run.get("change", {})
+    patches = float(run.get("build", {}).get("changes") or 0)
+    patch_growth = None
+    if ch.get("province", {}).get("main_peak_mb") and ch.get("largest_county") and patches:
+        patch_growth = ((ch["province"]["main_peak_mb"] - ch["largest_county"]["main_peak_mb"])
+                        * 2**20 / patches)
     bytes_per_poly = (run.get("build", {}).get("bytes") or 0) / (2 * prov)
+    nation_patches = patches / prov * polygons
+    memory = {
+        "qc_worker_mb_largest_county_measured": worker_mb,
+        "qc_worker_gb_nation_largest_county": round(worker_mb * largest / big / 1024, 1)
+        if worker_mb else None,
+        "qc_main_bytes_per_polygon": round(main_growth, 1) if main_growth else None,
+        "qc_main_gb_nation": round(main_growth * polygons / 2**30, 1) if main_growth else None,
+        "diff_main_bytes_per_patch": round(patch_growth) if patch_growth else None,
+        "diff_patches_nation": round(nation_patches),
+        "diff_main_gb_nation": round(patch_growth * nation_patches / 2**30, 1)
+        if patch_growth else None,
+    }
     return {
         "inputs": {"province_polygons_per_vintage": int(prov), "largest_county_polygons": int(big),
-                   "local_worker_processes": local_workers, "county_cost_spread": spread,
-                   "peak_rss_mb_largest_process": peak_mb,
-                   "bytes_per_polygon_all_layers": round(bytes_per_poly, 1)},
+                   "bytes_per_polygon_all_layers": round(bytes_per_poly, 1),
+                   "demo_build_county_cost_spread": spread},
         "assumptions": {"polygons_per_vintage": polygons, "counties": counties,
                         "largest_county_polygons": largest, "workers": workers},
         "jobs": jobs,
+        "memory": memory,
         "storage_gb_two_vintages": round(bytes_per_poly * 2 * polygons / 1e9, 1),
-        "worker_memory_gb_for_largest_county": round(worker_mb / 1024, 1) if worker_mb else None,
         "scheduler_tasks_per_job": counties,
     }
 
@@ -93,11 +127,14 @@ def model(run: dict[str, Any], polygons: float, counties: int, largest: float,
 def markdown(m: dict[str, Any]) -> str:
     """The sizing table for docs/scale.md."""
     w = m["assumptions"]["workers"]
-    out = ["| job | core µs / polygon (measured) | nation core-hours | largest county "
-           f"(one task) h | wall h on {w} workers |", "|---|---|---|---|---|"]
+    out = ["| job | measured: s on the province (processes) | core µs / polygon | nation "
+           f"core-hours | largest county (one task) h | wall h on {w} workers |",
+           "|---|---|---|---|---|---|"]
     for name, j in m["jobs"].items():
-        out.append(f"| {name} | {j['core_us_per_polygon']} | {j['nation_core_hours']:,} | "
-                   f"{j['largest_county_hours']} | {j[f'wall_hours_on_{w}_workers']} |")
+        out.append(f"| {name} | {j['province_seconds']:,} ({j['worker_processes']:.0f}) | "
+                   f"{j['core_us_per_polygon']} | {j['nation_core_hours']:,} | "
+                   f"{j['largest_county_hours']} (skew {j['largest_county_skew']}) | "
+                   f"{j[f'wall_hours_on_{w}_workers']} |")
     return "\n".join(out)
 
 
