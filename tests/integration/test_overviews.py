@@ -240,10 +240,12 @@ def test_backfill_command_makes_missing_overviews_once(small, capsys) -> None:
     assert code == 0, first
     assert sorted(first["made"]) == ["360111", "360121", "360203"] and first["current"] == 0
     assert first["area_error"] <= 0.005
+    assert first["seed"]["rendered"] > 0 and first["seed"]["zooms"] == [6, 7, 8, 9]
     parts = ws.partitions("dltb", 2020)
     assert all(current_overview(p) and (ws.root / p.overview.path).exists() for p in parts)
     code, again = _cli(args, capsys)
     assert code == 0 and again["made"] == [] and again["current"] == 3
+    assert again["seed"]["rendered"] == 0 and again["seed"]["skipped"] == first["seed"]["tiles"]
     assert [p.overview for p in ws.partitions("dltb", 2020)] == [p.overview for p in parts]
     assert ws.audit_log(1, action="layer.overviews")
     code, error = _cli(["layers", "overviews", ws.root, "hazard_point", "2023"], capsys)

@@ -11,6 +11,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from onemap.api.auth import Authenticator
 from onemap.api.ogc.tiles import TileCache
+from onemap.api.ogc.tilestore import DiskTiles, workspace_tiles
 from onemap.quota.service import review_lookup
 from onemap.review.service import ReviewService
 from onemap.store.access import Actor
@@ -35,6 +36,9 @@ class ApiSettings(BaseSettings):
         3072, ge=16, description="memory (MiB) of decoded partitions and spatial indexes kept "
                                  "by the one read path (features, tiles, site review)")
     tile_cache_entries: int = Field(4096, description="encoded vector tiles kept in memory")
+    tile_disk_mb: int = Field(
+        1024, ge=0, description="disk (MiB) of low-zoom tiles (z ≤ 9) kept under <workspace>/"
+                                "tiles, keyed by ETag (never stale); 0 turns the disk tier off")
     features_max_limit: int = Field(10_000, ge=1,
                                     description="largest 'limit' of an items page (larger "
                                                 "requests are served this many)")
@@ -58,6 +62,7 @@ class AppContext:
     reader: WorkspaceReader
     reviews: ReviewService
     tiles: TileCache
+    disk_tiles: DiskTiles | None = None
 
 
 def build_context(settings: ApiSettings, workspace: Workspace) -> AppContext:
@@ -69,7 +74,9 @@ def build_context(settings: ApiSettings, workspace: Workspace) -> AppContext:
                       auth=Authenticator(workspace), reader=reader,
                       reviews=ReviewService(workspace, reader,
                                             quota_lookup=review_lookup(workspace)),
-                      tiles=TileCache(settings.tile_cache_entries))
+                      tiles=TileCache(settings.tile_cache_entries),
+                      disk_tiles=workspace_tiles(workspace.root, settings.tile_disk_mb * 2**20)
+                      if settings.tile_disk_mb > 0 else None)
 
 
 def current_actor(request: Request) -> Actor:

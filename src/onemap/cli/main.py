@@ -18,6 +18,7 @@ if TYPE_CHECKING:
 COMMAND_MODULES = [
     "onemap.cli.workspace",
     "onemap.cli.serve",
+    "onemap.cli.tiles",
     "onemap.cli.stats",
     "onemap.cli.quality",
     "onemap.cli.config",

@@ -86,6 +86,9 @@ def overviews(
     vintage: Annotated[int, typer.Argument(help="年度 (0 for kinds without vintages)")],
     workers: Annotated[int, typer.Option(
         help="worker processes (one county each at a time); 1 runs in this process")] = 2,
+    seed: Annotated[bool, typer.Option(
+        help="then render the missing low-zoom tiles into <workspace>/tiles "
+             "(as onemap tiles seed)")] = True,
     user: UserOpt = "",
     json_: JsonOpt = False,
 ) -> None:
@@ -93,8 +96,12 @@ def overviews(
 
     County by county in worker processes; each batch of counties is recorded in one
     catalog transaction, so an interrupted run keeps what it finished and running it
-    again only does what is left (administrators; audited).
+    again only does what is left (administrators; audited). With ``--seed`` (default)
+    the layer's tiles z6–9 are then rendered to disk for the province administrator and,
+    when the layer is public, the public (tiles already there are skipped).
     """
+    from onemap.cli.tiles import print_seed, seed_workspace
+
     ws = Workspace.open(directory)
     try:
         ws.authorize(actor_for(ws, user), Action.ADMINISTER, ws.root_region,
@@ -106,15 +113,19 @@ def overviews(
                                                 batch=4 * workers, progress=progress)
             else:
                 result = backfill_overviews(ws, kind, vintage, progress=progress)
+        seeded = seed_workspace(ws, kind, vintage, progress_enabled=not json_) if seed else None
     finally:
         ws.close()
     if json_:
-        emit_json(result)
+        emit_json({**result.model_dump(mode="json"),
+                   "seed": seeded.model_dump(mode="json") if seeded else None})
         return
     stdout.print(f"概略图 overviews {result.kind}/{result.vintage}: made {len(result.made)}, "
                  f"already current {result.current}, skipped {len(result.skipped)} of "
                  f"{result.counties} counties; largest class-area change "
                  f"{result.area_error:.3%} ({result.seconds:.1f} s)")
+    if seeded is not None:
+        print_seed(seeded)
 
 
 class _ListByDefault(typer.core.TyperGroup):

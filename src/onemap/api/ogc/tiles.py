@@ -540,6 +540,16 @@ def tile_limits(tms: morecantile.TileMatrixSet, bounds: BBox) -> list[dict[str, 
     return out
 
 
+def layer_bounds(entry: LayerEntry) -> BBox:
+    """Return the data's lon/lat bounds: its partitions in scope, else the layer's, else China."""
+    if entry.partitions:
+        return (min(p.bbox[0] for p in entry.partitions), min(p.bbox[1] for p in entry.partitions),
+                max(p.bbox[2] for p in entry.partitions), max(p.bbox[3] for p in entry.partitions))
+    if entry.info.bbox:
+        return entry.info.bbox
+    return (73.0, 3.0, 136.0, 54.0)
+
+
 def check_zoom(z: int) -> None:
     """Reject absurd zoom levels early (InvalidInput)."""
     if not 0 <= z <= 24:

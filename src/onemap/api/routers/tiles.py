@@ -21,13 +21,14 @@ from onemap.api.ogc.tiles import (
     TileAddress,
     check_zoom,
     get_tms,
-    render_tile,
+    layer_bounds,
     tile_etag,
     tile_fields,
     tile_limits,
     tile_matrix_sets,
     tms_document,
 )
+from onemap.api.ogc.tilestore import fetch_tile
 from onemap.store.reader import LayerEntry, ScopedReader
 
 from fastapi import APIRouter, Depends, Path, Query, Request
@@ -59,6 +60,7 @@ def build_router(ctx: AppContext) -> APIRouter:
     """Return the OGC API – Tiles routes."""
     router = APIRouter(tags=["OGC API Tiles 矢量瓦片"])
     cache = ctx.tiles
+    disk = ctx.disk_tiles
     max_bytes = ctx.settings.tile_max_bytes
 
     @router.get("/tileMatrixSets")
@@ -169,23 +171,14 @@ def build_router(ctx: AppContext) -> APIRouter:
                    "Vary": "Cookie, Authorization"}
         if request.headers.get("if-none-match") == etag:
             return Response(status_code=304, headers=headers)
-        blob = cache.get(etag)
-        if blob is None:
-            blob = render_tile(data, entry, addr, max_bytes)
-            cache.put(etag, blob)
+        blob, _source = fetch_tile(data, entry, addr, max_bytes, cache, disk, etag)
         return Response(blob, media_type=MVT_MEDIA, headers=headers)
 
     return router
 
 
 def _bounds(entry: LayerEntry) -> tuple[float, float, float, float]:
-    """Return the data's lon/lat bounds: its partitions in scope, else the layer's, else China."""
-    if entry.partitions:
-        return (min(p.bbox[0] for p in entry.partitions), min(p.bbox[1] for p in entry.partitions),
-                max(p.bbox[2] for p in entry.partitions), max(p.bbox[3] for p in entry.partitions))
-    if entry.info.bbox:
-        return entry.info.bbox
-    return (73.0, 3.0, 136.0, 54.0)
+    return layer_bounds(entry)
 
 
 def _crs_uri(tms_id: str) -> str:
