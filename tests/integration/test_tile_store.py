@@ -111,6 +111,8 @@ def test_scopes_never_share_a_tile(small, capsys) -> None:
     assert len(set(etags.values())) == 3
     files = {who: disk.path(e) for who, e in etags.items()}
     assert all(p.is_file() for p in files.values())  # the county user's render was stored too
+    # admin and public found the files the seed wrote (same keys); only the county's is new
+    assert len(disk.files()) == seeded["files"] + 1
     assert len({p.read_bytes() for p in files.values()}) == 3
     counties = {who: {f["properties"]["county"] for f in
                       mapbox_vector_tile.decode(r.content)[CID]["features"]}
