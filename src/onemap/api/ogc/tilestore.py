@@ -177,8 +177,8 @@ def seedable(addr: TileAddress) -> bool:
 
 
 def fetch_tile(data: ScopedReader, entry: LayerEntry, addr: TileAddress, max_bytes: int,
-               memory: TileCache | None, disk: DiskTiles | None, etag: str | None = None,
-               render: Callable[[], bytes] | None = None) -> tuple[bytes, str]:
+               memory: TileCache | None, disk: DiskTiles | None, etag: str | None = None
+               ) -> tuple[bytes, str]:
     """Return a tile and where it came from: ``memory``, ``disk`` or ``render``.
 
     Memory first, then the disk tier (low zooms), else :func:`render_tile`; a render is
@@ -193,7 +193,7 @@ def fetch_tile(data: ScopedReader, entry: LayerEntry, addr: TileAddress, max_byt
         if memory is not None:
             memory.put(etag, blob)
         return blob, "disk"
-    blob = render() if render is not None else render_tile(data, entry, addr, max_bytes)
+    blob = render_tile(data, entry, addr, max_bytes)
     if memory is not None:
         memory.put(etag, blob)
     if on_disk and disk is not None:
