@@ -235,6 +235,8 @@ class PartitionCache:
         self._light: OrderedDict[tuple[str, str], LightPartition | OverviewPartition] = (
             OrderedDict())  # light entries and decoded overviews, evicted first
         self._bytes = 0
+        self._file_total = 0  # bytes on disk and decoded of every partition decoded so far,
+        self._decoded_total = 0  # for the expected size of the next one
         self._misses: dict[tuple[str, str, Columns], int] = {}
         self._queued: dict[tuple[str, str, Columns], Columns] = {}
         self._pending: dict[tuple[str, str, Columns], Future[CachedPartition]] = {}
@@ -292,7 +294,14 @@ class PartitionCache:
             return hit
         item = _decode(self.root / part.path, columns)
         key = (part.path, part.checksum, columns)
+        try:
+            file_bytes = (self.root / part.path).stat().st_size
+        except OSError:
+            file_bytes = 0
         with self._lock:
+            if file_bytes:
+                self._file_total += file_bytes
+                self._decoded_total += item.nbytes
             old = self._items.pop(key, None)
             if old is not None:
                 self._bytes -= old.nbytes
@@ -301,6 +310,15 @@ class PartitionCache:
             self._pending.pop(key, None)
             self._evict()
         return item
+
+    def _decoded_size(self, part: PartitionInfo) -> float:
+        """Return the expected bytes of ``part`` decoded (file size × the ratio seen so far)."""
+        try:
+            size = (self.root / part.path).stat().st_size
+        except OSError:
+            return 0.0
+        ratio = self._decoded_total / self._file_total if self._file_total else 3.0
+        return size * max(ratio, 1.0)
 
     def light(self, part: PartitionInfo) -> LightPartition:
         """Return the partition's bounding boxes and classes (cached, ~40 bytes a row)."""
@@ -348,7 +366,7 @@ class PartitionCache:
                 # a synchronous load that would evict another partition costs the caller a
                 # whole decode (≈1 s for a large county) and thrashes: read the bbox instead
                 load_now = (not self.background and self._misses[key] >= self.load_after
-                            and self._bytes < self.max_bytes)
+                            and self._bytes + self._decoded_size(part) <= self.max_bytes)
                 if self.background and key not in self._pending:
                     self._queued[key] = columns
             if load_now:
