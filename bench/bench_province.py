@@ -425,22 +425,30 @@ def _f(x: Any, fmt: str = "{:,.1f}") -> str:
     return "–" if x is None else fmt.format(x)
 
 
+def _mem(step: dict[str, Any]) -> str:
+    """Peak memory of a step: its main process and its largest worker process (MB)."""
+    main = step.get("main_peak_mb") or step.get("peak_rss_mb")
+    worker = step.get("worker_peak_mb")
+    text = f"main {_f(main, '{:,.0f}')}"
+    return text + (f", worker {_f(worker, '{:,.0f}')}" if worker and worker > 100 else "")
+
+
 def markdown(r: dict[str, Any]) -> str:
     """The docs/scale.md table of a run."""
-    lines = ["| step | onemap | peak RSS (largest process) | baseline (same run) | ratio |",
+    lines = ["| step | onemap | peak memory (RSS) | baseline (same run) | ratio |",
              "|---|---|---|---|---|"]
     if "build" in r:
         b = r["build"]
         lines.append(f"| demo build (`onemap demo --scale {r['scale']}`) | "
-                     f"{_f(b['seconds'] / 60)} min | {_f(b['peak_rss_mb'], '{:,.0f}')} MB "
+                     f"{_f(b['seconds'] / 60)} min | {_mem(b)} MB "
                      "| – | – |")
     if "qc" in r:
         q = r["qc"]
         lines.append(f"| QC of DLTB 2020, province | {_f(q['province']['seconds'] / 60)} min | "
-                     f"{_f(q['province']['peak_rss_mb'], '{:,.0f}')} MB | | |")
+                     f"{_mem(q['province'])} MB | | |")
         lines.append(f"| QC, largest county ({_f(q['baseline']['polygons'], '{:,}')} polygons) | "
                      f"{_f(q['largest_county']['seconds'])} s (process) | "
-                     f"{_f(q['largest_county']['peak_rss_mb'], '{:,.0f}')} MB | GeoPandas overlaps "
+                     f"{_mem(q['largest_county'])} MB | GeoPandas overlaps "
                      f"check alone {_f(q['baseline']['process_seconds'])} s | "
                      f"{q['ratio_largest_county']}× |")
     if "import" in r:
@@ -453,14 +461,14 @@ def markdown(r: dict[str, Any]) -> str:
         s = r["stats"]
         lines.append("| statistics, every level (median of 3) | "
                      f"{_f(s['seconds_median'], '{:.2f}')} s"
-                     f" | {_f(s['peak_rss_mb'], '{:,.0f}')} MB | pandas groupby "
+                     f" | {_mem(s['runs'][0])} MB | pandas groupby "
                      f"{_f(s['baseline_seconds_median'], '{:.2f}')} s | {s['ratio']}× |")
     if "change" in r:
         c = r["change"]
         lines.append(f"| 2019→2020 diff + cases, province | {_f(c['province']['seconds'] / 60)} "
-                     f"min | {_f(c['province']['peak_rss_mb'], '{:,.0f}')} MB | | |")
+                     f"min | {_mem(c['province'])} MB | | |")
         lines.append(f"| diff, largest county | {_f(c['largest_county']['seconds'])} s (process) | "
-                     f"{_f(c['largest_county']['peak_rss_mb'], '{:,.0f}')} MB | GeoPandas overlay "
+                     f"{_mem(c['largest_county'])} MB | GeoPandas overlay "
                      f"{_f(c['baseline']['process_seconds'])} s | {c['ratio_largest_county']}× |")
     if "review" in r:
         v = r["review"]
@@ -476,13 +484,13 @@ def markdown(r: dict[str, Any]) -> str:
     if "indicators" in r:
         n = r["indicators"]
         lines.append(f"| indicator refresh, province | {_f(n['province']['seconds'] / 60)} min | "
-                     f"{_f(n['province']['peak_rss_mb'], '{:,.0f}')} MB | GeoPandas "
+                     f"{_mem(n['province'])} MB | GeoPandas "
                      f"{_f(n['baseline_polygons_per_s'], '{:,}')} polygons/s (one county) | "
                      f"{n['ratio_per_polygon']}× per polygon |")
     if "overviews" in r:
         o = r["overviews"]
         lines.append(f"| overviews backfill, DLTB 2020 | {_f(o['seconds'] / 60)} min | "
-                     f"{_f(o['peak_rss_mb'], '{:,.0f}')} MB | – | – |")
+                     f"{_mem(o)} MB | – | – |")
     if "tiles" in r and "sweep" in r["tiles"]:
         for row in r["tiles"]["sweep"].get("table", []):
             lines.append(row)
