@@ -43,6 +43,7 @@ import argparse
 import json
 import os
 import statistics
+import subprocess
 import sys
 import tempfile
 import time
@@ -244,7 +245,11 @@ def fresh_workers(cluster: Any, client: Any, n: int) -> None:
     old = list(client.scheduler_info()["workers"])
     client.retire_workers(workers=old, close_workers=True)
     for proc in cluster.alive():
-        proc.wait(timeout=60)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:  # a retiring worker that hangs: end it
+            proc.kill()
+            proc.wait(timeout=30)
     for _ in range(n):
         cluster.add_worker()
     cluster.wait_for(n)
@@ -303,7 +308,9 @@ def measure(args: argparse.Namespace, jobs: list[CountyOverlay]) -> dict[str, An
                 for e in ENGINES:
                     t, _, tables[e] = timed(run[e], 1)
                     times[e].append(t)
-            memory = {e: peak_memory(cluster, client, args.workers, run[e]) for e in ENGINES}
+            print(json.dumps({"times_s": times, "warm_up_s": warm}), flush=True)  # kept if
+            memory = {e: peak_memory(cluster, client, args.workers, run[e])  # memory fails
+                      for e in ENGINES}
     finally:
         cluster.stop()
     return {"warm": warm, "times": times, "tables": tables, "memory": memory,
