@@ -39,7 +39,6 @@ from onemap.api.ogc.tiles import (
     tile_etag,
     tile_limits,
 )
-from onemap.store.access import Actor, Role
 from onemap.store.reader import LayerEntry, ScopedReader, WorkspaceReader
 from onemap.users.identity import Identity
 
@@ -274,8 +273,7 @@ def seed_scopes(reader: WorkspaceReader, kind: str, vintage: int | None = None
     root region; an anonymous caller), so the web tier finds the files.
     """
     ws = reader.ws
-    admin = reader.scoped(Actor(username="seed", role=Role.ADMIN, regions=[ws.root_region],
-                                origin="local"))
+    admin = reader.scoped(Identity(ws).local_operator())  # admin of the root region
     entry = admin.layer(kind, vintage)
     out = [(admin, entry)]
     public = reader.scoped(Identity(ws).anonymous())
