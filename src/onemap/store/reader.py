@@ -22,7 +22,7 @@ from collections import OrderedDict
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import geopandas as gpd
 import numpy as np
@@ -44,7 +44,7 @@ from onemap.store.policy import authorize as policy_authorize
 from onemap.store.schema import LayerRow
 
 if TYPE_CHECKING:
-    from collections.abc import Iterable, Iterator
+    from collections.abc import Callable, Iterable, Iterator
     from pathlib import Path
 
     from onemap.store.access import Actor
@@ -54,6 +54,7 @@ DEFAULT_CACHE_BYTES = 3 * 2**30
 """Memory the partition cache may hold by default (decoded frames and indexes)."""
 
 Columns = tuple[str, ...] | None
+_S = TypeVar("_S", "LightPartition", OverviewPartition)  # the cache's small entries
 
 
 # -- layer entries --------------------------------------------------------------------------
@@ -322,19 +323,8 @@ class PartitionCache:
 
     def light(self, part: PartitionInfo) -> LightPartition:
         """Return the partition's bounding boxes and classes (cached, ~40 bytes a row)."""
-        key = (part.path, part.checksum)
-        with self._lock:
-            hit = self._light.get(key)
-            if isinstance(hit, LightPartition):
-                self._light.move_to_end(key)
-                return hit
-        item = _read_light(self.root / part.path)
-        with self._lock:
-            if key not in self._light:
-                self._light[key] = item
-                self._bytes += item.nbytes
-                self._evict()
-        return item
+        return self._small((part.path, part.checksum), LightPartition,
+                           lambda: _read_light(self.root / part.path))
 
     def overview(self, part: PartitionInfo) -> OverviewPartition:
         """Return the partition's decoded overview (cached; keyed by its file and checksum).
@@ -342,13 +332,18 @@ class PartitionCache:
         The caller checks that the overview is current (:func:`current_overview`).
         """
         assert part.overview is not None
-        key = (part.overview.path, part.overview.checksum)
+        path = part.overview.path
+        return self._small((path, part.overview.checksum), OverviewPartition,
+                           lambda: _read_overview(self.root / path))
+
+    def _small(self, key: tuple[str, str], cls: type[_S], read: Callable[[], _S]) -> _S:
+        """Return the small entry (light or overview) under ``key``, reading it on a miss."""
         with self._lock:
             hit = self._light.get(key)
-            if isinstance(hit, OverviewPartition):
+            if isinstance(hit, cls):
                 self._light.move_to_end(key)
                 return hit
-        item = _read_overview(self.root / part.overview.path)
+        item = read()
         with self._lock:
             if key not in self._light:
                 self._light[key] = item
