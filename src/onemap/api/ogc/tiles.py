@@ -309,12 +309,7 @@ def _render_overview(data: ScopedReader, entry: LayerEntry, addr: TileAddress, b
         if not len(hit):
             continue
         g = data.finish_geometries(band.geometries[hit])
-        b = shapely.bounds(g)
-        cross = ~((b[:, 0] >= box[0]) & (b[:, 1] >= box[1]) & (b[:, 2] <= box[2])
-                  & (b[:, 3] <= box[3]))
-        if cross.any():
-            g = g.copy()
-            g[cross] = shapely.clip_by_rect(g[cross], *box)
+        g = _clip_crossing(g, shapely.bounds(g), box)
         g = addr.to_tile_units(g)
         ok = ~(shapely.is_empty(g) | shapely.is_missing(g))
         geoms.append(g[ok])
@@ -340,6 +335,17 @@ def _render_overview(data: ScopedReader, entry: LayerEntry, addr: TileAddress, b
         if len(blob) <= max_bytes or len(keep) <= 1:
             return blob
         keep = keep[np.argsort(-all_sizes[keep], kind="stable")][: len(keep) // 2]
+
+
+def _clip_crossing(geoms: np.ndarray, bounds: np.ndarray, box: BBox) -> np.ndarray:
+    """Clip to ``box`` only the geometries whose ``bounds`` cross its edge (a copy if any)."""
+    cross = ~((bounds[:, 0] >= box[0]) & (bounds[:, 1] >= box[1]) & (bounds[:, 2] <= box[2])
+              & (bounds[:, 3] <= box[3]))
+    if not cross.any():
+        return geoms
+    out = geoms.copy()
+    out[cross] = shapely.clip_by_rect(geoms[cross], *box)
+    return out
 
 
 def _mosaic(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box: BBox
@@ -414,12 +420,7 @@ def _candidates(data: ScopedReader, entry: LayerEntry, addr: TileAddress, box: B
         if not len(hit):
             continue
         g = data.finish_geometries(pf.geometries[hit])
-        b = pf.bounds[hit]
-        cross = ~((b[:, 0] >= box[0]) & (b[:, 1] >= box[1]) & (b[:, 2] <= box[2])
-                  & (b[:, 3] <= box[3]))
-        if cross.any():  # clip only what crosses the tile's buffered edge
-            g = g.copy()
-            g[cross] = shapely.clip_by_rect(g[cross], *box)
+        g = _clip_crossing(g, pf.bounds[hit], box)
         g = addr.to_tile_units(g)
         if not point_kind:
             g = shapely.simplify(g, 4.0, preserve_topology=False)
