@@ -148,3 +148,11 @@ def live_server(ws_root: Path, log: Path) -> Iterator[str]:
                 proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+def workspace_copy(base: Path, tmp_path: Path) -> Workspace:
+    """Open a copy of the workspace ``base`` under ``tmp_path`` (for one test to change)."""
+    import shutil
+
+    shutil.copytree(base, tmp_path / "ws")
+    return Workspace.open(tmp_path / "ws")

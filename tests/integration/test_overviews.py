@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import shutil
 import sys
 from pathlib import Path
 
@@ -31,7 +30,7 @@ from onemap.store.workspace import Workspace
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_helpers import build_workspace, dltb_frame, token_for
+from api_helpers import build_workspace, dltb_frame, token_for, workspace_copy
 
 COUNTIES = ["360111", "360121"]  # 360111's DLTB has unmatched shared vertices; 360121 is clean
 
@@ -115,8 +114,7 @@ def small_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def small(small_base: Path, tmp_path: Path):
     """A copy of the API test workspace (three counties, users), for one test to change."""
-    shutil.copytree(small_base, tmp_path / "ws")
-    ws = Workspace.open(tmp_path / "ws")
+    ws = workspace_copy(small_base, tmp_path)
     client = TestClient(create_app(ApiSettings(workspace=ws.root), ws))
     yield ws, client
     ws.close()

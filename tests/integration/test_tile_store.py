@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import mapbox_vector_tile
 import pytest
@@ -18,12 +18,14 @@ from onemap.api.ogc.tilestore import DiskTiles, _digest, workspace_tiles
 from onemap.cli.main import main
 from onemap.store.access import Actor, Role
 from onemap.store.reader import WorkspaceReader
-from onemap.store.workspace import Workspace
 
 from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from api_helpers import build_workspace, dltb_frame, token_for
+from api_helpers import build_workspace, dltb_frame, token_for, workspace_copy
+
+if TYPE_CHECKING:
+    from onemap.store.workspace import Workspace
 
 CID = "dltb_2020"
 LON, LAT, Z = 115.95, 28.65, 8  # 360111 and 360121 in one tile
@@ -39,8 +41,7 @@ def small_base(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def small(small_base: Path, tmp_path: Path):
     """A copy of the API test workspace (three counties, users), for one test to change."""
-    shutil.copytree(small_base, tmp_path / "ws")
-    ws = Workspace.open(tmp_path / "ws")
+    ws = workspace_copy(small_base, tmp_path)
     yield ws
     ws.close()
 
