@@ -83,11 +83,18 @@ def dissolve_by_class(geoms: npt.ArrayLike, classes: npt.ArrayLike
     (['x', 'y'], [2.0, 1.0], True)
     >>> dissolve_by_class([a, shapely.box(0.5, 0, 2, 1)], ["x", "x"])[2]
     False
+    >>> mixed = shapely.GeometryCollection([b, shapely.LineString([(1, 0), (5, 5)])])
+    >>> [(g.geom_type, round(g.area, 6)) for g in dissolve_by_class([a, mixed], ["x", "x"])[1]]
+    [('Polygon', 2.0)]
     """
     g = np.asarray(geoms, dtype=object)
     keys = class_keys(classes)
     ok = ~(shapely.is_missing(g) | shapely.is_empty(g))
-    g, keys = g[ok], keys[ok]
+    # only the polygons carry area: lines or points inside collections (left by clipping)
+    # would make GEOS refuse the union ("mixed-dimension")
+    parts, row = shapely.get_parts(g[ok], return_index=True)
+    polygon = shapely.get_type_id(parts) == shapely.GeometryType.POLYGON
+    g, keys = parts[polygon], keys[ok][row[polygon]]
     codes = np.array(sorted(set(keys.tolist())), dtype=object)
     if not len(g):
         return codes, np.array([], dtype=object), True
